@@ -1,0 +1,57 @@
+//! Named parameter gradients, as the backward pass returns them.
+
+use candle_core::{DType, Tensor};
+
+use crate::error::Result;
+
+/// dJ/dθ for every parameter tensor, named as in checkpoints (`"0.weight"`, `"0.bias"`, ...),
+/// in the model's parameter order.
+#[derive(Clone, Debug, Default)]
+pub struct Gradients {
+    entries: Vec<(String, Tensor)>,
+}
+
+impl Gradients {
+    pub(crate) fn push(&mut self, name: String, grad: Tensor) {
+        self.entries.push((name, grad));
+    }
+
+    /// All gradients with their parameter names.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Tensor)> {
+        self.entries.iter().map(|(n, t)| (n.as_str(), t))
+    }
+
+    /// The gradient of the named parameter.
+    pub fn get(&self, name: &str) -> Option<&Tensor> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
+
+    /// Number of gradient tensors.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the model has no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// L2 norm of every dense layer's gradient (weight and bias together), keyed by layer index —
+    /// the numbers that show vanishing gradients in deep sigmoid or tanh networks.
+    pub fn layer_norms(&self) -> Result<Vec<(usize, f64)>> {
+        let mut out: Vec<(usize, f64)> = Vec::new();
+        for (name, g) in &self.entries {
+            let index: usize = name
+                .split('.')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let sq = g.to_dtype(DType::F64)?.sqr()?.sum_all()?.to_scalar::<f64>()?;
+            match out.last_mut() {
+                Some((i, acc)) if *i == index => *acc += sq,
+                _ => out.push((index, sq)),
+            }
+        }
+        Ok(out.into_iter().map(|(i, s)| (i, s.sqrt())).collect())
+    }
+}

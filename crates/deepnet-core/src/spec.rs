@@ -1,0 +1,256 @@
+//! The model spec: the serde struct that `models/*.json` hold and every checkpoint carries.
+//!
+//! ```json
+//! {
+//!   "inputs": 30,
+//!   "layers": [ {"type": "dense", "units": 16, "init": "he_normal"}, {"type": "relu"},
+//!               {"type": "dense", "units": 1} ],
+//!   "output": "sigmoid",
+//!   "init": "xavier_uniform"
+//! }
+//! ```
+//! Every entry of `layers` has one index, as in PyTorch's `nn.Sequential`: the dense layer at
+//! index `i` owns the tensors `i.weight` (`[units, in]`) and `i.bias` (`[units]`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::init::Init;
+use crate::train::TrainSpec;
+
+/// Largest parameter count a spec may describe (10⁹ f32 weights = 4 GB); larger specs are refused
+/// before anything is allocated.
+pub const MAX_PARAMETERS: u64 = 1_000_000_000;
+
+/// A whole network: input width, layers, the output non-linearity and the default init.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Optional name, used for run directories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Number of input features.
+    pub inputs: usize,
+    /// The layers, applied in order.
+    pub layers: Vec<LayerSpec>,
+    /// The output non-linearity, folded into the loss.
+    pub output: Output,
+    /// Default initialisation of dense layers without their own `init`.
+    #[serde(default)]
+    pub init: Init,
+    /// Optional training recipe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train: Option<TrainSpec>,
+}
+
+/// One entry of `layers`, tagged by `"type"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LayerSpec {
+    /// Fully connected layer y = x·Wᵀ + b.
+    Dense {
+        /// Output width.
+        units: usize,
+        /// Initialisation; the spec's top-level `init` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        init: Option<Init>,
+        /// Whether the layer has a bias (default true).
+        #[serde(default = "default_true", skip_serializing_if = "is_true")]
+        bias: bool,
+    },
+    /// σ(z) = 1 / (1 + e^−z).
+    Sigmoid {},
+    /// tanh(z).
+    Tanh {},
+    /// max(z, 0).
+    Relu {},
+    /// z for z > 0, slope·z otherwise.
+    LeakyRelu {
+        /// Slope for negative inputs (default 0.01).
+        #[serde(default = "default_slope")]
+        slope: f64,
+    },
+    /// z.
+    Identity {},
+    /// Inverted dropout: zeroes each unit with probability `rate` in training, identity at inference.
+    Dropout {
+        /// Probability of dropping a unit, in [0, 1).
+        rate: f64,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn default_slope() -> f64 {
+    0.01
+}
+
+/// The output non-linearity, which also selects the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    /// Binary classification: last layer has 1 unit, loss is binary cross-entropy.
+    Sigmoid,
+    /// Multi-class classification: softmax over the last layer, loss is cross-entropy.
+    Softmax,
+    /// Regression: identity output, loss is mean squared error.
+    Linear,
+}
+
+impl LayerSpec {
+    /// The spec's `type` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "dense",
+            LayerSpec::Sigmoid {} => "sigmoid",
+            LayerSpec::Tanh {} => "tanh",
+            LayerSpec::Relu {} => "relu",
+            LayerSpec::LeakyRelu { .. } => "leaky_relu",
+            LayerSpec::Identity {} => "identity",
+            LayerSpec::Dropout { .. } => "dropout",
+        }
+    }
+}
+
+impl ModelSpec {
+    /// Parses and validates a spec from JSON text.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Reads, parses and validates a spec file; errors name the file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut spec = Self::from_json(&text).map_err(|e| match e {
+            Error::Spec(msg) => Error::Spec(format!("{}: {msg}", path.display())),
+            other => other,
+        })?;
+        if spec.name.is_none() {
+            spec.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        Ok(spec)
+    }
+
+    /// The spec as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Width of the network's output (units of the last dense layer).
+    pub fn output_units(&self) -> usize {
+        self.widths().last().copied().unwrap_or(self.inputs)
+    }
+
+    /// Output width of every layer, in order.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut width = self.inputs;
+        self.layers
+            .iter()
+            .map(|l| {
+                if let LayerSpec::Dense { units, .. } = l {
+                    width = *units;
+                }
+                width
+            })
+            .collect()
+    }
+
+    /// Total number of trainable parameters.
+    pub fn parameter_count(&self) -> u64 {
+        let mut width = self.inputs as u64;
+        let mut total = 0u64;
+        for l in &self.layers {
+            if let LayerSpec::Dense { units, bias, .. } = l {
+                let u = *units as u64;
+                total = total
+                    .saturating_add(width.saturating_mul(u))
+                    .saturating_add(if *bias { u } else { 0 });
+                width = u;
+            }
+        }
+        total
+    }
+
+    /// Checks that the spec describes a network deepnet can build; errors name the entry.
+    pub fn validate(&self) -> Result<()> {
+        if self.inputs == 0 {
+            return Err(Error::Spec("`inputs` must be at least 1".into()));
+        }
+        let Some(last) = self.layers.last() else {
+            return Err(Error::Spec("`layers` is empty; add at least one dense layer".into()));
+        };
+        for (i, layer) in self.layers.iter().enumerate() {
+            let at = format!("layers[{i}] ({})", layer.type_name());
+            match layer {
+                LayerSpec::Dense { units: 0, .. } => {
+                    return Err(Error::Spec(format!("{at}: `units` must be at least 1")))
+                }
+                LayerSpec::LeakyRelu { slope } if !slope.is_finite() => {
+                    return Err(Error::Spec(format!("{at}: `slope` must be finite")))
+                }
+                LayerSpec::Dropout { rate } if !(0.0..1.0).contains(rate) => {
+                    return Err(Error::Spec(format!(
+                        "{at}: `rate` must be in [0, 1), got {rate}"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        let last_index = self.layers.len() - 1;
+        let LayerSpec::Dense { units, .. } = last else {
+            return Err(Error::Spec(format!(
+                "layers[{last_index}] ({}): the last layer must be dense; the output non-linearity belongs in `output`",
+                last.type_name()
+            )));
+        };
+        match (self.output, *units) {
+            (Output::Sigmoid, u) if u != 1 => Err(Error::Spec(format!(
+                "layers[{last_index}] (dense): output `sigmoid` needs 1 unit in the last layer, found {u} (use `softmax` for {u} classes)"
+            ))),
+            (Output::Softmax, 1) => Err(Error::Spec(format!(
+                "layers[{last_index}] (dense): output `softmax` needs at least 2 units in the last layer, found 1 (use `sigmoid` for binary)"
+            ))),
+            _ => Ok(()),
+        }?;
+        let count = self.parameter_count();
+        if count > MAX_PARAMETERS {
+            return Err(Error::Spec(format!(
+                "the network has {count} parameters, more than the limit of {MAX_PARAMETERS}"
+            )));
+        }
+        if let Some(train) = &self.train {
+            train.validate()?;
+        }
+        Ok(())
+    }
+
+    /// Warnings about a valid but dubious spec, e.g. a hidden layer that starts symmetric.
+    pub fn warnings(&self) -> Vec<String> {
+        let last_dense = self
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, LayerSpec::Dense { .. }));
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            if let LayerSpec::Dense { init, .. } = l {
+                let init = init.unwrap_or(self.init);
+                if Some(i) != last_dense && init.is_symmetric() {
+                    out.push(format!(
+                        "layers[{i}] (dense) is a hidden layer initialised with {init:?}: all its units start identical and stay identical (symmetry); use a random init such as he_normal"
+                    ));
+                }
+            }
+        }
+        out
+    }
+}

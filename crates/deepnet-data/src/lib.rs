@@ -1,0 +1,2 @@
+//! deepnet-data: datasets for deepnet.
+#![warn(missing_docs)]
