@@ -30,7 +30,7 @@ pub fn gradcheck(
     eps: f64,
 ) -> Result<Vec<GradCheck>> {
     let mut model = model.to_dtype(DType::F64)?;
-    let x = model.prepare_input(x)?;
+    let x = x.to_dtype(DType::F64)?;
     let targets = if targets.dtype() == DType::U32 {
         targets.clone()
     } else {

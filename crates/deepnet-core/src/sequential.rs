@@ -9,6 +9,7 @@ use crate::gradients::Gradients;
 use crate::layer::Layer;
 use crate::loss::{softmax, Loss};
 use crate::rng::Rng;
+use crate::scaling::InputScaling;
 use crate::spec::{LayerSpec, ModelSpec, Output};
 
 /// A feed-forward network: layers applied in order, the output non-linearity folded into the loss.
@@ -29,6 +30,8 @@ pub struct Sequential {
     layers: Vec<Layer>,
     device: Device,
     dtype: DType,
+    scaling: Option<(InputScaling, Tensor, Tensor)>,
+    class_names: Option<Vec<String>>,
 }
 
 /// What a training forward pass caches for backward: the input of every layer (and the final
@@ -73,6 +76,8 @@ impl Sequential {
             layers,
             device: device.clone(),
             dtype,
+            scaling: None,
+            class_names: None,
         })
     }
 
@@ -106,7 +111,54 @@ impl Sequential {
         Loss::for_output(self.spec.output)
     }
 
-    /// Converts `x` to the model's dtype and device and checks it is `[batch, inputs]`.
+    /// Sets the standardisation applied to every input before the first layer (`None` removes it).
+    pub fn set_input_scaling(&mut self, scaling: Option<InputScaling>) -> Result<()> {
+        self.scaling = match scaling {
+            Some(s) => {
+                s.validate(self.spec.inputs)?;
+                let (mean, inv) = s.tensors(&self.device, self.dtype)?;
+                Some((s, mean, inv))
+            }
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// The standardisation the model applies to raw inputs, if any.
+    pub fn input_scaling(&self) -> Option<&InputScaling> {
+        self.scaling.as_ref().map(|(s, _, _)| s)
+    }
+
+    /// Names of the classes, in output order, when known.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
+    }
+
+    /// Sets the class names (`None` removes them); their number must match the classes.
+    pub fn set_class_names(&mut self, names: Option<Vec<String>>) -> Result<()> {
+        if let Some(n) = &names {
+            let expected = match self.spec.output {
+                Output::Sigmoid => 2,
+                Output::Softmax => self.spec.output_units(),
+                Output::Linear => {
+                    return Err(Error::Invalid(
+                        "a regression model (output `linear`) has no classes".into(),
+                    ))
+                }
+            };
+            if n.len() != expected {
+                return Err(Error::Shape(format!(
+                    "{} class names given but the model has {expected} classes",
+                    n.len()
+                )));
+            }
+        }
+        self.class_names = names;
+        Ok(())
+    }
+
+    /// Converts `x` to the model's dtype and device, checks it is `[batch, inputs]` and applies
+    /// the input standardisation.
     pub fn prepare_input(&self, x: &Tensor) -> Result<Tensor> {
         let (n, d) = x.dims2().map_err(|_| {
             Error::Shape(format!(
@@ -124,7 +176,11 @@ impl Sequential {
         if n == 0 {
             return Err(Error::Empty("the input has no rows".into()));
         }
-        Ok(x.to_device(&self.device)?.to_dtype(self.dtype)?)
+        let x = x.to_device(&self.device)?.to_dtype(self.dtype)?;
+        Ok(match &self.scaling {
+            Some((_, mean, inv)) => x.broadcast_sub(mean)?.broadcast_mul(inv)?,
+            None => x,
+        })
     }
 
     /// Inference: the logits `[batch, outputs]` (dropout off).
@@ -260,6 +316,7 @@ impl Sequential {
         for (_, p) in m.parameters_mut() {
             *p = p.to_dtype(dtype)?;
         }
+        m.set_input_scaling(self.input_scaling().cloned())?;
         Ok(m)
     }
 

@@ -1,2 +1,59 @@
 //! deepnet-data: datasets for deepnet.
+//!
+//! A [`Dataset`] holds row-major f32 features and class or value labels. Sources: the embedded
+//! `breast-cancer` and `digits` tables, any CSV with a header, IDX files (Fashion-MNIST), and
+//! seeded synthetic 2-D sets. [`split`] makes seeded, optionally stratified, splits.
 #![warn(missing_docs)]
+
+pub mod csv;
+pub mod dataset;
+pub mod embedded;
+pub mod error;
+pub mod idx;
+pub mod split;
+pub mod synthetic;
+
+pub use crate::csv::{load_csv, parse_csv, parse_number};
+pub use dataset::{Dataset, Labels};
+pub use embedded::{breast_cancer, digits};
+pub use error::{DataError, Result};
+pub use idx::{fashion_mnist, read_idx, FASHION_MNIST_DIR};
+pub use split::split;
+pub use synthetic::{synthetic, SYNTHETIC_NAMES};
+
+/// Names of the built-in sources, for `--data`.
+pub const SOURCES: [&str; 8] = [
+    "breast-cancer", "digits", "fashion-mnist", "moons", "circles", "spirals", "xor", "blobs",
+];
+
+/// A named source with its own test set (Fashion-MNIST) or without.
+pub struct Source {
+    /// The training (or only) data.
+    pub data: Dataset,
+    /// The source's own test set, if it has one.
+    pub test: Option<Dataset>,
+}
+
+/// Loads a named source or a CSV path. Synthetic sets have 1000 points generated from `seed`.
+pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Source> {
+    let only = |data| Ok(Source { data, test: None });
+    match source {
+        "breast-cancer" => only(breast_cancer()?),
+        "digits" => only(digits()?),
+        "fashion-mnist" => {
+            let (data, test) = fashion_mnist(None)?;
+            Ok(Source { data, test: Some(test) })
+        }
+        s if SYNTHETIC_NAMES.contains(&s) => only(synthetic(s, 1000, seed)?),
+        path => {
+            let p = std::path::Path::new(path);
+            if !p.exists() {
+                return Err(DataError::Invalid(format!(
+                    "data `{path}`: no such file, and not a built-in source ({})",
+                    SOURCES.join(", ")
+                )));
+            }
+            only(load_csv(p, target)?)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Input standardisation x' = (x − mean) / scale, fitted on training data and carried by the model
+//! so that predictions on raw inputs match training.
+
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Per-feature mean and scale (population standard deviation; 1 for a constant feature, as
+/// scikit-learn's `StandardScaler`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputScaling {
+    /// Mean of each feature on the training data.
+    pub mean: Vec<f32>,
+    /// Scale of each feature on the training data.
+    pub scale: Vec<f32>,
+}
+
+impl InputScaling {
+    /// Fits mean and scale to row-major `features` with `width` columns.
+    pub fn fit(features: &[f32], width: usize) -> Result<Self> {
+        if width == 0 || features.is_empty() || features.len() % width != 0 {
+            return Err(Error::Empty(format!(
+                "cannot fit standardisation to {} values in rows of {width}",
+                features.len()
+            )));
+        }
+        let n = (features.len() / width) as f64;
+        let mut mean = vec![0f64; width];
+        for row in features.chunks_exact(width) {
+            for (m, &v) in mean.iter_mut().zip(row) {
+                *m += v as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut var = vec![0f64; width];
+        for row in features.chunks_exact(width) {
+            for ((s, &v), m) in var.iter_mut().zip(row).zip(&mean) {
+                *s += (v as f64 - m).powi(2);
+            }
+        }
+        let scale = var
+            .iter()
+            .map(|s| {
+                let sd = (s / n).sqrt();
+                if sd > 1e-12 && sd.is_finite() {
+                    sd as f32
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        Ok(InputScaling {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            scale,
+        })
+    }
+
+    /// Number of features.
+    pub fn width(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// Checks that mean and scale fit a model with `inputs` features and are usable.
+    pub fn validate(&self, inputs: usize) -> Result<()> {
+        if self.mean.len() != inputs || self.scale.len() != inputs {
+            return Err(Error::Shape(format!(
+                "input scaling has {} means and {} scales but the model has {inputs} inputs",
+                self.mean.len(),
+                self.scale.len()
+            )));
+        }
+        if self.mean.iter().any(|m| !m.is_finite())
+            || self.scale.iter().any(|s| !(s.is_finite() && *s > 0.0))
+        {
+            return Err(Error::Invalid(
+                "input scaling needs finite means and positive finite scales".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The mean and 1/scale as `[1, width]` tensors.
+    pub(crate) fn tensors(&self, device: &Device, dtype: DType) -> Result<(Tensor, Tensor)> {
+        let w = self.width();
+        let mean = Tensor::from_slice(&self.mean, (1, w), device)?.to_dtype(dtype)?;
+        let inv: Vec<f32> = self.scale.iter().map(|s| 1.0 / s).collect();
+        let inv = Tensor::from_vec(inv, (1, w), device)?.to_dtype(dtype)?;
+        Ok((mean, inv))
+    }
+}

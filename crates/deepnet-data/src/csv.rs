@@ -1,0 +1,155 @@
+//! CSV tables with a header: numeric feature columns and one target column.
+//!
+//! Targets that are all integers or all strings become classes (sorted unique values mapped to
+//! indices 0..k, the names kept); other numeric targets become regression values.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use crate::dataset::{Dataset, Labels};
+use crate::error::{DataError, Result};
+
+/// Loads a CSV file; `target` names the label column (default: the last).
+pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut ds = parse_csv(file, &path.display().to_string(), target)?;
+    ds.name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ds.name.clone());
+    Ok(ds)
+}
+
+/// Parses CSV text from `reader`; `source` names it in errors.
+pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Result<Dataset> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let csv_err = |e: csv::Error| DataError::Csv {
+        path: source.to_string(),
+        msg: e.to_string(),
+    };
+    let header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+        return Err(DataError::Empty {
+            path: source.to_string(),
+            msg: "the file is empty; expected a header line with column names".into(),
+        });
+    }
+    if header.len() < 2 {
+        return Err(DataError::Empty {
+            path: source.to_string(),
+            msg: format!(
+                "the header has 1 column (`{}`); expected feature columns and a target column",
+                header[0]
+            ),
+        });
+    }
+    let target_col = match target {
+        None => header.len() - 1,
+        Some(t) => header.iter().position(|h| h == t).ok_or_else(|| DataError::MissingTarget {
+            path: source.to_string(),
+            target: t.to_string(),
+            available: header.join(", "),
+        })?,
+    };
+    let feature_names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != target_col)
+        .map(|(_, h)| h.clone())
+        .collect();
+    let mut features = Vec::new();
+    let mut raw_targets: Vec<(u64, String)> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_err(e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.len() {
+            return Err(DataError::Ragged {
+                path: source.to_string(),
+                line,
+                expected: header.len(),
+                found: record.len(),
+            });
+        }
+        for (i, field) in record.iter().enumerate() {
+            if i == target_col {
+                raw_targets.push((line, field.to_string()));
+            } else {
+                features.push(parse_number(field).map_err(|msg| DataError::Value {
+                    path: source.to_string(),
+                    line,
+                    column: header[i].clone(),
+                    msg,
+                })?);
+            }
+        }
+    }
+    if raw_targets.is_empty() {
+        return Err(DataError::Empty {
+            path: source.to_string(),
+            msg: "the file has a header but no data rows".into(),
+        });
+    }
+    let labels = parse_targets(&raw_targets, source, &header[target_col])?;
+    Dataset::new(source, features, feature_names, labels)
+}
+
+/// Parses one numeric cell; NaN and infinities are refused.
+pub fn parse_number(field: &str) -> std::result::Result<f32, String> {
+    match field.parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("`{field}` is {v}; values must be finite numbers")),
+        Err(_) if field.is_empty() => Err("empty cell; expected a number".into()),
+        Err(_) => Err(format!("cannot parse `{field}` as a number")),
+    }
+}
+
+fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<Labels> {
+    if let Some((line, _)) = raw.iter().find(|(_, v)| v.is_empty()) {
+        return Err(DataError::Value {
+            path: source.to_string(),
+            line: *line,
+            column: column.to_string(),
+            msg: "empty target cell".into(),
+        });
+    }
+    let ints: Option<Vec<i64>> = raw.iter().map(|(_, v)| v.parse::<i64>().ok()).collect();
+    if let Some(ints) = ints {
+        let unique: BTreeMap<i64, u32> = ints.iter().map(|&v| (v, 0)).collect();
+        let index: BTreeMap<i64, u32> = unique.keys().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+        return Ok(Labels::Classes {
+            ids: ints.iter().map(|v| index[v]).collect(),
+            names: index.keys().map(|v| v.to_string()).collect(),
+        });
+    }
+    let floats: Option<Vec<f32>> = raw.iter().map(|(_, v)| v.parse::<f32>().ok()).collect();
+    if let Some(values) = floats {
+        if let Some(((line, v), _)) = raw.iter().zip(&values).find(|(_, x)| !x.is_finite()) {
+            return Err(DataError::Value {
+                path: source.to_string(),
+                line: *line,
+                column: column.to_string(),
+                msg: format!("`{v}` is not a finite number"),
+            });
+        }
+        return Ok(Labels::Values(values));
+    }
+    let index: BTreeMap<&str, u32> = raw.iter().map(|(_, v)| (v.as_str(), 0)).collect();
+    let index: BTreeMap<&str, u32> = index.keys().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+    Ok(Labels::Classes {
+        ids: raw.iter().map(|(_, v)| index[v.as_str()]).collect(),
+        names: index.keys().map(|v| v.to_string()).collect(),
+    })
+}

@@ -1,0 +1,166 @@
+//! The in-memory dataset: row-major f32 features `[n, d]` and labels.
+
+use deepnet_core::{DType, Device, Output, Tensor};
+
+use crate::error::{DataError, Result};
+
+/// Targets of a dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Labels {
+    /// Class indices `0..names.len()`, with the class names in index order.
+    Classes {
+        /// Class index of every row.
+        ids: Vec<u32>,
+        /// Name of every class.
+        names: Vec<String>,
+    },
+    /// One real-valued target per row (regression).
+    Values(Vec<f32>),
+}
+
+/// Features and labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Human-readable name (`"breast-cancer"`, a file name, ...).
+    pub name: String,
+    /// Row-major features, `len() × width()` values.
+    pub features: Vec<f32>,
+    /// Name of every feature column.
+    pub feature_names: Vec<String>,
+    /// Targets.
+    pub labels: Labels,
+}
+
+impl Dataset {
+    /// Builds a dataset, checking that features, names and labels agree in size.
+    pub fn new(
+        name: impl Into<String>,
+        features: Vec<f32>,
+        feature_names: Vec<String>,
+        labels: Labels,
+    ) -> Result<Self> {
+        let name = name.into();
+        let d = feature_names.len();
+        let n = match &labels {
+            Labels::Classes { ids, names } => {
+                if let Some(bad) = ids.iter().find(|&&i| i as usize >= names.len()) {
+                    return Err(DataError::Invalid(format!(
+                        "{name}: label {bad} out of range for {} classes",
+                        names.len()
+                    )));
+                }
+                ids.len()
+            }
+            Labels::Values(v) => v.len(),
+        };
+        if d == 0 || features.len() != n * d {
+            return Err(DataError::Invalid(format!(
+                "{name}: {} feature values do not make {n} rows of {d} features",
+                features.len()
+            )));
+        }
+        Ok(Dataset {
+            name,
+            features,
+            feature_names,
+            labels,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.features.len() / self.width().max(1)
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// Number of features per row.
+    pub fn width(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Number of classes (0 for regression).
+    pub fn num_classes(&self) -> usize {
+        match &self.labels {
+            Labels::Classes { names, .. } => names.len(),
+            Labels::Values(_) => 0,
+        }
+    }
+
+    /// Class names (empty for regression).
+    pub fn class_names(&self) -> &[String] {
+        match &self.labels {
+            Labels::Classes { names, .. } => names,
+            Labels::Values(_) => &[],
+        }
+    }
+
+    /// Class index of every row (`None` for regression).
+    pub fn class_ids(&self) -> Option<&[u32]> {
+        match &self.labels {
+            Labels::Classes { ids, .. } => Some(ids),
+            Labels::Values(_) => None,
+        }
+    }
+
+    /// The rows at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let d = self.width();
+        let mut features = Vec::with_capacity(indices.len() * d);
+        for &i in indices {
+            features.extend_from_slice(&self.features[i * d..(i + 1) * d]);
+        }
+        let labels = match &self.labels {
+            Labels::Classes { ids, names } => Labels::Classes {
+                ids: indices.iter().map(|&i| ids[i]).collect(),
+                names: names.clone(),
+            },
+            Labels::Values(v) => Labels::Values(indices.iter().map(|&i| v[i]).collect()),
+        };
+        Dataset {
+            name: self.name.clone(),
+            features,
+            feature_names: self.feature_names.clone(),
+            labels,
+        }
+    }
+
+    /// Features as an f32 tensor `[n, d]`.
+    pub fn features_tensor(&self, device: &Device) -> Result<Tensor> {
+        Ok(Tensor::from_slice(&self.features, (self.len(), self.width()), device)
+            .map_err(deepnet_core::Error::from)?)
+    }
+
+    /// Targets in the form the loss of `output` expects: f32 `[n, 1]` 0/1 for sigmoid, u32 `[n]`
+    /// class indices for softmax, f32 `[n, 1]` values for linear.
+    pub fn targets_tensor(&self, output: Output, device: &Device) -> Result<Tensor> {
+        let n = self.len();
+        let t = match (&self.labels, output) {
+            (Labels::Classes { names, .. }, Output::Sigmoid) if names.len() > 2 => {
+                return Err(DataError::Invalid(format!(
+                    "{}: {} classes, but output `sigmoid` is binary; use `softmax` with {} units",
+                    self.name,
+                    names.len(),
+                    names.len()
+                )))
+            }
+            (Labels::Classes { ids, .. }, Output::Sigmoid | Output::Linear) => {
+                let v: Vec<f32> = ids.iter().map(|&i| i as f32).collect();
+                Tensor::from_vec(v, (n, 1), device)
+            }
+            (Labels::Classes { ids, .. }, Output::Softmax) => Tensor::from_slice(ids, n, device),
+            (Labels::Values(v), Output::Linear) => Tensor::from_slice(v, (n, 1), device),
+            (Labels::Values(_), _) => {
+                return Err(DataError::Invalid(format!(
+                    "{}: the target holds real values, which need output `linear`, not classes",
+                    self.name
+                )))
+            }
+        };
+        Ok(t.and_then(|t| t.to_dtype(if output == Output::Softmax { DType::U32 } else { DType::F32 }))
+            .map_err(deepnet_core::Error::from)?)
+    }
+}
