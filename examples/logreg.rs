@@ -49,7 +49,10 @@ fn main() -> Result<()> {
     println!("{}", model.summary());
 
     let dev = Device::Cpu;
-    let (x, y) = (train.features_tensor(&dev)?, train.targets_tensor(spec.output, &dev)?);
+    let (x, y) = (
+        train.features_tensor(&dev)?,
+        train.targets_tensor(spec.output, &dev)?,
+    );
     let mut opt = Optimizer::new(OptimizerConfig::sgd(args.lr))?;
     let mut rng = Rng::new(args.seed);
     let start = Instant::now();
@@ -70,6 +73,9 @@ fn main() -> Result<()> {
     println!("train_accuracy: {:.4}", accuracy(&train)?);
     println!("test_accuracy: {:.4}", accuracy(&test)?);
     println!("train_seconds: {seconds:.4}");
-    println!("us_per_iteration: {:.1}", seconds * 1e6 / args.iterations as f64);
+    println!(
+        "us_per_iteration: {:.1}",
+        seconds * 1e6 / args.iterations as f64
+    );
     Ok(())
 }

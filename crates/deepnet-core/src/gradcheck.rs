@@ -67,7 +67,11 @@ pub fn gradcheck(
         let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
         let diff: Vec<f64> = analytic.iter().zip(&numeric).map(|(a, b)| a - b).collect();
         let (na, nn) = (norm(&analytic), norm(&numeric));
-        let relative_difference = if na + nn == 0.0 { 0.0 } else { norm(&diff) / (na + nn) };
+        let relative_difference = if na + nn == 0.0 {
+            0.0
+        } else {
+            norm(&diff) / (na + nn)
+        };
         out.push(GradCheck {
             name,
             relative_difference,

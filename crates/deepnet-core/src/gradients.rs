@@ -46,7 +46,11 @@ impl Gradients {
                 .next()
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            let sq = g.to_dtype(DType::F64)?.sqr()?.sum_all()?.to_scalar::<f64>()?;
+            let sq = g
+                .to_dtype(DType::F64)?
+                .sqr()?
+                .sum_all()?
+                .to_scalar::<f64>()?;
             match out.last_mut() {
                 Some((i, acc)) if *i == index => *acc += sq,
                 _ => out.push((index, sq)),

@@ -89,7 +89,10 @@ impl Loss {
 
     fn check(&self, logits: &Tensor, targets: &Tensor) -> Result<()> {
         let (n, k) = logits.dims2().map_err(|_| {
-            Error::Shape(format!("logits must be [batch, outputs], got {:?}", logits.dims()))
+            Error::Shape(format!(
+                "logits must be [batch, outputs], got {:?}",
+                logits.dims()
+            ))
         })?;
         if n == 0 {
             return Err(Error::Empty("the batch has no rows".into()));

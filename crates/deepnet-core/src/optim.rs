@@ -70,7 +70,11 @@ impl OptimizerConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay: if kind == OptimizerKind::Adamw { 0.01 } else { 0.0 },
+            weight_decay: if kind == OptimizerKind::Adamw {
+                0.01
+            } else {
+                0.0
+            },
         }
     }
 
@@ -89,16 +93,23 @@ impl OptimizerConfig {
             if ok && v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::Invalid(format!("optimizer `{name}` must be {}, got {v}", match name {
-                    "lr" => "positive and finite",
-                    "weight_decay" => "non-negative",
-                    _ => "in [0, 1)",
-                })))
+                Err(Error::Invalid(format!(
+                    "optimizer `{name}` must be {}, got {v}",
+                    match name {
+                        "lr" => "positive and finite",
+                        "weight_decay" => "non-negative",
+                        _ => "in [0, 1)",
+                    }
+                )))
             }
         };
         check("lr", self.lr, self.lr > 0.0)?;
         check("weight_decay", self.weight_decay, self.weight_decay >= 0.0)?;
-        check("momentum", self.momentum, (0.0..1.0).contains(&self.momentum))?;
+        check(
+            "momentum",
+            self.momentum,
+            (0.0..1.0).contains(&self.momentum),
+        )?;
         check("beta1", self.beta1, (0.0..1.0).contains(&self.beta1))?;
         check("beta2", self.beta2, (0.0..1.0).contains(&self.beta2))?;
         check("eps", self.eps, self.eps > 0.0)

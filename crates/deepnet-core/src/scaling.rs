@@ -20,7 +20,7 @@ pub struct InputScaling {
 impl InputScaling {
     /// Fits mean and scale to row-major `features` with `width` columns.
     pub fn fit(features: &[f32], width: usize) -> Result<Self> {
-        if width == 0 || features.is_empty() || features.len() % width != 0 {
+        if width == 0 || features.is_empty() || !features.len().is_multiple_of(width) {
             return Err(Error::Empty(format!(
                 "cannot fit standardisation to {} values in rows of {width}",
                 features.len()

@@ -187,7 +187,9 @@ impl ModelSpec {
             return Err(Error::Spec("`inputs` must be at least 1".into()));
         }
         let Some(last) = self.layers.last() else {
-            return Err(Error::Spec("`layers` is empty; add at least one dense layer".into()));
+            return Err(Error::Spec(
+                "`layers` is empty; add at least one dense layer".into(),
+            ));
         };
         for (i, layer) in self.layers.iter().enumerate() {
             let at = format!("layers[{i}] ({})", layer.type_name());

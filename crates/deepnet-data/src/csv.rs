@@ -35,7 +35,12 @@ pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Resul
         path: source.to_string(),
         msg: e.to_string(),
     };
-    let header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(String::from)
+        .collect();
     if header.is_empty() || header.iter().all(|h| h.is_empty()) {
         return Err(DataError::Empty {
             path: source.to_string(),
@@ -53,11 +58,14 @@ pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Resul
     }
     let target_col = match target {
         None => header.len() - 1,
-        Some(t) => header.iter().position(|h| h == t).ok_or_else(|| DataError::MissingTarget {
-            path: source.to_string(),
-            target: t.to_string(),
-            available: header.join(", "),
-        })?,
+        Some(t) => header
+            .iter()
+            .position(|h| h == t)
+            .ok_or_else(|| DataError::MissingTarget {
+                path: source.to_string(),
+                target: t.to_string(),
+                available: header.join(", "),
+            })?,
     };
     let feature_names: Vec<String> = header
         .iter()
@@ -128,7 +136,11 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
     let ints: Option<Vec<i64>> = raw.iter().map(|(_, v)| v.parse::<i64>().ok()).collect();
     if let Some(ints) = ints {
         let unique: BTreeMap<i64, u32> = ints.iter().map(|&v| (v, 0)).collect();
-        let index: BTreeMap<i64, u32> = unique.keys().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+        let index: BTreeMap<i64, u32> = unique
+            .keys()
+            .enumerate()
+            .map(|(i, &v)| (v, i as u32))
+            .collect();
         return Ok(Labels::Classes {
             ids: ints.iter().map(|v| index[v]).collect(),
             names: index.keys().map(|v| v.to_string()).collect(),
@@ -147,7 +159,11 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
         return Ok(Labels::Values(values));
     }
     let index: BTreeMap<&str, u32> = raw.iter().map(|(_, v)| (v.as_str(), 0)).collect();
-    let index: BTreeMap<&str, u32> = index.keys().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+    let index: BTreeMap<&str, u32> = index
+        .keys()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
     Ok(Labels::Classes {
         ids: raw.iter().map(|(_, v)| index[v.as_str()]).collect(),
         names: index.keys().map(|v| v.to_string()).collect(),

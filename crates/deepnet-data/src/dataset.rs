@@ -130,8 +130,10 @@ impl Dataset {
 
     /// Features as an f32 tensor `[n, d]`.
     pub fn features_tensor(&self, device: &Device) -> Result<Tensor> {
-        Ok(Tensor::from_slice(&self.features, (self.len(), self.width()), device)
-            .map_err(deepnet_core::Error::from)?)
+        Ok(
+            Tensor::from_slice(&self.features, (self.len(), self.width()), device)
+                .map_err(deepnet_core::Error::from)?,
+        )
     }
 
     /// Targets in the form the loss of `output` expects: f32 `[n, 1]` 0/1 for sigmoid, u32 `[n]`
@@ -160,7 +162,13 @@ impl Dataset {
                 )))
             }
         };
-        Ok(t.and_then(|t| t.to_dtype(if output == Output::Softmax { DType::U32 } else { DType::F32 }))
-            .map_err(deepnet_core::Error::from)?)
+        Ok(t.and_then(|t| {
+            t.to_dtype(if output == Output::Softmax {
+                DType::U32
+            } else {
+                DType::F32
+            })
+        })
+        .map_err(deepnet_core::Error::from)?)
     }
 }

@@ -14,7 +14,15 @@ pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// Fashion-MNIST's class names, in label order.
 pub const FASHION_CLASSES: [&str; 10] = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
     "Ankle boot",
 ];
 
@@ -75,7 +83,10 @@ pub fn parse_idx(r: &mut dyn Read) -> std::result::Result<Idx, String> {
         return Err(format!("bad magic number {magic:02x?}: not an IDX file"));
     }
     if magic[2] != 0x08 {
-        return Err(format!("IDX data type 0x{:02x} is not supported; expected 0x08 (unsigned byte)", magic[2]));
+        return Err(format!(
+            "IDX data type 0x{:02x} is not supported; expected 0x08 (unsigned byte)",
+            magic[2]
+        ));
     }
     let ndim = magic[3] as usize;
     if ndim == 0 {
@@ -86,21 +97,31 @@ pub fn parse_idx(r: &mut dyn Read) -> std::result::Result<Idx, String> {
     for i in 0..ndim {
         let mut b = [0u8; 4];
         if read_full(r, &mut b).map_err(|e| e.to_string())? < 4 {
-            return Err(format!("file ends inside the header (dimension {i} of {ndim})"));
+            return Err(format!(
+                "file ends inside the header (dimension {i} of {ndim})"
+            ));
         }
         let d = u32::from_be_bytes(b) as u64;
         total = total.saturating_mul(d);
         dims.push(d as usize);
     }
     if total > MAX_IDX_BYTES {
-        return Err(format!("dimensions {dims:?} claim {total} bytes, more than the limit of {MAX_IDX_BYTES}"));
+        return Err(format!(
+            "dimensions {dims:?} claim {total} bytes, more than the limit of {MAX_IDX_BYTES}"
+        ));
     }
     let mut data = Vec::with_capacity(total as usize);
-    Read::take(&mut *r, total + 1).read_to_end(&mut data).map_err(|e| e.to_string())?;
+    Read::take(&mut *r, total + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| e.to_string())?;
     if data.len() as u64 != total {
         return Err(format!(
             "dimensions {dims:?} need {total} data bytes, found {}{}",
-            if data.len() as u64 > total { "more than " } else { "" },
+            if data.len() as u64 > total {
+                "more than "
+            } else {
+                ""
+            },
             data.len().min(total as usize)
         ));
     }
@@ -108,21 +129,44 @@ pub fn parse_idx(r: &mut dyn Read) -> std::result::Result<Idx, String> {
 }
 
 /// Images and labels as a dataset; pixels are scaled to [0, 1].
-pub fn idx_dataset(name: &str, images: &Path, labels: &Path, class_names: &[&str]) -> Result<Dataset> {
+pub fn idx_dataset(
+    name: &str,
+    images: &Path,
+    labels: &Path,
+    class_names: &[&str],
+) -> Result<Dataset> {
     let img = read_idx(images)?;
     let lab = read_idx(labels)?;
-    let bad = |path: &Path, msg: String| DataError::Idx { path: path.to_path_buf(), msg };
+    let bad = |path: &Path, msg: String| DataError::Idx {
+        path: path.to_path_buf(),
+        msg,
+    };
     if img.dims.len() < 2 {
-        return Err(bad(images, format!("expected images [n, rows, cols], got dimensions {:?}", img.dims)));
+        return Err(bad(
+            images,
+            format!(
+                "expected images [n, rows, cols], got dimensions {:?}",
+                img.dims
+            ),
+        ));
     }
     if lab.dims.len() != 1 {
-        return Err(bad(labels, format!("expected labels [n], got dimensions {:?}", lab.dims)));
+        return Err(bad(
+            labels,
+            format!("expected labels [n], got dimensions {:?}", lab.dims),
+        ));
     }
     if img.dims[0] != lab.dims[0] {
-        return Err(bad(labels, format!("{} labels for {} images", lab.dims[0], img.dims[0])));
+        return Err(bad(
+            labels,
+            format!("{} labels for {} images", lab.dims[0], img.dims[0]),
+        ));
     }
     if let Some(&l) = lab.data.iter().find(|&&l| l as usize >= class_names.len()) {
-        return Err(bad(labels, format!("label {l} out of range for {} classes", class_names.len())));
+        return Err(bad(
+            labels,
+            format!("label {l} out of range for {} classes", class_names.len()),
+        ));
     }
     let width: usize = img.dims[1..].iter().product();
     let features = img.data.iter().map(|&p| p as f32 / 255.0).collect();
@@ -154,7 +198,10 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<(Dataset, Dataset)> {
         }
         Err(DataError::Io {
             path: dir.join(format!("{stem}.gz")),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "Fashion-MNIST file not found (with or without .gz)"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "Fashion-MNIST file not found (with or without .gz)",
+            ),
         })
     };
     let train = idx_dataset(

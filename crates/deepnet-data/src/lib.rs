@@ -23,7 +23,14 @@ pub use synthetic::{synthetic, SYNTHETIC_NAMES};
 
 /// Names of the built-in sources, for `--data`.
 pub const SOURCES: [&str; 8] = [
-    "breast-cancer", "digits", "fashion-mnist", "moons", "circles", "spirals", "xor", "blobs",
+    "breast-cancer",
+    "digits",
+    "fashion-mnist",
+    "moons",
+    "circles",
+    "spirals",
+    "xor",
+    "blobs",
 ];
 
 /// A named source with its own test set (Fashion-MNIST) or without.
@@ -42,7 +49,10 @@ pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Sour
         "digits" => only(digits()?),
         "fashion-mnist" => {
             let (data, test) = fashion_mnist(None)?;
-            Ok(Source { data, test: Some(test) })
+            Ok(Source {
+                data,
+                test: Some(test),
+            })
         }
         s if SYNTHETIC_NAMES.contains(&s) => only(synthetic(s, 1000, seed)?),
         path => {

@@ -14,7 +14,9 @@ pub const SYNTHETIC_NAMES: [&str; 5] = ["moons", "circles", "spirals", "xor", "b
 /// `n` points of the named set, generated from `seed`, with its default noise.
 pub fn synthetic(name: &str, n: usize, seed: u64) -> Result<Dataset> {
     if n < 4 {
-        return Err(DataError::Invalid(format!("{name}: need at least 4 points, got {n}")));
+        return Err(DataError::Invalid(format!(
+            "{name}: need at least 4 points, got {n}"
+        )));
     }
     match name {
         "moons" => moons(n, 0.1, seed),
@@ -32,65 +34,111 @@ pub fn synthetic(name: &str, n: usize, seed: u64) -> Result<Dataset> {
 /// Two interleaving half circles (as scikit-learn's `make_moons`), Gaussian noise of std `noise`.
 pub fn moons(n: usize, noise: f64, seed: u64) -> Result<Dataset> {
     let mut rng = Rng::new(seed);
-    points("moons", n, 2, |i, rng| {
-        let class = i % 2;
-        let t = std::f64::consts::PI * rng.next_f64();
-        let (x, y) = if class == 0 {
-            (t.cos(), t.sin())
-        } else {
-            (1.0 - t.cos(), 0.5 - t.sin())
-        };
-        (x + noise * rng.normal(), y + noise * rng.normal(), class)
-    }, &mut rng)
+    points(
+        "moons",
+        n,
+        2,
+        |i, rng| {
+            let class = i % 2;
+            let t = std::f64::consts::PI * rng.next_f64();
+            let (x, y) = if class == 0 {
+                (t.cos(), t.sin())
+            } else {
+                (1.0 - t.cos(), 0.5 - t.sin())
+            };
+            (x + noise * rng.normal(), y + noise * rng.normal(), class)
+        },
+        &mut rng,
+    )
 }
 
 /// A small circle (class 1, radius `factor`) inside a large one (class 0, radius 1).
 pub fn circles(n: usize, noise: f64, factor: f64, seed: u64) -> Result<Dataset> {
     let mut rng = Rng::new(seed);
-    points("circles", n, 2, |i, rng| {
-        let class = i % 2;
-        let r = if class == 0 { 1.0 } else { factor };
-        let t = std::f64::consts::TAU * rng.next_f64();
-        (r * t.cos() + noise * rng.normal(), r * t.sin() + noise * rng.normal(), class)
-    }, &mut rng)
+    points(
+        "circles",
+        n,
+        2,
+        |i, rng| {
+            let class = i % 2;
+            let r = if class == 0 { 1.0 } else { factor };
+            let t = std::f64::consts::TAU * rng.next_f64();
+            (
+                r * t.cos() + noise * rng.normal(),
+                r * t.sin() + noise * rng.normal(),
+                class,
+            )
+        },
+        &mut rng,
+    )
 }
 
 /// `arms` interleaved spiral arms, one class each, each turning 1.5 times around the centre.
 pub fn spirals(n: usize, arms: usize, noise: f64, seed: u64) -> Result<Dataset> {
     if arms < 2 {
-        return Err(DataError::Invalid(format!("spirals: need at least 2 arms, got {arms}")));
+        return Err(DataError::Invalid(format!(
+            "spirals: need at least 2 arms, got {arms}"
+        )));
     }
     let mut rng = Rng::new(seed);
-    points("spirals", n, arms, |i, rng| {
-        let class = i % arms;
-        let r = 0.05 + 0.95 * rng.next_f64();
-        let theta = 3.0 * std::f64::consts::PI * r
-            + std::f64::consts::TAU * class as f64 / arms as f64;
-        (r * theta.cos() + noise * rng.normal(), r * theta.sin() + noise * rng.normal(), class)
-    }, &mut rng)
+    points(
+        "spirals",
+        n,
+        arms,
+        |i, rng| {
+            let class = i % arms;
+            let r = 0.05 + 0.95 * rng.next_f64();
+            let theta =
+                3.0 * std::f64::consts::PI * r + std::f64::consts::TAU * class as f64 / arms as f64;
+            (
+                r * theta.cos() + noise * rng.normal(),
+                r * theta.sin() + noise * rng.normal(),
+                class,
+            )
+        },
+        &mut rng,
+    )
 }
 
 /// Uniform points in [−1, 1]²; class 1 where the coordinates' signs differ.
 pub fn xor(n: usize, noise: f64, seed: u64) -> Result<Dataset> {
     let mut rng = Rng::new(seed);
-    points("xor", n, 2, |_, rng| {
-        let (x, y) = (rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0));
-        let class = usize::from((x > 0.0) != (y > 0.0));
-        (x + noise * rng.normal(), y + noise * rng.normal(), class)
-    }, &mut rng)
+    points(
+        "xor",
+        n,
+        2,
+        |_, rng| {
+            let (x, y) = (rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0));
+            let class = usize::from((x > 0.0) != (y > 0.0));
+            (x + noise * rng.normal(), y + noise * rng.normal(), class)
+        },
+        &mut rng,
+    )
 }
 
 /// `centers` Gaussian blobs of std `std`, centred on a circle of radius 3.
 pub fn blobs(n: usize, centers: usize, std: f64, seed: u64) -> Result<Dataset> {
     if centers < 2 {
-        return Err(DataError::Invalid(format!("blobs: need at least 2 centers, got {centers}")));
+        return Err(DataError::Invalid(format!(
+            "blobs: need at least 2 centers, got {centers}"
+        )));
     }
     let mut rng = Rng::new(seed);
-    points("blobs", n, centers, |i, rng| {
-        let class = i % centers;
-        let a = std::f64::consts::TAU * class as f64 / centers as f64;
-        (3.0 * a.cos() + std * rng.normal(), 3.0 * a.sin() + std * rng.normal(), class)
-    }, &mut rng)
+    points(
+        "blobs",
+        n,
+        centers,
+        |i, rng| {
+            let class = i % centers;
+            let a = std::f64::consts::TAU * class as f64 / centers as f64;
+            (
+                3.0 * a.cos() + std * rng.normal(),
+                3.0 * a.sin() + std * rng.normal(),
+                class,
+            )
+        },
+        &mut rng,
+    )
 }
 
 fn points(

@@ -85,7 +85,9 @@ impl TrainSpec {
             }
         }
         match &self.schedule {
-            Some(Schedule::Step { step_size: 0, .. }) => bad("schedule.step_size", "must be at least 1"),
+            Some(Schedule::Step { step_size: 0, .. }) => {
+                bad("schedule.step_size", "must be at least 1")
+            }
             Some(Schedule::Step { gamma, .. }) | Some(Schedule::Plateau { factor: gamma, .. })
                 if !(*gamma > 0.0 && *gamma <= 1.0) =>
             {

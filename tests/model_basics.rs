@@ -1,0 +1,198 @@
+//! Seeded initialisation, the symmetry problem, specs and clear errors for bad input.
+
+use candle_core::{Device, Tensor};
+use deepnet::{Error, ModelSpec, Optimizer, OptimizerConfig, Rng, Sequential};
+
+fn weights_bytes(model: &Sequential) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (_, t) in model.parameters() {
+        for v in t.flatten_all().unwrap().to_vec1::<f32>().unwrap() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+const MLP: &str = r#"{"inputs": 30, "output": "sigmoid", "init": "xavier_uniform", "layers": [
+    {"type": "dense", "units": 16, "init": "he_normal"}, {"type": "relu"},
+    {"type": "dense", "units": 1}]}"#;
+
+#[test]
+fn same_seed_gives_identical_weights_and_different_seeds_differ() {
+    let spec = ModelSpec::from_json(MLP).unwrap();
+    let a = weights_bytes(&Sequential::from_spec(&spec, 42).unwrap());
+    let b = weights_bytes(&Sequential::from_spec(&spec, 42).unwrap());
+    let c = weights_bytes(&Sequential::from_spec(&spec, 43).unwrap());
+    assert_eq!(a.len(), (30 * 16 + 16 + 16 + 1) * 4);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+fn xor_data() -> (Tensor, Tensor) {
+    let mut rng = Rng::new(9);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for _ in 0..64 {
+        let (a, b) = (rng.uniform(-1.0, 1.0) as f32, rng.uniform(-1.0, 1.0) as f32);
+        x.extend([a, b]);
+        y.push(f32::from((a > 0.0) != (b > 0.0)));
+    }
+    (
+        Tensor::from_vec(x, (64, 2), &Device::Cpu).unwrap(),
+        Tensor::from_vec(y, (64, 1), &Device::Cpu).unwrap(),
+    )
+}
+
+/// Rows of the hidden layer's weight matrix after 200 steps of gradient descent.
+fn hidden_rows_after_training(init: &str) -> Vec<Vec<f32>> {
+    let spec = ModelSpec::from_json(&format!(
+        r#"{{"inputs": 2, "output": "sigmoid", "init": "{init}", "layers": [
+            {{"type": "dense", "units": 8}}, {{"type": "tanh"}}, {{"type": "dense", "units": 1}}]}}"#
+    ))
+    .unwrap();
+    let mut model = Sequential::from_spec(&spec, 1).unwrap();
+    let (x, y) = xor_data();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd(0.5)).unwrap();
+    let mut rng = Rng::new(0);
+    for _ in 0..200 {
+        let (_, grads, _) = model.loss_and_gradients(&x, &y, &mut rng).unwrap();
+        opt.step(&mut model, &grads).unwrap();
+    }
+    model.parameters()[0].1.to_vec2::<f32>().unwrap()
+}
+
+#[test]
+fn zero_initialised_hidden_layer_stays_symmetric_random_init_breaks_it() {
+    let spec = ModelSpec::from_json(
+        r#"{"inputs": 2, "output": "sigmoid", "init": "zeros", "layers": [
+            {"type": "dense", "units": 8}, {"type": "tanh"}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    let warnings = spec.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("layers[0] (dense) is a hidden layer initialised with Zeros"));
+
+    let rows = hidden_rows_after_training("zeros");
+    assert!(
+        rows.iter().all(|r| r == &rows[0]),
+        "units diverged: {rows:?}"
+    );
+    let rows = hidden_rows_after_training("xavier_uniform");
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            assert_ne!(rows[i], rows[j], "units {i} and {j} identical");
+        }
+    }
+    // Logistic regression (no hidden layer) is fine at zero.
+    let lr = ModelSpec::from_json(
+        r#"{"inputs": 2, "output": "sigmoid", "init": "zeros", "layers": [{"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    assert!(lr.warnings().is_empty());
+}
+
+fn spec_error(json: &str) -> String {
+    match ModelSpec::from_json(json) {
+        Err(e @ Error::Spec(_)) => e.to_string(),
+        other => panic!("expected a spec error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_specs_name_the_offending_entry() {
+    assert_eq!(
+        spec_error(
+            r#"{"inputs": 3, "output": "sigmoid", "layers": [{"type": "dense", "units": 0}]}"#
+        ),
+        "spec: layers[0] (dense): `units` must be at least 1"
+    );
+    assert_eq!(
+        spec_error(r#"{"inputs": 3, "output": "sigmoid", "layers": [{"type": "dense", "units": 4}]}"#),
+        "spec: layers[0] (dense): output `sigmoid` needs 1 unit in the last layer, found 4 (use `softmax` for 4 classes)"
+    );
+    assert_eq!(
+        spec_error(r#"{"inputs": 3, "output": "softmax", "layers": [{"type": "dense", "units": 4}, {"type": "relu"}]}"#),
+        "spec: layers[1] (relu): the last layer must be dense; the output non-linearity belongs in `output`"
+    );
+    assert_eq!(
+        spec_error(r#"{"inputs": 3, "output": "linear", "layers": []}"#),
+        "spec: `layers` is empty; add at least one dense layer"
+    );
+    assert_eq!(
+        spec_error(
+            r#"{"inputs": 10000000, "output": "linear", "layers": [{"type": "dense", "units": 10000000}]}"#
+        ),
+        "spec: the network has 100000010000000 parameters, more than the limit of 1000000000"
+    );
+    let unknown_type =
+        spec_error(r#"{"inputs": 3, "output": "linear", "layers": [{"type": "conv"}]}"#);
+    assert!(
+        unknown_type.starts_with("spec: unknown variant `conv`, expected one of `dense`"),
+        "{unknown_type}"
+    );
+    let unknown_key = spec_error(
+        r#"{"inputs": 3, "output": "linear", "layers": [{"type": "dense", "units": 2, "activation": "relu"}]}"#,
+    );
+    assert!(
+        unknown_key.starts_with("spec: unknown field `activation`"),
+        "{unknown_key}"
+    );
+    let malformed = spec_error(r#"{"inputs": 3, "#);
+    assert!(malformed.contains("line 1 column"), "{malformed}");
+    let bad_output =
+        spec_error(r#"{"inputs": 3, "output": "relu", "layers": [{"type": "dense", "units": 1}]}"#);
+    assert!(
+        bad_output.starts_with(
+            "spec: unknown variant `relu`, expected one of `sigmoid`, `softmax`, `linear`"
+        ),
+        "{bad_output}"
+    );
+}
+
+#[test]
+fn shape_mismatches_and_empty_data_are_errors() {
+    let model = Sequential::from_spec(&ModelSpec::from_json(MLP).unwrap(), 0).unwrap();
+    let x = Tensor::zeros((4, 29), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        model.logits(&x).unwrap_err().to_string(),
+        "shape mismatch: input has 29 features but the model expects 30"
+    );
+    let x = Tensor::zeros((0, 30), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        model.logits(&x).unwrap_err().to_string(),
+        "empty data: the input has no rows"
+    );
+    let x = Tensor::zeros((4, 30), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let y = Tensor::zeros((3, 1), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        model
+            .loss_and_gradients(&x, &y, &mut Rng::new(0))
+            .unwrap_err()
+            .to_string(),
+        "shape mismatch: BinaryCrossEntropy targets must be [4, 1] for logits [4, 1], got [3, 1]"
+    );
+    let bad = deepnet::data::Dataset::new(
+        "t",
+        vec![],
+        vec!["a".into()],
+        deepnet::data::Labels::Values(vec![]),
+    );
+    assert!(bad.is_ok_and(|d| d.is_empty()));
+    assert_eq!(
+        Optimizer::new(OptimizerConfig::sgd(-1.0))
+            .unwrap_err()
+            .to_string(),
+        "invalid argument: optimizer `lr` must be positive and finite, got -1"
+    );
+}
+
+#[test]
+fn summary_lists_layers_and_parameter_counts() {
+    let model = Sequential::from_spec(&ModelSpec::from_json(MLP).unwrap(), 0).unwrap();
+    let s = model.summary();
+    assert!(
+        s.contains("0    dense        [-, 16]               496"),
+        "{s}"
+    );
+    assert!(s.contains("total parameters: 513"), "{s}");
+}
