@@ -16,6 +16,7 @@ pub mod gradients;
 pub mod init;
 pub mod layer;
 pub mod loss;
+pub mod metrics;
 pub mod optim;
 pub mod rng;
 pub mod scaling;
@@ -31,11 +32,15 @@ pub use gradients::Gradients;
 pub use init::Init;
 pub use layer::Layer;
 pub use loss::Loss;
+pub use metrics::{evaluate, BinaryMetrics, Metrics};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 pub use rng::Rng;
 pub use scaling::InputScaling;
 pub use sequential::{classes_from_logits, Sequential, Trace};
 pub use spec::{LayerSpec, ModelSpec, Output};
-pub use train::{Schedule, TrainSpec};
+pub use train::{
+    EpochRecord, History, LrScheduler, Observer, RunInfo, Schedule, Silent, StepInfo, TrainConfig,
+    TrainData, TrainSpec, TrainState, Trainer,
+};
 
 pub use candle_core::{DType, Device, Module, Tensor};

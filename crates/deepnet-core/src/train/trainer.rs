@@ -1,0 +1,352 @@
+//! The trainer: mini-batch gradient descent with seeded reshuffling, validation, early stopping
+//! that restores the best weights, learning-rate schedules and a divergence guard.
+
+use candle_core::{DType, Tensor};
+
+use super::history::{EpochRecord, History};
+use super::observer::{Observer, RunInfo, StepInfo};
+use super::recipe::{Schedule, TrainSpec};
+use super::schedule::LrScheduler;
+use crate::error::{Error, Result};
+use crate::metrics::evaluate;
+use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
+use crate::rng::Rng;
+use crate::sequential::Sequential;
+use crate::spec::Output;
+
+/// Features `[n, d]` and targets in the loss's form (see [`crate::Loss`]).
+#[derive(Clone, Debug)]
+pub struct TrainData {
+    /// Features `[n, d]`.
+    pub x: Tensor,
+    /// Targets: f32 `[n, 1]` (sigmoid), u32 `[n]` (softmax) or f32 `[n, k]` (linear).
+    pub y: Tensor,
+}
+
+impl TrainData {
+    /// Pairs features and targets, checking they have the same number of rows.
+    pub fn new(x: Tensor, y: Tensor) -> Result<Self> {
+        let n = x.dims().first().copied().unwrap_or(0);
+        if n == 0 {
+            return Err(Error::Empty("the training data has no rows".into()));
+        }
+        if y.dims().first() != Some(&n) {
+            return Err(Error::Shape(format!(
+                "features have {n} rows but targets have shape {:?}",
+                y.dims()
+            )));
+        }
+        Ok(TrainData { x, y })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.x.dims()[0]
+    }
+
+    /// Always false: [`TrainData::new`] refuses empty data.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How to train: optimiser, batching, epochs, schedule, early stopping and seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Optimiser and its hyper-parameters.
+    pub optimizer: OptimizerConfig,
+    /// Rows per step; `None` is full-batch gradient descent.
+    pub batch_size: Option<usize>,
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Early stopping: stop after this many epochs without improvement, then restore the best
+    /// epoch's weights. `None` trains every epoch and keeps the last weights.
+    pub patience: Option<usize>,
+    /// Smallest decrease of the monitored loss that counts as an improvement.
+    pub min_delta: f64,
+    /// Seed for reshuffling and dropout.
+    pub seed: u64,
+    /// Reshuffle the rows every epoch.
+    pub shuffle: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            optimizer: OptimizerConfig::adam(1e-3),
+            batch_size: Some(32),
+            epochs: 10,
+            schedule: Schedule::Constant,
+            patience: None,
+            min_delta: 0.0,
+            seed: 0,
+            shuffle: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The recipe of a spec's `"train"` object over the defaults (Adam, lr 1e-3 — 0.01 for plain
+    /// SGD and momentum — batch 32, 10 epochs, constant schedule, no early stopping, seed 0).
+    pub fn from_spec(train: Option<&TrainSpec>) -> Self {
+        let mut c = TrainConfig::default();
+        let Some(t) = train else { return c };
+        let kind = t.optimizer.unwrap_or(OptimizerKind::Adam);
+        let default_lr = match kind {
+            OptimizerKind::Sgd | OptimizerKind::Momentum => 0.01,
+            _ => 1e-3,
+        };
+        c.optimizer = OptimizerConfig::new(kind, t.lr.unwrap_or(default_lr));
+        if let Some(wd) = t.weight_decay {
+            c.optimizer.weight_decay = wd;
+        }
+        if t.batch_size.is_some() {
+            c.batch_size = t.batch_size;
+        }
+        c.epochs = t.epochs.unwrap_or(c.epochs);
+        c.schedule = t.schedule.clone().unwrap_or_default();
+        c.patience = t.patience;
+        c.seed = t.seed.unwrap_or(0);
+        c
+    }
+}
+
+/// Everything needed to continue a run exactly: saved in training checkpoints.
+#[derive(Clone, Debug)]
+pub struct TrainState {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Optimiser moments and step count.
+    pub optimizer: OptimizerState,
+    /// RNG state after the last completed epoch.
+    pub rng: [u64; 4],
+    /// Schedule state.
+    pub scheduler: LrScheduler,
+    /// Best monitored loss (early stopping).
+    pub best_loss: f64,
+    /// Epoch of the best loss.
+    pub best_epoch: usize,
+    /// Epochs since the best loss.
+    pub wait: usize,
+    /// Weights of the best epoch (early stopping only).
+    pub best_weights: Vec<(String, Tensor)>,
+    /// True once early stopping has fired.
+    pub stopped: bool,
+    /// Per-epoch history so far.
+    pub history: History,
+}
+
+/// Trains a [`Sequential`] and can be stopped and resumed.
+pub struct Trainer {
+    config: TrainConfig,
+    optimizer: Optimizer,
+    rng: Rng,
+    state: TrainState,
+}
+
+impl Trainer {
+    /// A fresh run.
+    pub fn new(config: TrainConfig) -> Result<Self> {
+        if config.epochs == 0 {
+            return Err(Error::Invalid("epochs must be at least 1".into()));
+        }
+        if config.batch_size == Some(0) {
+            return Err(Error::Invalid("batch size must be at least 1".into()));
+        }
+        let optimizer = Optimizer::new(config.optimizer.clone())?;
+        let scheduler =
+            LrScheduler::new(config.schedule.clone(), config.optimizer.lr, config.epochs);
+        let rng = Rng::new(config.seed);
+        let state = TrainState {
+            epoch: 0,
+            optimizer: OptimizerState::default(),
+            rng: rng.state(),
+            scheduler,
+            best_loss: f64::INFINITY,
+            best_epoch: 0,
+            wait: 0,
+            best_weights: Vec::new(),
+            stopped: false,
+            history: History::default(),
+        };
+        Ok(Trainer {
+            config,
+            optimizer,
+            rng,
+            state,
+        })
+    }
+
+    /// Continues a run from a saved [`TrainState`]; `config` may raise `epochs`.
+    pub fn resume(config: TrainConfig, state: TrainState) -> Result<Self> {
+        let mut t = Trainer::new(config)?;
+        t.optimizer.set_state(state.optimizer.clone());
+        t.optimizer.set_lr(state.scheduler.lr);
+        t.rng = Rng::from_state(state.rng);
+        t.state = state;
+        Ok(t)
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The state after the last completed epoch.
+    pub fn state(&self) -> &TrainState {
+        &self.state
+    }
+
+    /// Trains `model` until the configured epochs are done or early stopping fires; returns the
+    /// history. With early stopping, the best epoch's weights are restored at the end. A NaN or
+    /// infinite loss stops with [`Error::Diverged`], leaving the last finite weights in `model`.
+    pub fn fit(
+        &mut self,
+        model: &mut Sequential,
+        train: &TrainData,
+        val: Option<&TrainData>,
+        observer: &mut dyn Observer,
+    ) -> Result<History> {
+        let n = train.len();
+        let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
+        let steps = n.div_ceil(bs);
+        let output = model.spec().output;
+        observer.on_train_begin(&RunInfo {
+            first_epoch: self.state.epoch + 1,
+            epochs: self.config.epochs,
+            steps_per_epoch: steps,
+            samples: n,
+        });
+        while self.state.epoch < self.config.epochs && !self.state.stopped {
+            let epoch = self.state.epoch + 1;
+            let start = std::time::Instant::now();
+            let lr = self.state.scheduler.lr_for_epoch(epoch);
+            self.optimizer.set_lr(lr);
+            observer.on_epoch_begin(epoch, lr);
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            if self.config.shuffle {
+                self.rng.shuffle(&mut order);
+            }
+            let order = Tensor::from_vec(order, n, train.x.device())?;
+            let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+            let mut norm_sums: Vec<(usize, f64)> = Vec::new();
+            for step in 0..steps {
+                let len = bs.min(n - step * bs);
+                let (xb, yb) = if len == n && !self.config.shuffle {
+                    (train.x.clone(), train.y.clone())
+                } else {
+                    let idx = order.narrow(0, step * bs, len)?;
+                    (
+                        train.x.index_select(&idx, 0)?,
+                        train.y.index_select(&idx, 0)?,
+                    )
+                };
+                let before = model.parameters();
+                let (loss, grads, logits) = model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
+                if !loss.is_finite() {
+                    restore_if_non_finite(model, &before)?;
+                    return Err(Error::Diverged {
+                        epoch,
+                        step: step + 1,
+                        loss,
+                    });
+                }
+                self.optimizer.step(model, &grads)?;
+                for (k, (layer, norm)) in grads.layer_norms()?.into_iter().enumerate() {
+                    match norm_sums.get_mut(k) {
+                        Some(slot) => slot.1 += norm,
+                        None => norm_sums.push((layer, norm)),
+                    }
+                }
+                loss_sum += loss * len as f64;
+                seen += len;
+                if output != Output::Linear {
+                    correct += correct_count(output, &logits, &yb)?;
+                }
+                observer.on_step(&StepInfo {
+                    epoch,
+                    step: step + 1,
+                    steps,
+                    samples: seen,
+                    loss: loss_sum / seen as f64,
+                    accuracy: (output != Output::Linear).then(|| correct as f64 / seen as f64),
+                });
+            }
+            let val_metrics = match val {
+                Some(v) => Some(evaluate(model, &v.x, &v.y)?),
+                None => None,
+            };
+            let train_loss = loss_sum / n as f64;
+            let monitored = val_metrics.as_ref().map_or(train_loss, |m| m.loss);
+            self.state
+                .scheduler
+                .observe(monitored, self.config.min_delta);
+            if let Some(patience) = self.config.patience {
+                if monitored < self.state.best_loss - self.config.min_delta {
+                    self.state.best_loss = monitored;
+                    self.state.best_epoch = epoch;
+                    self.state.wait = 0;
+                    self.state.best_weights = model.parameters();
+                } else {
+                    self.state.wait += 1;
+                    self.state.stopped = self.state.wait >= patience;
+                }
+            }
+            let record = EpochRecord {
+                epoch,
+                train_loss,
+                train_accuracy: (output != Output::Linear).then(|| correct as f64 / n as f64),
+                val_loss: val_metrics.as_ref().map(|m| m.loss),
+                val_accuracy: val_metrics.as_ref().and_then(|m| m.accuracy),
+                lr,
+                seconds: start.elapsed().as_secs_f64(),
+                grad_norms: norm_sums
+                    .into_iter()
+                    .map(|(i, s)| (i, s / steps as f64))
+                    .collect(),
+            };
+            self.state.history.epochs.push(record.clone());
+            self.state.epoch = epoch;
+            self.state.optimizer = self.optimizer.state().clone();
+            self.state.rng = self.rng.state();
+            observer.on_epoch_end(&record, model, &self.state)?;
+        }
+        if self.config.patience.is_some() {
+            for (name, w) in &self.state.best_weights {
+                model.set_parameter(name, w)?;
+            }
+        }
+        observer.on_train_end(&self.state.history);
+        Ok(self.state.history.clone())
+    }
+}
+
+/// Number of rows whose predicted class matches the target.
+fn correct_count(output: Output, logits: &Tensor, targets: &Tensor) -> Result<usize> {
+    let hits = match output {
+        Output::Sigmoid => logits.gt(0.0)?.eq(&targets.gt(0.5)?)?,
+        _ => logits.argmax(1)?.eq(&targets.to_dtype(DType::U32)?)?,
+    };
+    Ok(hits.to_dtype(DType::F32)?.sum_all()?.to_scalar::<f32>()? as usize)
+}
+
+/// After a non-finite loss: if the current weights are not all finite, put back `before`.
+fn restore_if_non_finite(model: &mut Sequential, before: &[(String, Tensor)]) -> Result<()> {
+    let mut finite = true;
+    for (_, p) in model.parameters() {
+        let s = p
+            .to_dtype(DType::F64)?
+            .abs()?
+            .sum_all()?
+            .to_scalar::<f64>()?;
+        finite &= s.is_finite();
+    }
+    if !finite {
+        for (name, w) in before {
+            model.set_parameter(name, w)?;
+        }
+    }
+    Ok(())
+}

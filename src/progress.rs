@@ -1,0 +1,110 @@
+//! Progress reporting for training: an indicatif bar per epoch on a terminal, plain epoch lines
+//! otherwise. Everything goes to stderr, so stdout carries only the final `key: value` metrics.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use deepnet_core::{EpochRecord, Observer, RunInfo, StepInfo};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// An [`Observer`] that shows a bar per epoch (step, samples/s, ETA, running loss and accuracy)
+/// and leaves one summary line per epoch.
+pub struct ProgressBars {
+    bar: Option<ProgressBar>,
+    show_bar: bool,
+    epochs: usize,
+    samples: usize,
+    epoch_start: Instant,
+}
+
+impl ProgressBars {
+    /// Bars when stderr is a terminal and `quiet` is false; plain epoch lines otherwise.
+    pub fn new(quiet: bool) -> Self {
+        ProgressBars {
+            bar: None,
+            show_bar: !quiet && std::io::stderr().is_terminal(),
+            epochs: 0,
+            samples: 0,
+            epoch_start: Instant::now(),
+        }
+    }
+}
+
+/// One epoch's summary line.
+pub fn epoch_line(r: &EpochRecord, epochs: usize, samples: usize) -> String {
+    let mut s = format!("epoch {}/{epochs}  loss {:.4}", r.epoch, r.train_loss);
+    if let Some(a) = r.train_accuracy {
+        s.push_str(&format!("  acc {a:.4}"));
+    }
+    if let Some(v) = r.val_loss {
+        s.push_str(&format!("  val_loss {v:.4}"));
+    }
+    if let Some(a) = r.val_accuracy {
+        s.push_str(&format!("  val_acc {a:.4}"));
+    }
+    let rate = samples as f64 / r.seconds.max(1e-9);
+    s.push_str(&format!(
+        "  lr {:.3e}  {:.2}s  {rate:.0} samples/s",
+        r.lr, r.seconds
+    ));
+    s
+}
+
+impl Observer for ProgressBars {
+    fn on_train_begin(&mut self, info: &RunInfo) {
+        self.epochs = info.epochs;
+        self.samples = info.samples;
+        if self.show_bar {
+            let bar = ProgressBar::with_draw_target(
+                Some(info.steps_per_epoch as u64),
+                ProgressDrawTarget::stderr(),
+            );
+            let style =
+                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ETA {eta}")
+                    .map(|s| s.progress_chars("=> "))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            self.bar = Some(bar);
+        }
+    }
+
+    fn on_epoch_begin(&mut self, epoch: usize, _lr: f64) {
+        self.epoch_start = Instant::now();
+        if let Some(bar) = &self.bar {
+            bar.reset();
+            bar.set_prefix(format!("epoch {epoch}/{}", self.epochs));
+        }
+    }
+
+    fn on_step(&mut self, s: &StepInfo) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(s.step as u64);
+            let rate = s.samples as f64 / self.epoch_start.elapsed().as_secs_f64().max(1e-9);
+            let acc = s
+                .accuracy
+                .map(|a| format!(" acc {a:.4}"))
+                .unwrap_or_default();
+            bar.set_message(format!("{rate:.0} samples/s loss {:.4}{acc}", s.loss));
+        }
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        record: &EpochRecord,
+        _model: &deepnet_core::Sequential,
+        _state: &deepnet_core::TrainState,
+    ) -> deepnet_core::Result<()> {
+        let line = epoch_line(record, self.epochs, self.samples);
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+        Ok(())
+    }
+
+    fn on_train_end(&mut self, _history: &deepnet_core::History) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
