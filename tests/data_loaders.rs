@@ -1,0 +1,256 @@
+//! Loaders: CSV, IDX and synthetic data, with the exact errors for malformed input.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use candle_core::Device;
+use deepnet::data::{fashion_mnist, load_csv, parse_csv, read_idx, synthetic, Labels};
+use deepnet::{
+    InputScaling, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig, TrainData, Trainer,
+};
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deepnet-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    path
+}
+
+fn csv_err(text: &str, target: Option<&str>) -> String {
+    parse_csv(text.as_bytes(), "t.csv", target)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn csv_errors_name_file_line_and_column() {
+    assert_eq!(
+        csv_err("a,b,y\n1,2,0\n3,x,1\n", None),
+        "t.csv:3: column `b`: cannot parse `x` as a number"
+    );
+    assert_eq!(
+        csv_err("a,b,y\n1,2,0\n3,4\n", None),
+        "t.csv:3: row has 2 fields but the header has 3"
+    );
+    assert_eq!(
+        csv_err("", None),
+        "t.csv: the file is empty; expected a header line with column names"
+    );
+    assert_eq!(
+        csv_err("a,b,y\n", None),
+        "t.csv: the file has a header but no data rows"
+    );
+    assert_eq!(
+        csv_err("a,b,y\n1,2,0\n", Some("label")),
+        "t.csv: no target column `label`; the header has: a, b, y"
+    );
+    assert_eq!(
+        csv_err("a,b,y\n1,nan,0\n", None),
+        "t.csv:2: column `b`: `nan` is NaN; values must be finite numbers"
+    );
+    assert_eq!(
+        csv_err("a,b,y\n1,,0\n", None),
+        "t.csv:2: column `b`: empty cell; expected a number"
+    );
+    let path = temp_file("bad.csv", b"a,y\n1,0\n2,1,5\n");
+    assert_eq!(
+        load_csv(&path, None).unwrap_err().to_string(),
+        format!(
+            "{}:3: row has 3 fields but the header has 2",
+            path.display()
+        )
+    );
+    let missing = std::env::temp_dir().join("deepnet-no-such-file.csv");
+    assert!(load_csv(&missing, None)
+        .unwrap_err()
+        .to_string()
+        .starts_with(&format!("{}: No such file", missing.display())));
+}
+
+#[test]
+fn csv_targets_become_classes_or_values() {
+    let ds = parse_csv("x,label\n1,cat\n2,dog\n3,cat\n".as_bytes(), "s", None).unwrap();
+    assert_eq!(
+        ds.labels,
+        Labels::Classes {
+            ids: vec![0, 1, 0],
+            names: vec!["cat".into(), "dog".into()]
+        }
+    );
+    let ds = parse_csv("y,x\n7,1\n3,2\n".as_bytes(), "s", Some("y")).unwrap();
+    assert_eq!(
+        ds.labels,
+        Labels::Classes {
+            ids: vec![1, 0],
+            names: vec!["3".into(), "7".into()]
+        }
+    );
+    assert_eq!(ds.feature_names, vec!["x".to_string()]);
+    let ds = parse_csv("x,y\n1,0.5\n2,1.5\n".as_bytes(), "s", None).unwrap();
+    assert_eq!(ds.labels, Labels::Values(vec![0.5, 1.5]));
+}
+
+#[test]
+fn training_on_string_labels_round_trips_the_names() {
+    // Two well-separated clusters labelled by name.
+    let mut text = String::from("u,v,species\n");
+    for i in 0..60 {
+        let (name, cx) = if i % 2 == 0 {
+            ("setosa", -2.0)
+        } else {
+            ("virginica", 2.0)
+        };
+        text.push_str(&format!(
+            "{},{},{name}\n",
+            cx + (i as f32 * 0.37).sin(),
+            (i as f32 * 0.91).cos()
+        ));
+    }
+    let ds = parse_csv(text.as_bytes(), "iris.csv", Some("species")).unwrap();
+    let spec = ModelSpec::from_json(
+        r#"{"inputs": 2, "output": "softmax", "layers": [
+        {"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}]}"#,
+    )
+    .unwrap();
+    let mut model = Sequential::from_spec(&spec, 0).unwrap();
+    model
+        .set_input_scaling(Some(InputScaling::fit(&ds.features, 2).unwrap()))
+        .unwrap();
+    model
+        .set_class_names(Some(ds.class_names().to_vec()))
+        .unwrap();
+    let dev = Device::Cpu;
+    let data = TrainData::new(
+        ds.features_tensor(&dev).unwrap(),
+        ds.targets_tensor(spec.output, &dev).unwrap(),
+    )
+    .unwrap();
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::adam(0.05),
+        epochs: 30,
+        ..TrainConfig::default()
+    };
+    Trainer::new(config)
+        .unwrap()
+        .fit(&mut model, &data, None, &mut Silent)
+        .unwrap();
+    let names = model.class_names().unwrap();
+    let predicted: Vec<&str> = model
+        .predict_classes(&data.x)
+        .unwrap()
+        .iter()
+        .map(|&c| names[c as usize].as_str())
+        .collect();
+    let truth: Vec<&str> = ds
+        .class_ids()
+        .unwrap()
+        .iter()
+        .map(|&c| ds.class_names()[c as usize].as_str())
+        .collect();
+    assert_eq!(predicted, truth);
+    assert_eq!(predicted[0], "setosa");
+}
+
+fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, dims.len() as u8];
+    for d in dims {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(data);
+    b
+}
+
+#[test]
+fn idx_files_parse_plain_and_gzip_and_malformed_ones_are_refused() {
+    let good = idx_bytes(&[2, 3], &[1, 2, 3, 4, 5, 6]);
+    let idx = read_idx(temp_file("good.idx", &good)).unwrap();
+    assert_eq!((idx.dims, idx.data), (vec![2, 3], vec![1, 2, 3, 4, 5, 6]));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&good).unwrap();
+    let idx = read_idx(temp_file("good.idx.gz", &gz.finish().unwrap())).unwrap();
+    assert_eq!(idx.dims, vec![2, 3]);
+
+    let err = |name: &str, bytes: &[u8]| {
+        let p = temp_file(name, bytes);
+        let e = read_idx(&p).unwrap_err().to_string();
+        e.strip_prefix(&format!("{}: ", p.display()))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        err("short.idx", &[0, 0]),
+        "file too short for the 4-byte IDX magic number"
+    );
+    assert_eq!(
+        err("magic.idx", b"PK\x03\x04"),
+        "bad magic number [50, 4b, 03, 04]: not an IDX file"
+    );
+    assert_eq!(
+        err("float.idx", &[0, 0, 0x0d, 1, 0, 0, 0, 1]),
+        "IDX data type 0x0d is not supported; expected 0x08 (unsigned byte)"
+    );
+    assert_eq!(
+        err("trunc.idx", &idx_bytes(&[2, 3], &[1, 2])),
+        "dimensions [2, 3] need 6 data bytes, found 2"
+    );
+    assert_eq!(
+        err("long.idx", &idx_bytes(&[1, 2], &[1, 2, 3])),
+        "dimensions [1, 2] need 2 data bytes, found more than 2"
+    );
+    assert_eq!(
+        err("hdr.idx", &[0, 0, 8, 3, 0, 0, 0, 1]),
+        "file ends inside the header (dimension 1 of 3)"
+    );
+    assert_eq!(
+        err("huge.idx", &idx_bytes(&[65535, 65535, 65535], &[])),
+        "dimensions [65535, 65535, 65535] claim 281462092005375 bytes, more than the limit of 1073741824"
+    );
+}
+
+#[test]
+fn fashion_mnist_missing_directory_says_how_to_install() {
+    let dir = std::env::temp_dir().join("deepnet-no-fashion-here");
+    let e = fashion_mnist(Some(&dir)).unwrap_err().to_string();
+    assert_eq!(e, format!("Fashion-MNIST not found in {}: install it with `apt-get install dataset-fashion-mnist` (Debian) or pass the directory holding the IDX files", dir.display()));
+}
+
+#[test]
+fn fashion_mnist_loads_when_installed() {
+    let dir = std::path::Path::new(deepnet::data::FASHION_MNIST_DIR);
+    if !dir.is_dir() {
+        eprintln!(
+            "SKIPPED: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+        );
+        return;
+    }
+    let (train, test) = fashion_mnist(None).unwrap();
+    assert_eq!(
+        (train.len(), test.len(), train.width(), train.num_classes()),
+        (60000, 10000, 784, 10)
+    );
+    assert_eq!(train.class_names()[9], "Ankle boot");
+    assert!(train.features.iter().all(|&p| (0.0..=1.0).contains(&p)));
+}
+
+#[test]
+fn synthetic_sets_are_seeded() {
+    for name in ["moons", "circles", "spirals", "xor", "blobs"] {
+        let a = synthetic(name, 200, 1).unwrap();
+        assert_eq!(a, synthetic(name, 200, 1).unwrap(), "{name}");
+        assert_ne!(
+            a.features,
+            synthetic(name, 200, 2).unwrap().features,
+            "{name}"
+        );
+        assert_eq!((a.len(), a.width()), (200, 2));
+    }
+    assert_eq!(synthetic("spirals", 300, 0).unwrap().num_classes(), 3);
+    assert_eq!(
+        synthetic("rings", 10, 0).unwrap_err().to_string(),
+        "unknown synthetic dataset `rings`; expected one of moons, circles, spirals, xor, blobs"
+    );
+}
