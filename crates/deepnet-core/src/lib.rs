@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod checkpoint;
 pub mod dense;
 pub mod dropout;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod spec;
 pub mod train;
 
 pub use activation::Activation;
+pub use checkpoint::{load_model, read_checkpoint, save_model, Checkpoint};
 pub use dense::{Dense, DenseGrads};
 pub use error::{Error, Result};
 pub use gradcheck::{gradcheck, GradCheck};

@@ -91,6 +91,11 @@ impl Sequential {
         &self.spec
     }
 
+    /// Replaces the spec without rebuilding (the loader builds from a zero-init copy).
+    pub(crate) fn replace_spec(&mut self, spec: ModelSpec) {
+        self.spec = spec;
+    }
+
     /// The layers, in order.
     pub fn layers(&self) -> &[Layer] {
         &self.layers

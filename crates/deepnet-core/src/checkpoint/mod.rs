@@ -1,0 +1,17 @@
+//! Checkpoints: self-describing safetensors files that PyTorch, numpy and candle load as they
+//! are, and the training state that makes resumed runs bit-identical to straight ones.
+//!
+//! Every write is atomic (temporary file, sync, rename).
+
+mod atomic;
+mod format;
+mod model_file;
+mod train_state;
+
+pub use atomic::atomic_write;
+pub use format::MAX_FILE_BYTES;
+pub use model_file::{
+    keys, load_model, load_weights, read_checkpoint, save_model, spec_from_metadata, Checkpoint,
+    FORMAT_VERSION,
+};
+pub use train_state::{load_train_state, save_train_state};

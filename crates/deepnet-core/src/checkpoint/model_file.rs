@@ -1,0 +1,256 @@
+//! The model file: weights named as PyTorch's `nn.Sequential` names them, plus metadata that lets
+//! deepnet, numpy or PyTorch rebuild the model from the file alone.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+
+use super::atomic::atomic_write;
+use super::format::{serialize, view_to_tensor, RawTensor, StoredFile};
+use crate::error::{Error, Result};
+use crate::init::Init;
+use crate::scaling::InputScaling;
+use crate::sequential::Sequential;
+use crate::spec::{LayerSpec, ModelSpec};
+
+/// Version of the checkpoint layout this deepnet writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Metadata keys.
+pub mod keys {
+    /// `pt`, so PyTorch-ecosystem loaders accept the file.
+    pub const FORMAT: &str = "format";
+    /// The model spec JSON.
+    pub const SPEC: &str = "deepnet.spec";
+    /// The checkpoint layout version.
+    pub const FORMAT_VERSION: &str = "deepnet.format_version";
+    /// The deepnet version that wrote the file.
+    pub const VERSION: &str = "deepnet.version";
+    /// `{"mean": [...], "scale": [...]}`: predictions are model((x − mean) / scale).
+    pub const INPUT_SCALING: &str = "deepnet.input_scaling";
+    /// JSON list of class names, in output order.
+    pub const CLASSES: &str = "deepnet.classes";
+}
+
+/// A checkpoint as read from disk: every metadata key and every tensor.
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    /// String metadata, sorted by key.
+    pub metadata: BTreeMap<String, String>,
+    /// Tensors with their names, sorted by name.
+    pub tensors: Vec<(String, Tensor)>,
+}
+
+/// Writes `model` to `path` atomically. `extra` adds `deepnet.*` facts (epoch, seed, metrics).
+pub fn save_model(model: &Sequential, path: &Path, extra: &BTreeMap<String, String>) -> Result<()> {
+    let mut metadata = extra.clone();
+    metadata.insert(keys::FORMAT.into(), "pt".into());
+    metadata.insert(
+        keys::SPEC.into(),
+        serde_json::to_string(model.spec()).map_err(|e| Error::Spec(e.to_string()))?,
+    );
+    metadata.insert(keys::FORMAT_VERSION.into(), FORMAT_VERSION.to_string());
+    metadata.insert(keys::VERSION.into(), env!("CARGO_PKG_VERSION").into());
+    if let Some(s) = model.input_scaling() {
+        metadata.insert(
+            keys::INPUT_SCALING.into(),
+            serde_json::to_string(s).map_err(|e| Error::Invalid(e.to_string()))?,
+        );
+    }
+    if let Some(c) = model.class_names() {
+        metadata.insert(
+            keys::CLASSES.into(),
+            serde_json::to_string(c).map_err(|e| Error::Invalid(e.to_string()))?,
+        );
+    }
+    let mut tensors = BTreeMap::new();
+    for (name, t) in model.parameters() {
+        tensors.insert(name, RawTensor::from_tensor(&t)?);
+    }
+    atomic_write(path, &serialize(&tensors, &metadata))
+}
+
+/// Reads a checkpoint's metadata and F32/F64 tensors without building a model.
+pub fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
+    let file = StoredFile::read(path)?;
+    let (st, metadata) = file.parse(path)?;
+    let mut names: Vec<String> = st.names().into_iter().map(String::from).collect();
+    names.sort();
+    let mut tensors = Vec::with_capacity(names.len());
+    for name in names {
+        let view = st
+            .tensor(&name)
+            .map_err(|e| Error::checkpoint(path, e.to_string()))?;
+        let dtype = if view.dtype() == safetensors::Dtype::F64 {
+            DType::F64
+        } else {
+            DType::F32
+        };
+        tensors.push((
+            name.clone(),
+            view_to_tensor(path, &name, &view, dtype, &Device::Cpu)?,
+        ));
+    }
+    Ok(Checkpoint { metadata, tensors })
+}
+
+/// The spec stored in a checkpoint's metadata, after checking the format version.
+pub fn spec_from_metadata(path: &Path, metadata: &BTreeMap<String, String>) -> Result<ModelSpec> {
+    let err = |msg: String| Error::checkpoint(path, msg);
+    let version = metadata.get(keys::FORMAT_VERSION).ok_or_else(|| {
+        err(format!(
+            "metadata has no `{}`; was this file written by deepnet?",
+            keys::FORMAT_VERSION
+        ))
+    })?;
+    let version: u32 = version.parse().map_err(|_| {
+        err(format!(
+            "`{}` is `{version}`; expected an integer",
+            keys::FORMAT_VERSION
+        ))
+    })?;
+    if version > FORMAT_VERSION {
+        return Err(err(format!(
+            "`{}` is {version}, newer than this deepnet reads ({FORMAT_VERSION}); upgrade deepnet",
+            keys::FORMAT_VERSION
+        )));
+    }
+    let text = metadata.get(keys::SPEC).ok_or_else(|| {
+        err(format!(
+            "metadata has no `{}`; the file alone cannot rebuild the model",
+            keys::SPEC
+        ))
+    })?;
+    ModelSpec::from_json(text)
+        .map_err(|e| err(format!("`{}` is not a valid model spec: {e}", keys::SPEC)))
+}
+
+/// Loads a model from the file alone, on `device` in `dtype` (the file's tensors must be of that
+/// dtype). Strict: a missing or unexpected tensor, a wrong shape or dtype, non-finite weights, a
+/// missing or unparsable spec or a newer format version is an error naming the tensor or key.
+pub fn load_model(path: &Path, device: &Device, dtype: DType) -> Result<Sequential> {
+    let file = StoredFile::read(path)?;
+    let (st, metadata) = file.parse(path)?;
+    let spec = spec_from_metadata(path, &metadata)?;
+    let mut model = zeros_model(&spec, device, dtype)?;
+    fill_parameters(&mut model, path, &st)?;
+    let err = |msg: String| Error::checkpoint(path, msg);
+    if let Some(text) = metadata.get(keys::INPUT_SCALING) {
+        let s: InputScaling = serde_json::from_str(text).map_err(|e| {
+            err(format!(
+                "`{}` is not {{\"mean\": [...], \"scale\": [...]}}: {e}",
+                keys::INPUT_SCALING
+            ))
+        })?;
+        model
+            .set_input_scaling(Some(s))
+            .map_err(|e| err(format!("`{}`: {e}", keys::INPUT_SCALING)))?;
+    }
+    if let Some(text) = metadata.get(keys::CLASSES) {
+        let c: Vec<String> = serde_json::from_str(text).map_err(|e| {
+            err(format!(
+                "`{}` is not a JSON list of strings: {e}",
+                keys::CLASSES
+            ))
+        })?;
+        model
+            .set_class_names(Some(c))
+            .map_err(|e| err(format!("`{}`: {e}", keys::CLASSES)))?;
+    }
+    Ok(model)
+}
+
+/// Loads the weights of `path` into an already-built `model`; the file's spec must describe the
+/// same layers.
+pub fn load_weights(model: &mut Sequential, path: &Path) -> Result<()> {
+    let file = StoredFile::read(path)?;
+    let (st, metadata) = file.parse(path)?;
+    if let Ok(spec) = spec_from_metadata(path, &metadata) {
+        if spec.layers != model.spec().layers || spec.inputs != model.spec().inputs {
+            return Err(Error::checkpoint(
+                path,
+                "the file's `deepnet.spec` describes different layers than the model",
+            ));
+        }
+    }
+    fill_parameters(model, path, &st)
+}
+
+/// The spec's network with all-zero weights (no random draws), its spec kept as given.
+fn zeros_model(spec: &ModelSpec, device: &Device, dtype: DType) -> Result<Sequential> {
+    let mut zeros = spec.clone();
+    zeros.init = Init::Zeros;
+    for l in &mut zeros.layers {
+        if let LayerSpec::Dense { init, .. } = l {
+            *init = None;
+        }
+    }
+    let mut model = Sequential::new(&zeros, 0, device, dtype)?;
+    model.replace_spec(spec.clone());
+    Ok(model)
+}
+
+/// Checks every expected tensor first (names, dtype, shape, finiteness), then sets them.
+fn fill_parameters(
+    model: &mut Sequential,
+    path: &Path,
+    st: &safetensors::SafeTensors<'_>,
+) -> Result<()> {
+    let expected = model.parameters();
+    let expected_names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+    for name in st.names() {
+        if !expected_names.contains(&name) {
+            return Err(Error::checkpoint(
+                path,
+                format!(
+                    "unexpected tensor `{name}`; the spec's parameters are {}",
+                    expected_names.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut values = Vec::with_capacity(expected.len());
+    for (name, t) in &expected {
+        let view = st.tensor(name).map_err(|_| {
+            Error::checkpoint(
+                path,
+                format!(
+                    "missing tensor `{name}` (expected {:?} {:?})",
+                    model.dtype(),
+                    t.dims()
+                ),
+            )
+        })?;
+        if view.shape() != t.dims() {
+            return Err(Error::checkpoint(
+                path,
+                format!(
+                    "tensor `{name}` has shape {:?}; expected {:?}",
+                    view.shape(),
+                    t.dims()
+                ),
+            ));
+        }
+        values.push((
+            name.clone(),
+            view_to_tensor(path, name, &view, model.dtype(), model.device())?,
+        ));
+    }
+    for (name, v) in values {
+        model.set_parameter(&name, &v)?;
+    }
+    Ok(())
+}
+
+impl Sequential {
+    /// Saves the model to a `.safetensors` file (see [`save_model`]).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_model(self, path.as_ref(), &BTreeMap::new())
+    }
+
+    /// Loads a model on the CPU in f32 from the file alone (see [`load_model`]).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        load_model(path.as_ref(), &Device::Cpu, DType::F32)
+    }
+}

@@ -1,0 +1,336 @@
+//! Checkpoints: save → load round trips, byte-identical files, candle and numpy interoperability,
+//! strict loading of malformed files, exact resume and crash safety.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Module, Tensor};
+use deepnet::checkpoint::{load_train_state, save_train_state};
+use deepnet::data::{digits, split, Dataset};
+use deepnet::{
+    save_model, InputScaling, ModelSpec, OptimizerConfig, Rng, Schedule, Sequential, Silent,
+    TrainConfig, TrainData, Trainer,
+};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deepnet-ckpt-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn random_input(n: usize, d: usize, seed: u64) -> Tensor {
+    let mut rng = Rng::new(seed);
+    let v: Vec<f32> = (0..n * d)
+        .map(|_| (rng.normal() * 3.0 + 1.0) as f32)
+        .collect();
+    Tensor::from_vec(v, (n, d), &Device::Cpu).unwrap()
+}
+
+/// Specs covering every layer type and output kind.
+fn specs() -> Vec<ModelSpec> {
+    let hidden = r#"{"type": "dense", "units": 6, "init": "he_uniform"}, {"type": "relu"},
+        {"type": "dense", "units": 5, "bias": false}, {"type": "tanh"}, {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 5}, {"type": "sigmoid"}, {"type": "dense", "units": 4},
+        {"type": "leaky_relu", "slope": 0.2}, {"type": "dense", "units": 4}, {"type": "identity"}"#;
+    [("sigmoid", 1), ("softmax", 3), ("linear", 2)]
+        .iter()
+        .map(|(out, units)| {
+            ModelSpec::from_json(&format!(
+                r#"{{"inputs": 7, "output": "{out}", "layers": [{hidden}, {{"type": "dense", "units": {units}}}]}}"#
+            ))
+            .unwrap()
+        })
+        .collect()
+}
+
+fn trained_like(spec: &ModelSpec, seed: u64) -> Sequential {
+    let mut m = Sequential::from_spec(spec, seed).unwrap();
+    let d = spec.inputs;
+    let x = random_input(50, d, seed);
+    let scaling =
+        InputScaling::fit(&x.flatten_all().unwrap().to_vec1::<f32>().unwrap(), d).unwrap();
+    m.set_input_scaling(Some(scaling)).unwrap();
+    match spec.output {
+        deepnet::Output::Sigmoid => m
+            .set_class_names(Some(vec!["benign".into(), "malignant".into()]))
+            .unwrap(),
+        deepnet::Output::Softmax => {
+            let names = (0..spec.output_units())
+                .map(|i| ((b'a' + i as u8) as char).to_string())
+                .collect();
+            m.set_class_names(Some(names)).unwrap()
+        }
+        deepnet::Output::Linear => {}
+    }
+    m
+}
+
+#[test]
+fn save_load_gives_identical_outputs_and_byte_identical_files() {
+    let dir = temp_dir("roundtrip");
+    for (k, spec) in specs().iter().enumerate() {
+        let model = trained_like(spec, k as u64);
+        let path = dir.join(format!("m{k}.safetensors"));
+        model.save(&path).unwrap();
+        let loaded = Sequential::load(&path).unwrap();
+        let x = random_input(20, 7, 99);
+        let a: Vec<f32> = model
+            .predict_proba(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let b: Vec<f32> = loaded
+            .predict_proba(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(a, b, "{:?}", spec.output);
+        assert_eq!(loaded.spec(), model.spec());
+        assert_eq!(loaded.input_scaling(), model.input_scaling());
+        assert_eq!(loaded.class_names(), model.class_names());
+        let again = dir.join(format!("m{k}-again.safetensors"));
+        loaded.save(&again).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "not byte-identical"
+        );
+    }
+}
+
+#[test]
+fn metadata_holds_spec_version_scaling_and_classes() {
+    let dir = temp_dir("meta");
+    let model = trained_like(&specs()[1], 3);
+    let path = dir.join("m.safetensors");
+    let mut extra = BTreeMap::new();
+    extra.insert("deepnet.epoch".to_string(), "7".to_string());
+    save_model(&model, &path, &extra).unwrap();
+    let ck = deepnet::read_checkpoint(&path).unwrap();
+    let keys: Vec<&str> = ck.metadata.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "deepnet.classes",
+            "deepnet.epoch",
+            "deepnet.format_version",
+            "deepnet.input_scaling",
+            "deepnet.spec",
+            "deepnet.version",
+            "format"
+        ]
+    );
+    assert_eq!(ck.metadata["format"], "pt");
+    assert_eq!(ck.metadata["deepnet.format_version"], "1");
+    assert_eq!(ck.metadata["deepnet.classes"], r#"["a","b","c"]"#);
+    let names: Vec<&str> = ck.tensors.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "0.bias",
+            "0.weight",
+            "2.weight",
+            "5.bias",
+            "5.weight",
+            "7.bias",
+            "7.weight",
+            "9.bias",
+            "9.weight",
+            "11.bias",
+            "11.weight"
+        ]
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+    );
+    let w = &ck.tensors.iter().find(|(n, _)| n == "0.weight").unwrap().1;
+    assert_eq!(w.dims(), &[6, 7]);
+}
+
+#[test]
+fn candle_varbuilder_loads_the_file_as_it_is() {
+    let dir = temp_dir("candle");
+    let spec = ModelSpec::from_json(include_str!("../models/digits_mlp.json")).unwrap();
+    let model = trained_like(&spec, 1);
+    let path = dir.join("digits.safetensors");
+    model.save(&path).unwrap();
+    // SAFETY: the file is not modified while mapped.
+    let vb = unsafe {
+        candle_nn::VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, &Device::Cpu).unwrap()
+    };
+    let l0 = candle_nn::linear(64, 256, vb.pp("0")).unwrap();
+    let l2 = candle_nn::linear(256, 128, vb.pp("2")).unwrap();
+    let l4 = candle_nn::linear(128, 10, vb.pp("4")).unwrap();
+    let x = random_input(16, 64, 5);
+    let s = model.input_scaling().unwrap();
+    let mean = Tensor::from_slice(&s.mean, (1, 64), &Device::Cpu).unwrap();
+    let scale = Tensor::from_slice(&s.scale, (1, 64), &Device::Cpu).unwrap();
+    let xs = x
+        .broadcast_sub(&mean)
+        .unwrap()
+        .broadcast_div(&scale)
+        .unwrap();
+    let h = l0.forward(&xs).unwrap().tanh().unwrap();
+    let h = l2.forward(&h).unwrap().tanh().unwrap();
+    let ours = model.logits(&x).unwrap();
+    let theirs = l4.forward(&h).unwrap();
+    let diff = (ours - theirs)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(diff < 1e-4, "max difference {diff}");
+}
+
+fn write_npy(path: &Path, t: &Tensor) {
+    // numpy .npy v1.0, little-endian f4, C order.
+    let dims = t.dims();
+    let shape = dims
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let shape = if dims.len() == 1 {
+        format!("({shape},)")
+    } else {
+        format!("({shape})")
+    };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in t.flatten_all().unwrap().to_vec1::<f32>().unwrap() {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn numpy_and_safetensors_reproduce_deepnet_predictions() {
+    let dir = temp_dir("numpy");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop_numpy.py");
+    let mut checked = vec![];
+    for (k, spec) in specs().iter().enumerate() {
+        let model = trained_like(spec, k as u64 + 10);
+        let path = dir.join(format!("m{k}.safetensors"));
+        model.save(&path).unwrap();
+        let x = random_input(25, 7, 7);
+        write_npy(&dir.join("x.npy"), &x);
+        write_npy(&dir.join("y.npy"), &model.predict_proba(&x).unwrap());
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .args([&path, &dir.join("x.npy"), &dir.join("y.npy")])
+            .output()
+            .expect("python3 must be installed (.ci/run installs numpy and safetensors)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{:?}: {stdout}{}",
+            spec.output,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked.push(stdout.trim().to_string());
+    }
+    assert_eq!(checked.len(), 3);
+}
+
+/// Saves model and trainer state after every epoch, then stops the run after `stop_after` epochs.
+struct SaveThenStop {
+    dir: PathBuf,
+    stop_after: usize,
+}
+
+impl deepnet::Observer for SaveThenStop {
+    fn on_epoch_end(
+        &mut self,
+        r: &deepnet::EpochRecord,
+        m: &Sequential,
+        s: &deepnet::TrainState,
+    ) -> deepnet::Result<()> {
+        m.save(self.dir.join("model.safetensors"))?;
+        save_train_state(&self.dir.join("train_state.safetensors"), s)?;
+        if r.epoch == self.stop_after {
+            return Err(deepnet::Error::Invalid("simulated crash".into()));
+        }
+        Ok(())
+    }
+}
+
+fn data_of(ds: &Dataset, spec: &ModelSpec) -> TrainData {
+    TrainData::new(
+        ds.features_tensor(&Device::Cpu).unwrap(),
+        ds.targets_tensor(spec.output, &Device::Cpu).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn resumed_training_is_bit_identical_to_a_straight_run() {
+    let dir = temp_dir("resume");
+    let spec = ModelSpec::from_json(
+        r#"{"inputs": 64, "output": "softmax", "init": "he_normal", "layers": [
+        {"type": "dense", "units": 32}, {"type": "relu"}, {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 10}]}"#,
+    )
+    .unwrap();
+    let (train, val) = split(&digits().unwrap(), 0.2, 0, true).unwrap();
+    let (train, val) = (data_of(&train, &spec), data_of(&val, &spec));
+    for optimizer in [
+        OptimizerConfig::adam(0.003),
+        OptimizerConfig::new(deepnet::OptimizerKind::Momentum, 0.01),
+    ] {
+        let config = TrainConfig {
+            optimizer,
+            batch_size: Some(64),
+            epochs: 6,
+            schedule: Schedule::Cosine { min_lr: 1e-4 },
+            patience: Some(100),
+            seed: 3,
+            ..TrainConfig::default()
+        };
+        let mut straight = Sequential::from_spec(&spec, 1).unwrap();
+        Trainer::new(config.clone())
+            .unwrap()
+            .fit(&mut straight, &train, Some(&val), &mut Silent)
+            .unwrap();
+
+        // Save at every epoch end as the CLI does, and "crash" after epoch 2.
+        let mut first = Sequential::from_spec(&spec, 1).unwrap();
+        let mut saver = SaveThenStop {
+            dir: dir.clone(),
+            stop_after: 2,
+        };
+        let err =
+            Trainer::new(config.clone())
+                .unwrap()
+                .fit(&mut first, &train, Some(&val), &mut saver);
+        assert!(err.is_err());
+
+        let mut resumed = Sequential::load(dir.join("model.safetensors")).unwrap();
+        let state =
+            load_train_state(&dir.join("train_state.safetensors"), &config, &resumed).unwrap();
+        Trainer::resume(config.clone(), state)
+            .unwrap()
+            .fit(&mut resumed, &train, Some(&val), &mut Silent)
+            .unwrap();
+        for ((n, a), (_, b)) in straight.parameters().iter().zip(resumed.parameters()) {
+            let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+            let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
+            assert!(a == b, "{n} differs after resume");
+        }
+    }
+}
