@@ -25,6 +25,9 @@ struct Args {
     /// A spec file to train instead of the dataset's default `models/*.json`.
     #[arg(long)]
     model: Option<std::path::PathBuf>,
+    /// Save the trained model to this `.safetensors` file.
+    #[arg(long)]
+    save: Option<std::path::PathBuf>,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -88,6 +91,11 @@ fn main() -> Result<()> {
     )?;
     let seconds = start.elapsed().as_secs_f64();
 
+    model.set_class_names(Some(train.class_names().to_vec()))?;
+    if let Some(path) = &args.save {
+        model.save(path)?;
+        eprintln!("saved {}", path.display());
+    }
     let metrics = evaluate(&model, &test_t.x, &test_t.y)?;
     let samples = (train.len() * history.epochs.len()) as f64;
     println!("epochs: {}", history.epochs.len());

@@ -28,6 +28,9 @@ struct Args {
     /// Initialisation: zeros (fine for logistic regression), xavier_uniform, he_normal, pytorch, ...
     #[arg(long, default_value = "zeros")]
     init: String,
+    /// Save the trained model to this `.safetensors` file.
+    #[arg(long)]
+    save: Option<std::path::PathBuf>,
     /// Print the cost every N iterations.
     #[arg(long, default_value_t = 100)]
     print_every: usize,
@@ -70,6 +73,10 @@ fn main() -> Result<()> {
         let truth = ds.class_ids().unwrap_or_default();
         Ok(pred.iter().zip(truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64)
     };
+    if let Some(path) = &args.save {
+        model.save(path)?;
+        eprintln!("saved {}", path.display());
+    }
     println!("train_accuracy: {:.4}", accuracy(&train)?);
     println!("test_accuracy: {:.4}", accuracy(&test)?);
     println!("train_seconds: {seconds:.4}");

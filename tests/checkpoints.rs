@@ -248,6 +248,40 @@ fn numpy_and_safetensors_reproduce_deepnet_predictions() {
     assert_eq!(checked.len(), 3);
 }
 
+/// PyTorch's `nn.Sequential` with `strict=True`, when a Python with torch is named by
+/// `DEEPNET_TORCH_PYTHON` (CI does not install PyTorch's multi-gigabyte wheel).
+#[test]
+fn pytorch_loads_the_file_strictly_when_available() {
+    let Ok(python) = std::env::var("DEEPNET_TORCH_PYTHON") else {
+        eprintln!(
+            "SKIPPED: set DEEPNET_TORCH_PYTHON to a python with torch to run the PyTorch check"
+        );
+        return;
+    };
+    let dir = temp_dir("torch");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop_torch.py");
+    for (k, spec) in specs().iter().enumerate() {
+        let model = trained_like(spec, k as u64 + 20);
+        let path = dir.join(format!("m{k}.safetensors"));
+        model.save(&path).unwrap();
+        let x = random_input(25, 7, 8);
+        write_npy(&dir.join("x.npy"), &x);
+        write_npy(&dir.join("y.npy"), &model.predict_proba(&x).unwrap());
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .args([&path, &dir.join("x.npy"), &dir.join("y.npy")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{:?}: {}{}",
+            spec.output,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// Saves model and trainer state after every epoch, then stops the run after `stop_after` epochs.
 struct SaveThenStop {
     dir: PathBuf,

@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 /// Largest checkpoint file read (16 GiB), checked before reading it.
 pub const MAX_FILE_BYTES: u64 = 16 << 30;
 
+/// Largest header accepted (the `safetensors` crate's own limit, 100 MB).
+pub const MAX_HEADER_BYTES: u64 = 100_000_000;
+
 /// A tensor ready to be written: dtype name, shape and little-endian bytes.
 pub(crate) struct RawTensor {
     pub dtype: &'static str,
@@ -81,7 +84,7 @@ pub(crate) fn serialize(
         offset = end;
     }
     let mut text = Value::Object(header).to_string().into_bytes();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + text.len() + offset);
@@ -116,10 +119,35 @@ impl StoredFile {
 
     /// Validates the container and returns its tensors and metadata.
     pub fn parse(&self, path: &Path) -> Result<(SafeTensors<'_>, BTreeMap<String, String>)> {
-        let st = SafeTensors::deserialize(&self.bytes)
-            .map_err(|e| Error::checkpoint(path, format!("not a valid safetensors file: {e}")))?;
-        let (_, meta) = SafeTensors::read_metadata(&self.bytes)
-            .map_err(|e| Error::checkpoint(path, format!("not a valid safetensors file: {e}")))?;
+        let err =
+            |msg: String| Error::checkpoint(path, format!("not a valid safetensors file: {msg}"));
+        let len = self.bytes.len();
+        let Some(head) = self.bytes.get(..8) else {
+            return Err(err(format!(
+                "the file is {len} bytes, too short for the 8-byte header length"
+            )));
+        };
+        let mut n = [0u8; 8];
+        n.copy_from_slice(head);
+        let n = u64::from_le_bytes(n);
+        if n > MAX_HEADER_BYTES {
+            return Err(err(format!(
+                "the header length {n} is over the limit of {MAX_HEADER_BYTES} bytes"
+            )));
+        }
+        if n + 8 > len as u64 {
+            return Err(err(format!(
+                "the header length {n} runs past the end of the file ({len} bytes)"
+            )));
+        }
+        let explain = |e: safetensors::SafeTensorError| match e {
+            safetensors::SafeTensorError::MetadataIncompleteBuffer => err(
+                "the tensors' data does not match the file size (truncated or padded file)".into(),
+            ),
+            other => err(other.to_string()),
+        };
+        let st = SafeTensors::deserialize(&self.bytes).map_err(explain)?;
+        let (_, meta) = SafeTensors::read_metadata(&self.bytes).map_err(explain)?;
         let metadata = meta
             .metadata()
             .clone()
