@@ -357,7 +357,7 @@ fn resumed_training_is_bit_identical_to_a_straight_run() {
         let mut resumed = Sequential::load(dir.join("model.safetensors")).unwrap();
         let state =
             load_train_state(&dir.join("train_state.safetensors"), &config, &resumed).unwrap();
-        Trainer::resume(config.clone(), state)
+        Trainer::resume(config.clone(), state, &mut resumed)
             .unwrap()
             .fit(&mut resumed, &train, Some(&val), &mut Silent)
             .unwrap();

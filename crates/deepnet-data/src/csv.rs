@@ -13,9 +13,9 @@ use crate::error::{DataError, Result};
 /// Loads a CSV file; `target` names the label column (default: the last).
 pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+    let file = std::fs::File::open(path).map_err(|cause| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let mut ds = parse_csv(file, &path.display().to_string(), target)?;
     ds.name = path

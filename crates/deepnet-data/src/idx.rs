@@ -45,9 +45,9 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<Idx> {
         path: path.to_path_buf(),
         msg,
     };
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+    let file = std::fs::File::open(path).map_err(|cause| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let mut head = [0u8; 2];
     let mut peek = std::io::BufReader::new(file);
@@ -198,7 +198,7 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<(Dataset, Dataset)> {
         }
         Err(DataError::Io {
             path: dir.join(format!("{stem}.gz")),
-            source: std::io::Error::new(
+            cause: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "Fashion-MNIST file not found (with or without .gz)",
             ),

@@ -8,7 +8,7 @@ mod format;
 mod model_file;
 mod train_state;
 
-pub use atomic::atomic_write;
+pub use atomic::{atomic_write, AtomicFile};
 pub use format::MAX_FILE_BYTES;
 pub use model_file::{
     keys, load_model, load_weights, read_checkpoint, save_model, spec_from_metadata, Checkpoint,

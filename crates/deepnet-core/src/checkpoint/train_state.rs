@@ -3,7 +3,7 @@
 //! [`Trainer::resume`](crate::Trainer::resume) needs to continue a run bit-identically.
 //!
 //! Tensors: `{param}.exp_avg`, `{param}.exp_avg_sq`, `{param}.momentum_buffer` (optimiser),
-//! `best.{param}` (early stopping), `state.counters` U64 `[epoch, optimizer step, best epoch, wait,
+//! `live.{param}` (the weights at the end of the last epoch), `best.{param}` (early stopping), `state.counters` U64 `[epoch, optimizer step, best epoch, wait,
 //! schedule wait, stopped]`, `state.rng` U64 `[4]`, `state.floats` U64 `[3]` holding the bits of
 //! the f64s `[lr, schedule best, best loss]` (bits, so infinities and exact values survive).
 
@@ -29,6 +29,9 @@ pub fn save_train_state(path: &Path, state: &TrainState) -> Result<()> {
     }
     for (name, t) in &state.best_weights {
         tensors.insert(format!("best.{name}"), RawTensor::from_tensor(t)?);
+    }
+    for (name, t) in &state.weights {
+        tensors.insert(format!("live.{name}"), RawTensor::from_tensor(t)?);
     }
     tensors.insert(
         "state.counters".into(),
@@ -109,11 +112,15 @@ pub fn load_train_state(
         buffers: BTreeMap::new(),
     };
     let mut best_weights = Vec::new();
+    let mut weights = Vec::new();
     for name in st.names() {
         if name.starts_with("state.") {
             continue;
         }
-        let param = match name.strip_prefix("best.") {
+        let param = match name
+            .strip_prefix("best.")
+            .or_else(|| name.strip_prefix("live."))
+        {
             Some(p) => p.to_string(),
             None => match name.rsplit_once('.') {
                 Some((p, suffix)) if BUFFER_SUFFIXES.contains(&suffix) => p.to_string(),
@@ -135,6 +142,8 @@ pub fn load_train_state(
         let t = view_to_tensor(path, name, &view, model.dtype(), model.device())?;
         if name.starts_with("best.") {
             best_weights.push((param, t));
+        } else if name.starts_with("live.") {
+            weights.push((param, t));
         } else {
             optimizer.buffers.insert(name.to_string(), t);
         }
@@ -142,6 +151,7 @@ pub fn load_train_state(
     // Keep the best weights in the model's parameter order.
     let order: Vec<String> = model.parameters().into_iter().map(|(n, _)| n).collect();
     best_weights.sort_by_key(|(n, _)| order.iter().position(|k| k == n));
+    weights.sort_by_key(|(n, _)| order.iter().position(|k| k == n));
     let mut scheduler =
         LrScheduler::new(config.schedule.clone(), config.optimizer.lr, config.epochs);
     scheduler.lr = f64::from_bits(floats[0]);
@@ -155,6 +165,7 @@ pub fn load_train_state(
         best_loss: f64::from_bits(floats[2]),
         best_epoch: counters[2] as usize,
         wait: counters[3] as usize,
+        weights,
         best_weights,
         stopped: counters[5] != 0,
         history,

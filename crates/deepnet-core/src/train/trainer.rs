@@ -130,6 +130,9 @@ pub struct TrainState {
     pub best_epoch: usize,
     /// Epochs since the best loss.
     pub wait: usize,
+    /// The model's weights at the end of the last completed epoch (what a resumed run continues
+    /// from, even when early stopping later restores the best ones).
+    pub weights: Vec<(String, Tensor)>,
     /// Weights of the best epoch (early stopping only).
     pub best_weights: Vec<(String, Tensor)>,
     /// True once early stopping has fired.
@@ -167,6 +170,7 @@ impl Trainer {
             best_loss: f64::INFINITY,
             best_epoch: 0,
             wait: 0,
+            weights: Vec::new(),
             best_weights: Vec::new(),
             stopped: false,
             history: History::default(),
@@ -179,8 +183,12 @@ impl Trainer {
         })
     }
 
-    /// Continues a run from a saved [`TrainState`]; `config` may raise `epochs`.
-    pub fn resume(config: TrainConfig, state: TrainState) -> Result<Self> {
+    /// Continues a run from a saved [`TrainState`]; `config` may raise `epochs`. The model gets
+    /// the weights of the state's last completed epoch.
+    pub fn resume(config: TrainConfig, state: TrainState, model: &mut Sequential) -> Result<Self> {
+        for (name, w) in &state.weights {
+            model.set_parameter(name, w)?;
+        }
         let mut t = Trainer::new(config)?;
         t.optimizer.set_state(state.optimizer.clone());
         t.optimizer.set_lr(state.scheduler.lr);
@@ -309,6 +317,7 @@ impl Trainer {
             };
             self.state.history.epochs.push(record.clone());
             self.state.epoch = epoch;
+            self.state.weights = model.parameters();
             self.state.optimizer = self.optimizer.state().clone();
             self.state.rng = self.rng.state();
             observer.on_epoch_end(&record, model, &self.state)?;

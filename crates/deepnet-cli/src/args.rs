@@ -1,0 +1,163 @@
+//! The command line, as clap derive structs. These names are a public contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+/// Multi-layer neural networks: train, evaluate, predict, inspect.
+#[derive(Parser)]
+#[command(name = "deepnet", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a model from a spec and a dataset; writes checkpoint, history and figures.
+    Train(TrainArgs),
+    /// Evaluate a checkpoint on a dataset: accuracy and loss (and binary metrics).
+    Eval(EvalArgs),
+    /// Predict on the rows of a CSV file.
+    Predict(PredictArgs),
+    /// Show a checkpoint's architecture, metadata and tensor statistics.
+    Inspect(InspectArgs),
+    /// Compare backprop gradients with finite differences in f64.
+    Gradcheck(GradcheckArgs),
+    /// Redraw a run's figures from DIR/history.csv.
+    Plot(PlotArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerArg {
+    Sgd,
+    Momentum,
+    Adam,
+    Adamw,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleArg {
+    Constant,
+    Step,
+    Cosine,
+    Plateau,
+}
+
+/// `deepnet train`. Every flag is optional over the spec's `"train"` recipe.
+#[derive(Args, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TrainArgs {
+    /// The model spec (JSON).
+    #[arg(long, value_name = "SPEC.json")]
+    pub model: Option<PathBuf>,
+    /// breast-cancer, digits, fashion-mnist, moons, circles, spirals, xor, blobs, or a CSV path.
+    #[arg(long, value_name = "SOURCE")]
+    pub data: Option<String>,
+    /// Label column of a CSV file (default: the last).
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+    /// Number of epochs.
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Rows per step.
+    #[arg(long, value_name = "B")]
+    pub batch_size: Option<usize>,
+    /// Update rule.
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
+    /// Learning rate.
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f64>,
+    /// Learning-rate schedule.
+    #[arg(long, value_enum)]
+    pub schedule: Option<ScheduleArg>,
+    /// Early-stopping patience in epochs (the best weights are restored).
+    #[arg(long, value_name = "N")]
+    pub patience: Option<usize>,
+    /// Fraction of the training rows held out for validation [default: 0.1].
+    #[arg(long, value_name = "F")]
+    pub val_split: Option<f64>,
+    /// Fraction held out for the final test, when the source has no test set [default: 0.2].
+    #[arg(long, value_name = "F")]
+    pub test_split: Option<f64>,
+    /// Seed for initialisation, splits, shuffling and dropout.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads.
+    #[arg(long, value_name = "T")]
+    #[serde(skip)]
+    pub threads: Option<usize>,
+    /// Run directory [default: runs/<model name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the run saved in DIR.
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip)]
+    pub resume: Option<PathBuf>,
+    /// No progress bar; plain epoch lines.
+    #[arg(long)]
+    #[serde(skip)]
+    pub quiet: bool,
+}
+
+/// `deepnet eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A model checkpoint (.safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// Dataset to evaluate on (a source's own test set when it has one).
+    #[arg(long, value_name = "SOURCE")]
+    pub data: String,
+    /// Label column of a CSV file (default: the last).
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+}
+
+/// `deepnet predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A model checkpoint (.safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// CSV file with a header naming the feature columns.
+    #[arg(long, value_name = "FILE.csv")]
+    pub input: PathBuf,
+    /// Where to write the predictions [default: stdout]. Written atomically: all rows or nothing.
+    #[arg(long, value_name = "FILE.csv")]
+    pub output: Option<PathBuf>,
+}
+
+/// `deepnet inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A .safetensors file.
+    pub file: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deepnet gradcheck`.
+#[derive(Args, Debug)]
+pub struct GradcheckArgs {
+    /// The model spec (JSON).
+    #[arg(long, value_name = "SPEC.json")]
+    pub model: PathBuf,
+    /// Take the samples from this source (default: random inputs and targets).
+    #[arg(long, value_name = "SOURCE")]
+    pub data: Option<String>,
+    /// Number of samples.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub samples: usize,
+}
+
+/// `deepnet plot`.
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A run directory written by `deepnet train`.
+    pub dir: PathBuf,
+}

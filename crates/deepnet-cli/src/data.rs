@@ -1,0 +1,77 @@
+//! Loading datasets for the commands and fitting them to a model.
+
+use anyhow::{bail, Result};
+use deepnet::data::{Dataset, Labels};
+use deepnet::{Device, ModelSpec, Output, TrainData};
+
+/// Checks that `ds` fits `spec`: feature count, and classes for classifiers.
+pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str) -> Result<()> {
+    if ds.width() != spec.inputs {
+        bail!(
+            "the spec's `inputs` is {} but data `{source}` has {} feature columns",
+            spec.inputs,
+            ds.width()
+        );
+    }
+    match (spec.output, &ds.labels) {
+        (Output::Softmax, Labels::Classes { names, .. }) if names.len() > spec.output_units() => bail!(
+            "data `{source}` has {} classes but the model's softmax has {} units: class label {} is out of range",
+            names.len(),
+            spec.output_units(),
+            spec.output_units()
+        ),
+        (Output::Sigmoid, Labels::Classes { names, .. }) if names.len() > 2 => bail!(
+            "data `{source}` has {} classes but output `sigmoid` is binary; use `softmax` with {} units",
+            names.len(),
+            names.len()
+        ),
+        (Output::Sigmoid | Output::Softmax, Labels::Values(_)) => bail!(
+            "data `{source}` has a real-valued target; a classifier needs class labels (use output `linear`)"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Re-indexes `ds`'s class labels by the model's class names, so a file holding only some
+/// classes (or listing them in another order) is scored correctly.
+pub fn align_classes(
+    ds: &Dataset,
+    model_classes: Option<&[String]>,
+    source: &str,
+) -> Result<Dataset> {
+    let (
+        Some(names),
+        Labels::Classes {
+            ids,
+            names: data_names,
+        },
+    ) = (model_classes, &ds.labels)
+    else {
+        return Ok(ds.clone());
+    };
+    let mut map = Vec::with_capacity(data_names.len());
+    for n in data_names {
+        match names.iter().position(|m| m == n) {
+            Some(i) => map.push(i as u32),
+            None => bail!(
+                "data `{source}` has class label `{n}`, which is not one of the model's classes ({})",
+                names.join(", ")
+            ),
+        }
+    }
+    let mut out = ds.clone();
+    out.labels = Labels::Classes {
+        ids: ids.iter().map(|&i| map[i as usize]).collect(),
+        names: names.to_vec(),
+    };
+    Ok(out)
+}
+
+/// Features and targets as tensors in the form the model's loss expects.
+pub fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
+    let dev = Device::Cpu;
+    Ok(TrainData::new(
+        ds.features_tensor(&dev)?,
+        ds.targets_tensor(spec.output, &dev)?,
+    )?)
+}

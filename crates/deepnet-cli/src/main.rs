@@ -1,0 +1,37 @@
+//! The `deepnet` command: train a model from a spec and a dataset, evaluate it, predict on new
+//! rows, inspect checkpoints, check gradients and draw the run's figures.
+//!
+//! Final metrics go to stdout as `key: value` lines; progress and logs go to stderr. Errors print
+//! one `error: ...` line and exit with status 1 (2 for usage errors, as clap does).
+
+mod args;
+mod data;
+mod eval;
+mod gradcheck;
+mod inspect;
+mod plot;
+mod predict;
+mod train;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Plot(a) => plot::run(a),
+    }
+}

@@ -1,0 +1,401 @@
+//! The real `deepnet` binary: every command on small models, the files it leaves, exit codes and
+//! `error:` lines for bad input, and golden `--help` text.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn deepnet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deepnet"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deepnet-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The value of a `key: value` line.
+fn value(out: &str, key: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
+        .to_string()
+}
+
+/// Exit status 1 and exactly one stderr line, starting `error: `; returns it.
+fn fails(args: &[&str]) -> String {
+    let o = deepnet(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("error: "), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    last
+}
+
+#[test]
+fn train_writes_the_run_directory_and_final_metrics() {
+    let out = temp("moons");
+    let o = deepnet(&[
+        "train",
+        "--model",
+        "models/moons_mlp.json",
+        "--data",
+        "moons",
+        "--epochs",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = stdout(&o);
+    assert_eq!(value(&s, "epochs"), "5");
+    assert!(
+        value(&s, "test_accuracy").parse::<f64>().unwrap() > 0.8,
+        "{s}"
+    );
+    for f in [
+        "model.safetensors",
+        "train_state.safetensors",
+        "history.csv",
+        "history.json",
+        "loss.svg",
+        "boundary.svg",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let history = std::fs::read_to_string(out.join("history.csv")).unwrap();
+    assert_eq!(history.lines().count(), 6);
+    assert!(history.starts_with("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,grad_norm_0,grad_norm_2,grad_norm_4\n"));
+    // Plain epoch lines on stderr when it is not a terminal.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines().any(|l| l.starts_with("epoch 5/5  loss ")),
+        "{err}"
+    );
+
+    std::fs::remove_file(out.join("loss.svg")).unwrap();
+    let o = deepnet(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(std::fs::read_to_string(out.join("loss.svg"))
+        .unwrap()
+        .contains("<polyline"));
+}
+
+#[test]
+fn resume_continues_a_run_to_the_same_weights() {
+    let (a, b) = (temp("straight"), temp("resumed"));
+    let common = [
+        "--model",
+        "models/moons_mlp.json",
+        "--data",
+        "moons",
+        "--quiet",
+        "--patience",
+        "100",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["train"];
+        args.extend_from_slice(extra);
+        let o = deepnet(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&[
+        &common[..],
+        &["--epochs", "6", "--out", a.to_str().unwrap()],
+    ]
+    .concat());
+    run(&[
+        &common[..],
+        &["--epochs", "3", "--out", b.to_str().unwrap()],
+    ]
+    .concat());
+    run(&["--resume", b.to_str().unwrap(), "--epochs", "6", "--quiet"]);
+    let tensors = |dir: &Path| {
+        let m = deepnet::Sequential::load(dir.join("model.safetensors")).unwrap();
+        m.parameters()
+            .into_iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tensors(&a), tensors(&b));
+}
+
+#[test]
+fn predict_reproduces_what_eval_measured() {
+    let out = temp("bc");
+    let o = deepnet(&[
+        "train",
+        "--model",
+        "models/logreg.json",
+        "--data",
+        "breast-cancer",
+        "--epochs",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ckpt = out.join("model.safetensors");
+    let csv = root().join("crates/deepnet-data/src/embedded/breast_cancer.csv");
+    let e = deepnet(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--data",
+        csv.to_str().unwrap(),
+        "--target",
+        "malignant",
+    ]);
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let eval_acc: f64 = value(&stdout(&e), "accuracy").parse().unwrap();
+    assert!(stdout(&e).contains("confusion_matrix: [["));
+    let pred = out.join("pred.csv");
+    let p = deepnet(&[
+        "predict",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--input",
+        csv.to_str().unwrap(),
+        "--output",
+        pred.to_str().unwrap(),
+    ]);
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    let truth: Vec<String> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().to_string())
+        .collect();
+    let preds = std::fs::read_to_string(&pred).unwrap();
+    let mut lines = preds.lines();
+    assert_eq!(lines.next().unwrap(), "prediction,p_0,p_1");
+    let predicted: Vec<String> = lines
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(predicted.len(), truth.len());
+    let acc =
+        predicted.iter().zip(&truth).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64;
+    assert_eq!(format!("{acc:.4}"), format!("{eval_acc:.4}"));
+}
+
+#[test]
+fn inspect_and_gradcheck() {
+    let o = deepnet(&["inspect", "models/digits_mlp.safetensors"]);
+    let s = stdout(&o);
+    assert!(o.status.success());
+    assert!(s.contains("parameters: 50826"), "{s}");
+    assert!(s.contains("  deepnet.format_version: 1"));
+    assert!(s.contains("  0.weight     F32   [256, 64]"), "{s}");
+    let j = deepnet(&["inspect", "models/digits_mlp.safetensors", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["parameters"], 50826);
+    assert_eq!(v["layers"][0]["parameters"], 64 * 256 + 256);
+    assert_eq!(v["tensors"].as_array().unwrap().len(), 6);
+
+    let g = deepnet(&[
+        "gradcheck",
+        "--model",
+        "models/moons_mlp.json",
+        "--data",
+        "moons",
+        "--samples",
+        "4",
+    ]);
+    assert!(
+        g.status.success(),
+        "{}{}",
+        stdout(&g),
+        String::from_utf8_lossy(&g.stderr)
+    );
+    assert!(
+        value(&stdout(&g), "max_relative_difference")
+            .parse::<f64>()
+            .unwrap()
+            < 1e-6
+    );
+    let g = deepnet(&[
+        "gradcheck",
+        "--model",
+        "models/logreg.json",
+        "--samples",
+        "3",
+    ]);
+    assert!(g.status.success());
+}
+
+#[test]
+fn bad_inputs_give_one_error_line_and_status_1() {
+    let dir = temp("bad");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let empty = write("empty.csv", "");
+    let text_cell = write("cell.csv", "a,b,y\n1,2,0\n3,oops,1\n");
+    let three_classes = write("three.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,2\n");
+    let not_st = write("model.safetensors", "this is not a checkpoint");
+    let spec = "models/moons_mlp.json";
+    assert_eq!(
+        fails(&["train", "--model", "missing.json", "--data", "moons"]),
+        "error: missing.json: No such file or directory (os error 2)"
+    );
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", &empty]),
+        format!("error: {empty}: the file is empty; expected a header line with column names")
+    );
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", &text_cell]),
+        format!("error: {text_cell}:3: column `b`: cannot parse `oops` as a number")
+    );
+    assert_eq!(fails(&["train", "--model", spec, "--data", &three_classes]), format!("error: data `{three_classes}` has 3 classes but output `sigmoid` is binary; use `softmax` with 3 units"));
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", "digits"]),
+        "error: the spec's `inputs` is 2 but data `digits` has 64 feature columns"
+    );
+    assert_eq!(fails(&["train", "--model", "models/digits_mlp.json", "--data", "no-such-source"]), "error: data `no-such-source`: no such file, and not a built-in source (breast-cancer, digits, fashion-mnist, moons, circles, spirals, xor, blobs)");
+    let few_units = write(
+        "few.json",
+        r#"{"inputs": 2, "output": "softmax", "layers": [{"type": "dense", "units": 2}]}"#,
+    );
+    assert_eq!(fails(&["train", "--model", &few_units, "--data", "spirals"]), "error: data `spirals` has 3 classes but the model's softmax has 2 units: class label 2 is out of range");
+    let bad_spec = write(
+        "bad.json",
+        r#"{"inputs": 2, "output": "sigmoid", "layers": [{"type": "dense", "units": 0}]}"#,
+    );
+    assert_eq!(
+        fails(&["train", "--model", &bad_spec, "--data", "moons"]),
+        format!("error: spec: {bad_spec}: layers[0] (dense): `units` must be at least 1")
+    );
+    assert!(
+        fails(&["eval", "--checkpoint", &not_st, "--data", "moons"]).starts_with(&format!(
+            "error: checkpoint {not_st}: not a valid safetensors file: "
+        ))
+    );
+    assert!(fails(&["inspect", &not_st]).starts_with("error: checkpoint "));
+    assert_eq!(
+        fails(&[
+            "predict",
+            "--checkpoint",
+            "models/logreg.safetensors",
+            "--input",
+            &empty
+        ]),
+        format!("error: {empty}: the file is empty; expected a header line with column names")
+    );
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", "moons", "--lr=-1"]),
+        "error: --lr must be positive and finite, got -1"
+    );
+    assert_eq!(
+        fails(&[
+            "train",
+            "--model",
+            spec,
+            "--data",
+            "moons",
+            "--val-split",
+            "1.5"
+        ]),
+        "error: --val-split must be in [0, 1), got 1.5"
+    );
+    assert_eq!(
+        fails(&["gradcheck", "--model", spec, "--samples", "0"]),
+        "error: --samples must be at least 1"
+    );
+    assert_eq!(fails(&["train", "--resume", dir.to_str().unwrap()]), format!("error: checkpoint {not_st}: not a valid safetensors file: the header length 2338328219631577204 is over the limit of 100000000 bytes"));
+    // Usage errors are clap's: status 2.
+    assert_eq!(deepnet(&["train", "--bogus"]).status.code(), Some(2));
+    assert_eq!(
+        deepnet(&["train", "--optimizer", "rmsprop"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn predict_errors_name_the_line_and_write_nothing() {
+    let dir = temp("predict");
+    let input = dir.join("rows.csv");
+    let mut text = String::from("x,y\n");
+    for i in 0..5000 {
+        text.push_str(&format!("{},{}\n", i as f32 * 0.001, 0.5));
+    }
+    text.push_str("0.1,abc\n");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("out.csv");
+    std::fs::write(&out, "previous results\n").unwrap();
+    let run = temp("predict-model");
+    assert!(deepnet(&[
+        "train",
+        "--model",
+        "models/moons_mlp.json",
+        "--data",
+        "moons",
+        "--epochs",
+        "2",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet"
+    ])
+    .status
+    .success());
+    let e = fails(&[
+        "predict",
+        "--checkpoint",
+        run.join("model.safetensors").to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        e,
+        format!(
+            "error: {}:5002: column `y`: cannot parse `abc` as a number",
+            input.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "previous results\n",
+        "a failed predict must not touch the output"
+    );
+}
+
+#[test]
+fn help_text_matches_the_golden_files() {
+    for (args, golden) in [
+        (vec!["--help"], "help.txt"),
+        (vec!["train", "--help"], "train_help.txt"),
+    ] {
+        let o = deepnet(&args);
+        let expected = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/golden")
+                .join(golden),
+        )
+        .unwrap();
+        assert_eq!(
+            stdout(&o),
+            expected,
+            "regenerate with: deepnet {} > crates/deepnet-cli/tests/golden/{golden}",
+            args.join(" ")
+        );
+    }
+}
