@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod dense;
 pub mod dropout;
 pub mod error;
+mod fast;
 pub mod gradcheck;
 pub mod gradients;
 pub mod init;

@@ -167,6 +167,11 @@ impl Optimizer {
         self.state = state;
     }
 
+    /// Counts an update applied outside [`Optimizer::step`] (the CPU fast path).
+    pub(crate) fn count_step(&mut self) {
+        self.state.step += 1;
+    }
+
     /// Applies one update to every parameter of `model` from `grads`.
     pub fn step(&mut self, model: &mut Sequential, grads: &Gradients) -> Result<()> {
         self.state.step += 1;

@@ -8,6 +8,7 @@ use super::observer::{Observer, RunInfo, StepInfo};
 use super::recipe::{Schedule, TrainSpec};
 use super::schedule::LrScheduler;
 use crate::error::{Error, Result};
+use crate::fast::CpuMlp;
 use crate::metrics::evaluate;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 use crate::rng::Rng;
@@ -143,6 +144,7 @@ pub struct TrainState {
 
 /// Trains a [`Sequential`] and can be stopped and resumed.
 pub struct Trainer {
+    fast_path_enabled: bool,
     config: TrainConfig,
     optimizer: Optimizer,
     rng: Rng,
@@ -176,6 +178,7 @@ impl Trainer {
             history: History::default(),
         };
         Ok(Trainer {
+            fast_path_enabled: true,
             config,
             optimizer,
             rng,
@@ -195,6 +198,13 @@ impl Trainer {
         t.rng = Rng::from_state(state.rng);
         t.state = state;
         Ok(t)
+    }
+
+    /// Turns the CPU fast path off (on by default), so every step runs through the layer-by-layer
+    /// candle code — the oracle the fast path is tested against.
+    pub fn without_fast_path(mut self) -> Self {
+        self.fast_path_enabled = false;
+        self
     }
 
     /// The run's configuration.
@@ -218,7 +228,23 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<History> {
         let n = train.len();
+        if train.x.dims().get(1) != Some(&model.spec().inputs) {
+            return Err(Error::Shape(format!(
+                "training features have shape {:?} but the model expects {} inputs",
+                train.x.dims(),
+                model.spec().inputs
+            )));
+        }
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
+        // The CPU fast path (see `crate::fast`), when the model and data allow it.
+        let mut fast = match self.fast_path_enabled {
+            true => CpuMlp::new(model, &self.optimizer)?,
+            false => None,
+        };
+        let fast_data = match &fast {
+            Some(_) => Some(fast_inputs(train, model.spec().output)?),
+            None => None,
+        };
         let steps = n.div_ceil(bs);
         let output = model.spec().output;
         observer.on_train_begin(&RunInfo {
@@ -237,32 +263,45 @@ impl Trainer {
             if self.config.shuffle {
                 self.rng.shuffle(&mut order);
             }
-            let order = Tensor::from_vec(order, n, train.x.device())?;
+            let order_t = Tensor::from_slice(&order, n, train.x.device())?;
             let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
             let mut norm_sums: Vec<(usize, f64)> = Vec::new();
             for step in 0..steps {
                 let len = bs.min(n - step * bs);
-                let (xb, yb) = if len == n && !self.config.shuffle {
-                    (train.x.clone(), train.y.clone())
-                } else {
-                    let idx = order.narrow(0, step * bs, len)?;
-                    (
-                        train.x.index_select(&idx, 0)?,
-                        train.y.index_select(&idx, 0)?,
-                    )
+                let (loss, step_correct, norms) = match (&mut fast, &fast_data) {
+                    (Some(engine), Some((xs, ys))) => {
+                        let rows = &order[step * bs..step * bs + len];
+                        let s = engine.step(xs, ys, rows, &mut self.rng, &mut self.optimizer)?;
+                        if !s.loss.is_finite() {
+                            if engine.weights_finite() {
+                                engine.write_back(model, &mut self.optimizer)?;
+                            }
+                            return Err(Error::Diverged { epoch, step: step + 1, loss: s.loss });
+                        }
+                        (s.loss, s.correct, s.norms)
+                    }
+                    _ => {
+                        let (xb, yb) = if len == n && !self.config.shuffle {
+                            (train.x.clone(), train.y.clone())
+                        } else {
+                            let idx = order_t.narrow(0, step * bs, len)?;
+                            (train.x.index_select(&idx, 0)?, train.y.index_select(&idx, 0)?)
+                        };
+                        let before = model.parameters();
+                        let (loss, grads, logits) = model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
+                        if !loss.is_finite() {
+                            restore_if_non_finite(model, &before)?;
+                            return Err(Error::Diverged { epoch, step: step + 1, loss });
+                        }
+                        self.optimizer.step(model, &grads)?;
+                        let c = match output {
+                            Output::Linear => 0,
+                            _ => correct_count(output, &logits, &yb)?,
+                        };
+                        (loss, c, grads.layer_norms()?)
+                    }
                 };
-                let before = model.parameters();
-                let (loss, grads, logits) = model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
-                if !loss.is_finite() {
-                    restore_if_non_finite(model, &before)?;
-                    return Err(Error::Diverged {
-                        epoch,
-                        step: step + 1,
-                        loss,
-                    });
-                }
-                self.optimizer.step(model, &grads)?;
-                for (k, (layer, norm)) in grads.layer_norms()?.into_iter().enumerate() {
+                for (k, (layer, norm)) in norms.into_iter().enumerate() {
                     match norm_sums.get_mut(k) {
                         Some(slot) => slot.1 += norm,
                         None => norm_sums.push((layer, norm)),
@@ -270,9 +309,7 @@ impl Trainer {
                 }
                 loss_sum += loss * len as f64;
                 seen += len;
-                if output != Output::Linear {
-                    correct += correct_count(output, &logits, &yb)?;
-                }
+                correct += step_correct;
                 observer.on_step(&StepInfo {
                     epoch,
                     step: step + 1,
@@ -281,6 +318,9 @@ impl Trainer {
                     loss: loss_sum / seen as f64,
                     accuracy: (output != Output::Linear).then(|| correct as f64 / seen as f64),
                 });
+            }
+            if let Some(engine) = &fast {
+                engine.write_back(model, &mut self.optimizer)?;
             }
             let val_metrics = match val {
                 Some(v) => Some(evaluate(model, &v.x, &v.y)?),
@@ -330,6 +370,16 @@ impl Trainer {
         observer.on_train_end(&self.state.history);
         Ok(self.state.history.clone())
     }
+}
+
+/// The training features and targets as flat f32 values for the fast path.
+fn fast_inputs(train: &TrainData, output: Output) -> Result<(Vec<f32>, Vec<f32>)> {
+    let x = train.x.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+    let y = match output {
+        Output::Softmax => train.y.to_dtype(DType::U32)?.to_vec1::<u32>()?.into_iter().map(|c| c as f32).collect(),
+        _ => train.y.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?,
+    };
+    Ok((x, y))
 }
 
 /// Number of rows whose predicted class matches the target.
