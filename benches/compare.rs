@@ -25,7 +25,12 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { torch: std::env::var("DEEPNET_TORCH_PYTHON").ok(), threads: 2, quick: false, child: None };
+    let mut a = Args {
+        torch: std::env::var("DEEPNET_TORCH_PYTHON").ok(),
+        threads: 2,
+        quick: false,
+        child: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
         match x.as_str() {
@@ -68,9 +73,21 @@ fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize) -> f6
     )
     .expect("data");
     let mut model = Sequential::from_spec(&spec, 0).expect("model");
-    let config = TrainConfig { optimizer, batch_size: Some(batch), epochs: 4, shuffle: false, ..TrainConfig::default() };
-    let h = Trainer::new(config).expect("trainer").fit(&mut model, &data, None, &mut Silent).expect("fit");
-    let best = h.epochs[1..].iter().map(|e| e.seconds).fold(f64::INFINITY, f64::min);
+    let config = TrainConfig {
+        optimizer,
+        batch_size: Some(batch),
+        epochs: 4,
+        shuffle: false,
+        ..TrainConfig::default()
+    };
+    let h = Trainer::new(config)
+        .expect("trainer")
+        .fit(&mut model, &data, None, &mut Silent)
+        .expect("fit");
+    let best = h.epochs[1..]
+        .iter()
+        .map(|e| e.seconds)
+        .fold(f64::INFINITY, f64::min);
     n as f64 / best
 }
 
@@ -78,18 +95,34 @@ fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize) -> f6
 /// samples/s of training, test accuracy, inference rows/s, peak RSS MiB).
 fn fashion(epochs: usize) -> String {
     let start = Instant::now();
-    let (train, test) = fashion_mnist(None).expect("Fashion-MNIST (apt-get install dataset-fashion-mnist)");
+    let (train, test) =
+        fashion_mnist(None).expect("Fashion-MNIST (apt-get install dataset-fashion-mnist)");
     let spec = mlp_spec(&MLP);
     let dev = Device::Cpu;
-    let t = TrainData::new(train.features_tensor(&dev).expect("x"), train.targets_tensor(spec.output, &dev).expect("y")).expect("data");
+    let t = TrainData::new(
+        train.features_tensor(&dev).expect("x"),
+        train.targets_tensor(spec.output, &dev).expect("y"),
+    )
+    .expect("data");
     let mut model = Sequential::from_spec(&spec, 0).expect("model");
-    let config = TrainConfig { optimizer: OptimizerConfig::adam(1e-3), batch_size: Some(128), epochs, ..TrainConfig::default() };
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::adam(1e-3),
+        batch_size: Some(128),
+        epochs,
+        ..TrainConfig::default()
+    };
     let train_start = Instant::now();
-    Trainer::new(config).expect("trainer").fit(&mut model, &t, None, &mut Silent).expect("fit");
+    Trainer::new(config)
+        .expect("trainer")
+        .fit(&mut model, &t, None, &mut Silent)
+        .expect("fit");
     let train_s = train_start.elapsed().as_secs_f64();
     let xt = test.features_tensor(&dev).expect("x");
     let yt = test.targets_tensor(spec.output, &dev).expect("y");
-    let acc = evaluate(&model, &xt, &yt).expect("eval").accuracy.unwrap_or(0.0);
+    let acc = evaluate(&model, &xt, &yt)
+        .expect("eval")
+        .accuracy
+        .unwrap_or(0.0);
     let total = start.elapsed().as_secs_f64();
     let inf = Instant::now();
     let reps = 5;
@@ -99,26 +132,58 @@ fn fashion(epochs: usize) -> String {
     let rows_s = (reps * test.len()) as f64 / inf.elapsed().as_secs_f64();
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .unwrap_or(0.0)
         / 1024.0;
-    format!("{total} {} {acc} {rows_s} {rss}", (train.len() * epochs) as f64 / train_s)
+    format!(
+        "{total} {} {acc} {rows_s} {rss}",
+        (train.len() * epochs) as f64 / train_s
+    )
 }
 
 /// Microseconds per full-batch gradient-descent iteration of logistic regression on breast cancer.
 fn logreg_us(iters: usize) -> (f64, f64) {
     let (train, test) = split(&breast_cancer().expect("data"), 0.2, 0, false).expect("split");
-    let spec = ModelSpec::from_json(r#"{"inputs": 30, "output": "sigmoid", "layers": [{"type": "dense", "units": 1}]}"#).expect("spec");
+    let spec = ModelSpec::from_json(
+        r#"{"inputs": 30, "output": "sigmoid", "layers": [{"type": "dense", "units": 1}]}"#,
+    )
+    .expect("spec");
     let mut model = Sequential::from_spec(&spec, 0).expect("model");
-    model.set_input_scaling(Some(InputScaling::fit(&train.features, 30).expect("fit"))).expect("scaling");
+    model
+        .set_input_scaling(Some(InputScaling::fit(&train.features, 30).expect("fit")))
+        .expect("scaling");
     let dev = Device::Cpu;
-    let t = TrainData::new(train.features_tensor(&dev).expect("x"), train.targets_tensor(spec.output, &dev).expect("y")).expect("data");
-    let config = TrainConfig { optimizer: OptimizerConfig::sgd(0.1), batch_size: None, epochs: iters, shuffle: false, ..TrainConfig::default() };
+    let t = TrainData::new(
+        train.features_tensor(&dev).expect("x"),
+        train.targets_tensor(spec.output, &dev).expect("y"),
+    )
+    .expect("data");
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::sgd(0.1),
+        batch_size: None,
+        epochs: iters,
+        shuffle: false,
+        ..TrainConfig::default()
+    };
     let start = Instant::now();
-    Trainer::new(config).expect("trainer").fit(&mut model, &t, None, &mut Silent).expect("fit");
+    Trainer::new(config)
+        .expect("trainer")
+        .fit(&mut model, &t, None, &mut Silent)
+        .expect("fit");
     let us = start.elapsed().as_secs_f64() * 1e6 / iters as f64;
     let xt = test.features_tensor(&dev).expect("x");
-    let acc = evaluate(&model, &xt, &test.targets_tensor(spec.output, &dev).expect("y")).expect("eval").accuracy.unwrap_or(0.0);
+    let acc = evaluate(
+        &model,
+        &xt,
+        &test.targets_tensor(spec.output, &dev).expect("y"),
+    )
+    .expect("eval")
+    .accuracy
+    .unwrap_or(0.0);
     (us, acc)
 }
 
@@ -135,7 +200,9 @@ fn matmul_peak() -> f64 {
 }
 
 fn python(py: &str, script: &str, args: &[String]) -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/torch").join(script);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/torch")
+        .join(script);
     let out = Command::new(py).arg(path).args(args).output().ok()?;
     if !out.status.success() {
         eprintln!("{script} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -147,7 +214,12 @@ fn python(py: &str, script: &str, args: &[String]) -> Option<String> {
 /// The number just before `unit` in `text` (e.g. "68800 samples/s").
 fn number_before(text: &str, unit: &str) -> Option<f64> {
     let i = text.rfind(unit)?;
-    text[..i].split_whitespace().last()?.trim_start_matches('(').parse().ok()
+    text[..i]
+        .split_whitespace()
+        .last()?
+        .trim_start_matches('(')
+        .parse()
+        .ok()
 }
 
 fn child(kind: &str, threads: usize) -> Option<Vec<f64>> {
@@ -158,13 +230,16 @@ fn child(kind: &str, threads: usize) -> Option<Vec<f64>> {
         .output()
         .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
-    text.trim().split_whitespace().map(|v| v.parse().ok()).collect()
+    text.split_whitespace().map(|v| v.parse().ok()).collect()
 }
 
 fn main() {
     let a = args();
     if let Some(kind) = &a.child {
-        let epochs = kind.strip_prefix("fashion").and_then(|e| e.parse().ok()).unwrap_or(10);
+        let epochs = kind
+            .strip_prefix("fashion")
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(10);
         println!("{}", fashion(epochs));
         return;
     }
@@ -172,10 +247,21 @@ fn main() {
     let t = a.threads.to_string();
     let peak = matmul_peak();
     let flops_per_sample = 6.0 * MLP.windows(2).map(|w| (w[0] * w[1]) as f64).sum::<f64>();
-    println!("threads: {}   matmul peak (1024^3, candle): {peak:.0} GFLOP/s", a.threads);
+    println!(
+        "threads: {}   matmul peak (1024^3, candle): {peak:.0} GFLOP/s",
+        a.threads
+    );
     println!();
-    println!("{:<34} {:>14} {:>14} {:>9} {:>9}", "workload", "deepnet", "pytorch", "ratio", "% peak");
-    let row = |name: &str, ours: f64, theirs: Option<f64>, unit: &str, higher_is_better: bool, pct: Option<f64>| {
+    println!(
+        "{:<34} {:>14} {:>14} {:>9} {:>9}",
+        "workload", "deepnet", "pytorch", "ratio", "% peak"
+    );
+    let row = |name: &str,
+               ours: f64,
+               theirs: Option<f64>,
+               unit: &str,
+               higher_is_better: bool,
+               pct: Option<f64>| {
         let ratio = theirs.map(|t| if higher_is_better { ours / t } else { t / ours });
         println!(
             "{name:<34} {:>14} {:>14} {:>9} {:>9}",
@@ -186,37 +272,78 @@ fn main() {
         );
     };
     let steps = if a.quick { 16 } else { 64 };
-    for (opt_name, opt) in [("adam", OptimizerConfig::adam(1e-3)), ("sgd", OptimizerConfig::sgd(0.05))] {
+    for (opt_name, opt) in [
+        ("adam", OptimizerConfig::adam(1e-3)),
+        ("sgd", OptimizerConfig::sgd(0.05)),
+    ] {
         for batch in [32, 128, 512] {
             let ours = step_throughput(batch, opt.clone(), steps);
             let theirs = a.torch.as_ref().and_then(|py| {
-                let args: Vec<String> = ["--batch", &batch.to_string(), "--steps", &(steps * 4).to_string(), "--threads", &t, "--opt", opt_name]
-                    .iter().map(|s| s.to_string()).collect();
+                let args: Vec<String> = [
+                    "--batch",
+                    &batch.to_string(),
+                    "--steps",
+                    &(steps * 4).to_string(),
+                    "--threads",
+                    &t,
+                    "--opt",
+                    opt_name,
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
                 number_before(&python(py, "torch_step.py", &args)?, "samples/s")
             });
             let pct = 100.0 * ours * flops_per_sample / 1e9 / peak;
-            row(&format!("step {opt_name} batch {batch} (samples/s)"), ours, theirs, "", true, Some(pct));
+            row(
+                &format!("step {opt_name} batch {batch} (samples/s)"),
+                ours,
+                theirs,
+                "",
+                true,
+                Some(pct),
+            );
         }
     }
     let (us, acc) = logreg_us(if a.quick { 200 } else { 1000 });
     let torch_us = a.torch.as_ref().and_then(|py| {
-        let out = python(py, "torch_logreg.py", &["1000".into(), "0.1".into(), t.clone()])?;
+        let out = python(
+            py,
+            "torch_logreg.py",
+            &["1000".into(), "0.1".into(), t.clone()],
+        )?;
         number_before(&out, "us/iter")
     });
-    println!("{:<34} {:>14} {:>14} {:>9}", "logreg iteration (us, lower wins)", format!("{us:.1}"), torch_us.map_or("-".into(), |v| format!("{v:.1}")), torch_us.map_or("-".into(), |v| format!("{:.2}x", v / us)));
+    println!(
+        "{:<34} {:>14} {:>14} {:>9}",
+        "logreg iteration (us, lower wins)",
+        format!("{us:.1}"),
+        torch_us.map_or("-".into(), |v| format!("{v:.1}")),
+        torch_us.map_or("-".into(), |v| format!("{:.2}x", v / us))
+    );
     println!("logreg test accuracy: {acc:.4}");
 
     let epochs = if a.quick { 2 } else { 10 };
     let kind = format!("fashion{epochs}");
     match child(&kind, a.threads) {
         Some(v) if v.len() == 5 => {
-            let torch = a.torch.as_ref().and_then(|py| python(py, "torch_fashion.py", &[epochs.to_string(), t.clone()]));
+            let torch = a
+                .torch
+                .as_ref()
+                .and_then(|py| python(py, "torch_fashion.py", &[epochs.to_string(), t.clone()]));
             // "torch fashion dims=[...] epochs=10 train 8.70s 68800 samples/s final test_acc 0.8816"
             let torch_s = torch.as_ref().and_then(|o| {
                 let l = o.lines().last()?;
-                l.split(" train ").nth(1)?.split('s').next()?.parse::<f64>().ok()
+                l.split(" train ")
+                    .nth(1)?
+                    .split('s')
+                    .next()?
+                    .parse::<f64>()
+                    .ok()
             });
-            let torch_acc = torch.as_ref().and_then(|o| o.lines().last()?.rsplit(' ').next()?.parse::<f64>().ok());
+            let torch_acc = torch
+                .as_ref()
+                .and_then(|o| o.lines().last()?.rsplit(' ').next()?.parse::<f64>().ok());
             println!(
                 "{:<34} {:>14} {:>14} {:>9}",
                 format!("fashion {epochs} epochs (s, lower wins)"),
@@ -224,13 +351,28 @@ fn main() {
                 torch_s.map_or("-".into(), |s| format!("{s:.2}")),
                 torch_s.map_or("-".into(), |s| format!("{:.2}x", v[0] / s))
             );
-            println!("fashion training samples/s: {:.0}; GFLOP/s {:.0} ({:.0}% of peak)", v[1], v[1] * flops_per_sample / 1e9, 100.0 * v[1] * flops_per_sample / 1e9 / peak);
-            println!("fashion test accuracy: deepnet {:.4}, pytorch {}", v[2], torch_acc.map_or("-".into(), |a| format!("{a:.4}")));
+            println!(
+                "fashion training samples/s: {:.0}; GFLOP/s {:.0} ({:.0}% of peak)",
+                v[1],
+                v[1] * flops_per_sample / 1e9,
+                100.0 * v[1] * flops_per_sample / 1e9 / peak
+            );
+            println!(
+                "fashion test accuracy: deepnet {:.4}, pytorch {}",
+                v[2],
+                torch_acc.map_or("-".into(), |a| format!("{a:.4}"))
+            );
             println!("inference on the 10,000 test rows: {:.0} rows/s", v[3]);
             println!("peak memory of the fashion run: {:.0} MiB", v[4]);
             if a.threads > 1 {
                 if let Some(one) = child(&kind, 1) {
-                    println!("fashion speed-up from 1 to {} threads: {:.2}x ({:.2} s -> {:.2} s)", a.threads, one[0] / v[0], one[0], v[0]);
+                    println!(
+                        "fashion speed-up from 1 to {} threads: {:.2}x ({:.2} s -> {:.2} s)",
+                        a.threads,
+                        one[0] / v[0],
+                        one[0],
+                        v[0]
+                    );
                 }
             }
         }

@@ -9,24 +9,44 @@ use deepnet::{
 };
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
-    TrainData::new(ds.features_tensor(&Device::Cpu).unwrap(), ds.targets_tensor(spec.output, &Device::Cpu).unwrap()).unwrap()
+    TrainData::new(
+        ds.features_tensor(&Device::Cpu).unwrap(),
+        ds.targets_tensor(spec.output, &Device::Cpu).unwrap(),
+    )
+    .unwrap()
 }
 
 fn max_diff(a: &Sequential, b: &Sequential) -> f32 {
     a.parameters()
         .iter()
         .zip(b.parameters())
-        .map(|((_, x), (_, y))| (x - &y).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap())
+        .map(|((_, x), (_, y))| {
+            (x - &y)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        })
         .fold(0.0, f32::max)
 }
 
 fn compare(spec_json: &str, ds: &Dataset, optimizer: OptimizerConfig) {
     let spec = ModelSpec::from_json(spec_json).unwrap();
     let train = data(ds, &spec);
-    let config = TrainConfig { optimizer, batch_size: Some(50), epochs: 2, seed: 4, ..TrainConfig::default() };
+    let config = TrainConfig {
+        optimizer,
+        batch_size: Some(50),
+        epochs: 2,
+        seed: 4,
+        ..TrainConfig::default()
+    };
     let build = || {
         let mut m = Sequential::from_spec(&spec, 2).unwrap();
-        m.set_input_scaling(Some(InputScaling::fit(&ds.features, ds.width()).unwrap())).unwrap();
+        m.set_input_scaling(Some(InputScaling::fit(&ds.features, ds.width()).unwrap()))
+            .unwrap();
         m
     };
     let (mut fast, mut plain) = (build(), build());
@@ -37,14 +57,22 @@ fn compare(spec_json: &str, ds: &Dataset, optimizer: OptimizerConfig) {
     let d = max_diff(&fast, &plain);
     assert!(d < 2e-4, "{spec_json}: weights differ by {d}");
     for (a, b) in hf.epochs.iter().zip(&hp.epochs) {
-        assert!((a.train_loss - b.train_loss).abs() < 1e-4 * (1.0 + b.train_loss), "{} vs {}", a.train_loss, b.train_loss);
+        assert!(
+            (a.train_loss - b.train_loss).abs() < 1e-4 * (1.0 + b.train_loss),
+            "{} vs {}",
+            a.train_loss,
+            b.train_loss
+        );
         assert_eq!(a.train_accuracy.is_some(), b.train_accuracy.is_some());
         for ((_, x), (_, y)) in a.grad_norms.iter().zip(&b.grad_norms) {
             assert!((x - y).abs() < 1e-3 * (1.0 + y), "grad norms {x} vs {y}");
         }
     }
     assert_eq!(tf.state().optimizer.step, tp.state().optimizer.step);
-    assert_eq!(tf.state().optimizer.buffers.keys().collect::<Vec<_>>(), tp.state().optimizer.buffers.keys().collect::<Vec<_>>());
+    assert_eq!(
+        tf.state().optimizer.buffers.keys().collect::<Vec<_>>(),
+        tp.state().optimizer.buffers.keys().collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -54,7 +82,9 @@ fn every_layer_and_optimizer_matches_the_candle_path() {
         {"type": "dense", "units": 16, "bias": false}, {"type": "tanh"},
         {"type": "dense", "units": 16}, {"type": "sigmoid"},
         {"type": "dense", "units": 16}, {"type": "leaky_relu", "slope": 0.1}, {"type": "identity"}"#;
-    let softmax = format!(r#"{{"inputs": 64, "output": "softmax", "init": "he_normal", "layers": [{layers}, {{"type": "dense", "units": 10}}]}}"#);
+    let softmax = format!(
+        r#"{{"inputs": 64, "output": "softmax", "init": "he_normal", "layers": [{layers}, {{"type": "dense", "units": 10}}]}}"#
+    );
     let mut momentum = OptimizerConfig::new(OptimizerKind::Momentum, 0.05);
     momentum.nesterov = true;
     momentum.weight_decay = 1e-3;
@@ -62,12 +92,20 @@ fn every_layer_and_optimizer_matches_the_candle_path() {
     adamw.weight_decay = 0.05;
     let mut adam_l2 = OptimizerConfig::adam(0.003);
     adam_l2.weight_decay = 1e-3;
-    for opt in [OptimizerConfig::sgd(0.05), momentum, OptimizerConfig::adam(0.003), adamw, adam_l2] {
+    for opt in [
+        OptimizerConfig::sgd(0.05),
+        momentum,
+        OptimizerConfig::adam(0.003),
+        adamw,
+        adam_l2,
+    ] {
         compare(&softmax, &digits, opt);
     }
     let bc = breast_cancer().unwrap();
-    let sigmoid = format!(r#"{{"inputs": 30, "output": "sigmoid", "layers": [{}, {{"type": "dense", "units": 1}}]}}"#,
-        r#"{"type": "dense", "units": 8}, {"type": "tanh"}"#);
+    let sigmoid = format!(
+        r#"{{"inputs": 30, "output": "sigmoid", "layers": [{}, {{"type": "dense", "units": 1}}]}}"#,
+        r#"{"type": "dense", "units": 8}, {"type": "tanh"}"#
+    );
     compare(&sigmoid, &bc, OptimizerConfig::adam(0.01));
     let logreg = r#"{"inputs": 30, "output": "sigmoid", "init": "zeros", "layers": [{"type": "dense", "units": 1}]}"#;
     compare(logreg, &bc, OptimizerConfig::sgd(0.5));

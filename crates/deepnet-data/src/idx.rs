@@ -4,6 +4,8 @@
 //! dimensions, then the u8 data.
 
 use std::io::Read;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::dataset::{Dataset, Labels};
@@ -135,8 +137,8 @@ pub fn idx_dataset(
     labels: &Path,
     class_names: &[&str],
 ) -> Result<Dataset> {
-    let img = read_idx(images)?;
-    let lab = read_idx(labels)?;
+    let (img, lab) = rayon::join(|| read_idx(images), || read_idx(labels));
+    let (img, lab) = (img?, lab?);
     let bad = |path: &Path, msg: String| DataError::Idx {
         path: path.to_path_buf(),
         msg,
@@ -169,7 +171,7 @@ pub fn idx_dataset(
         ));
     }
     let width: usize = img.dims[1..].iter().product();
-    let features = img.data.iter().map(|&p| p as f32 / 255.0).collect();
+    let features = img.data.par_iter().map(|&p| p as f32 / 255.0).collect();
     let feature_names = (0..width).map(|i| format!("pixel{i}")).collect();
     Dataset::new(
         name,
@@ -204,17 +206,16 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<(Dataset, Dataset)> {
             ),
         })
     };
-    let train = idx_dataset(
-        "fashion-mnist",
-        &find("train-images-idx3-ubyte")?,
-        &find("train-labels-idx1-ubyte")?,
-        &FASHION_CLASSES,
-    )?;
-    let test = idx_dataset(
-        "fashion-mnist",
-        &find("t10k-images-idx3-ubyte")?,
-        &find("t10k-labels-idx1-ubyte")?,
-        &FASHION_CLASSES,
-    )?;
-    Ok((train, test))
+    let paths = [
+        find("train-images-idx3-ubyte")?,
+        find("train-labels-idx1-ubyte")?,
+        find("t10k-images-idx3-ubyte")?,
+        find("t10k-labels-idx1-ubyte")?,
+    ];
+    // The four files are decompressed in parallel.
+    let (train, test) = rayon::join(
+        || idx_dataset("fashion-mnist", &paths[0], &paths[1], &FASHION_CLASSES),
+        || idx_dataset("fashion-mnist", &paths[2], &paths[3], &FASHION_CLASSES),
+    );
+    Ok((train?, test?))
 }

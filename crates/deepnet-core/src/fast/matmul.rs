@@ -24,18 +24,31 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// A contiguous row-major matrix.
     pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        View { data, rows, cols, row_stride: cols, col_stride: 1 }
+        View {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
     }
 
     /// The transpose (no copy).
     pub fn t(self) -> Self {
-        View { rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride, ..self }
+        View {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
     }
 
     fn fits(&self) -> bool {
         self.rows == 0
             || self.cols == 0
-            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride < self.data.len()
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
+                < self.data.len()
     }
 }
 
@@ -44,7 +57,10 @@ impl<'a> View<'a> {
 /// Panics on mismatched shapes: callers size every buffer from the same spec.
 pub fn matmul(dst: &mut [f32], a: View<'_>, b: View<'_>, accumulate: bool, threads: usize) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(b.rows == k && a.fits() && b.fits() && dst.len() >= m * n, "matmul shapes");
+    assert!(
+        b.rows == k && a.fits() && b.fits() && dst.len() >= m * n,
+        "matmul shapes"
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -106,7 +122,13 @@ mod tests {
         // (bᵀ)ᵀ through views: 4×3 stored, used transposed.
         let bt: Vec<f32> = (0..12).map(|idx| b[(idx % 3) * 4 + idx / 3]).collect();
         let mut dst2 = vec![0.0; 8];
-        matmul(&mut dst2, View::new(&a, 2, 3), View::new(&bt, 4, 3).t(), false, 2);
+        matmul(
+            &mut dst2,
+            View::new(&a, 2, 3),
+            View::new(&bt, 4, 3).t(),
+            false,
+            2,
+        );
         assert_eq!(dst2, want);
     }
 }

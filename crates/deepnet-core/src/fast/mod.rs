@@ -13,5 +13,6 @@
 
 mod engine;
 mod matmul;
+mod vector;
 
 pub(crate) use engine::CpuMlp;

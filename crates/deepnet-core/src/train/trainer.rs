@@ -1,7 +1,7 @@
 //! The trainer: mini-batch gradient descent with seeded reshuffling, validation, early stopping
 //! that restores the best weights, learning-rate schedules and a divergence guard.
 
-use candle_core::{DType, Tensor};
+use candle_core::{DType, Storage, Tensor};
 
 use super::history::{EpochRecord, History};
 use super::observer::{Observer, RunInfo, StepInfo};
@@ -241,8 +241,27 @@ impl Trainer {
             true => CpuMlp::new(model, &self.optimizer)?,
             false => None,
         };
-        let fast_data = match &fast {
-            Some(_) => Some(fast_inputs(train, model.spec().output)?),
+        // The features are borrowed from the tensor's storage when they are contiguous CPU f32
+        // (no copy of a dataset that may be hundreds of MB); targets are small and copied.
+        let (x_storage, x_layout) = train.x.storage_and_layout();
+        let x_owned;
+        let fast_data: Option<(&[f32], Vec<f32>)> = match &fast {
+            Some(_) => {
+                let xs = match (&*x_storage, x_layout.contiguous_offsets()) {
+                    (Storage::Cpu(cpu), Some((a, b))) if train.x.dtype() == DType::F32 => {
+                        &cpu.as_slice::<f32>()?[a..b]
+                    }
+                    _ => {
+                        x_owned = train
+                            .x
+                            .flatten_all()?
+                            .to_dtype(DType::F32)?
+                            .to_vec1::<f32>()?;
+                        &x_owned[..]
+                    }
+                };
+                Some((xs, fast_targets(train, model.spec().output)?))
+            }
             None => None,
         };
         let steps = n.div_ceil(bs);
@@ -253,6 +272,7 @@ impl Trainer {
             steps_per_epoch: steps,
             samples: n,
         });
+        let first_epoch = self.state.epoch + 1;
         while self.state.epoch < self.config.epochs && !self.state.stopped {
             let epoch = self.state.epoch + 1;
             let start = std::time::Instant::now();
@@ -271,12 +291,20 @@ impl Trainer {
                 let (loss, step_correct, norms) = match (&mut fast, &fast_data) {
                     (Some(engine), Some((xs, ys))) => {
                         let rows = &order[step * bs..step * bs + len];
-                        let s = engine.step(xs, ys, rows, &mut self.rng, &mut self.optimizer)?;
+                        // Full-batch, unshuffled: the same rows every step, so the engine keeps its
+                        // standardised copy of them.
+                        let reuse = !self.config.shuffle && steps == 1 && epoch > first_epoch;
+                        let s =
+                            engine.step(xs, ys, rows, reuse, &mut self.rng, &mut self.optimizer)?;
                         if !s.loss.is_finite() {
                             if engine.weights_finite() {
                                 engine.write_back(model, &mut self.optimizer)?;
                             }
-                            return Err(Error::Diverged { epoch, step: step + 1, loss: s.loss });
+                            return Err(Error::Diverged {
+                                epoch,
+                                step: step + 1,
+                                loss: s.loss,
+                            });
                         }
                         (s.loss, s.correct, s.norms)
                     }
@@ -285,13 +313,21 @@ impl Trainer {
                             (train.x.clone(), train.y.clone())
                         } else {
                             let idx = order_t.narrow(0, step * bs, len)?;
-                            (train.x.index_select(&idx, 0)?, train.y.index_select(&idx, 0)?)
+                            (
+                                train.x.index_select(&idx, 0)?,
+                                train.y.index_select(&idx, 0)?,
+                            )
                         };
                         let before = model.parameters();
-                        let (loss, grads, logits) = model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
+                        let (loss, grads, logits) =
+                            model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
                         if !loss.is_finite() {
                             restore_if_non_finite(model, &before)?;
-                            return Err(Error::Diverged { epoch, step: step + 1, loss });
+                            return Err(Error::Diverged {
+                                epoch,
+                                step: step + 1,
+                                loss,
+                            });
                         }
                         self.optimizer.step(model, &grads)?;
                         let c = match output {
@@ -372,14 +408,23 @@ impl Trainer {
     }
 }
 
-/// The training features and targets as flat f32 values for the fast path.
-fn fast_inputs(train: &TrainData, output: Output) -> Result<(Vec<f32>, Vec<f32>)> {
-    let x = train.x.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+/// The training targets as flat f32 values for the fast path (class indices as f32).
+fn fast_targets(train: &TrainData, output: Output) -> Result<Vec<f32>> {
     let y = match output {
-        Output::Softmax => train.y.to_dtype(DType::U32)?.to_vec1::<u32>()?.into_iter().map(|c| c as f32).collect(),
-        _ => train.y.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?,
+        Output::Softmax => train
+            .y
+            .to_dtype(DType::U32)?
+            .to_vec1::<u32>()?
+            .into_iter()
+            .map(|c| c as f32)
+            .collect(),
+        _ => train
+            .y
+            .flatten_all()?
+            .to_dtype(DType::F32)?
+            .to_vec1::<f32>()?,
     };
-    Ok((x, y))
+    Ok(y)
 }
 
 /// Number of rows whose predicted class matches the target.
