@@ -122,7 +122,7 @@ fn bad_specs_name_the_offending_entry() {
         spec_error(
             r#"{"inputs": 10000000, "output": "linear", "layers": [{"type": "dense", "units": 10000000}]}"#
         ),
-        "spec: the network has 100000010000000 parameters, more than the limit of 1000000000"
+        "spec: the network has 100000010000000 parameters, more than the limit of 1000000000 (set DEEPNET_MAX_PARAMETERS to change it)"
     );
     let unknown_type =
         spec_error(r#"{"inputs": 3, "output": "linear", "layers": [{"type": "conv"}]}"#);

@@ -20,9 +20,17 @@ use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::train::TrainSpec;
 
-/// Largest parameter count a spec may describe (10⁹ f32 weights = 4 GB); larger specs are refused
-/// before anything is allocated.
+/// Default largest parameter count a spec may describe (10⁹ f32 weights = 4 GB); larger specs are
+/// refused before anything is allocated. `DEEPNET_MAX_PARAMETERS` overrides it.
 pub const MAX_PARAMETERS: u64 = 1_000_000_000;
+
+/// The parameter limit: `DEEPNET_MAX_PARAMETERS` when set to a number, else [`MAX_PARAMETERS`].
+pub fn max_parameters() -> u64 {
+    std::env::var("DEEPNET_MAX_PARAMETERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_PARAMETERS)
+}
 
 /// A whole network: input width, layers, the output non-linearity and the default init.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -165,6 +173,22 @@ impl ModelSpec {
             .collect()
     }
 
+    /// Name and shape of every parameter tensor, in model order (`"0.weight"` `[units, in]`, ...).
+    pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let mut width = self.inputs;
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            if let LayerSpec::Dense { units, bias, .. } = l {
+                out.push((format!("{i}.weight"), vec![*units, width]));
+                if *bias {
+                    out.push((format!("{i}.bias"), vec![*units]));
+                }
+                width = *units;
+            }
+        }
+        out
+    }
+
     /// Total number of trainable parameters.
     pub fn parameter_count(&self) -> u64 {
         let mut width = self.inputs as u64;
@@ -225,9 +249,10 @@ impl ModelSpec {
             _ => Ok(()),
         }?;
         let count = self.parameter_count();
-        if count > MAX_PARAMETERS {
+        let limit = max_parameters();
+        if count > limit {
             return Err(Error::Spec(format!(
-                "the network has {count} parameters, more than the limit of {MAX_PARAMETERS}"
+                "the network has {count} parameters, more than the limit of {limit} (set DEEPNET_MAX_PARAMETERS to change it)"
             )));
         }
         if let Some(train) = &self.train {

@@ -41,7 +41,8 @@ pub struct Source {
     pub test: Option<Dataset>,
 }
 
-/// Loads a named source or a CSV path. Synthetic sets have 1000 points generated from `seed`.
+/// Loads a named source, a CSV path, or a directory holding the four Fashion-MNIST-format IDX
+/// files. Synthetic sets have 1000 points generated from `seed`.
 pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Source> {
     let only = |data| Ok(Source { data, test: None });
     match source {
@@ -57,6 +58,14 @@ pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Sour
         s if SYNTHETIC_NAMES.contains(&s) => only(synthetic(s, 1000, seed)?),
         path => {
             let p = std::path::Path::new(path);
+            if p.is_dir() {
+                // A directory of Fashion-MNIST-format IDX files.
+                let (data, test) = fashion_mnist(Some(p))?;
+                return Ok(Source {
+                    data,
+                    test: Some(test),
+                });
+            }
             if !p.exists() {
                 return Err(DataError::Invalid(format!(
                     "data `{path}`: no such file, and not a built-in source ({})",

@@ -56,7 +56,10 @@ impl AtomicFile {
             }
             Ok(())
         })();
-        result.map_err(|e| Error::io(path, e))
+        result.map_err(|e| {
+            let _ = std::fs::remove_file(&self.tmp);
+            Error::io(path, e)
+        })
     }
 }
 

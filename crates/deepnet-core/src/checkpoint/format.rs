@@ -96,7 +96,7 @@ pub(crate) fn serialize(
     out
 }
 
-/// A parsed safetensors file: metadata and tensor views over the file's bytes.
+/// A safetensors file read into memory.
 pub(crate) struct StoredFile {
     pub bytes: Vec<u8>,
 }
@@ -119,43 +119,50 @@ impl StoredFile {
 
     /// Validates the container and returns its tensors and metadata.
     pub fn parse(&self, path: &Path) -> Result<(SafeTensors<'_>, BTreeMap<String, String>)> {
-        let err =
-            |msg: String| Error::checkpoint(path, format!("not a valid safetensors file: {msg}"));
-        let len = self.bytes.len();
-        let Some(head) = self.bytes.get(..8) else {
-            return Err(err(format!(
-                "the file is {len} bytes, too short for the 8-byte header length"
-            )));
-        };
-        let mut n = [0u8; 8];
-        n.copy_from_slice(head);
-        let n = u64::from_le_bytes(n);
-        if n > MAX_HEADER_BYTES {
-            return Err(err(format!(
-                "the header length {n} is over the limit of {MAX_HEADER_BYTES} bytes"
-            )));
-        }
-        if n + 8 > len as u64 {
-            return Err(err(format!(
-                "the header length {n} runs past the end of the file ({len} bytes)"
-            )));
-        }
-        let explain = |e: safetensors::SafeTensorError| match e {
-            safetensors::SafeTensorError::MetadataIncompleteBuffer => err(
-                "the tensors' data does not match the file size (truncated or padded file)".into(),
-            ),
-            other => err(other.to_string()),
-        };
-        let st = SafeTensors::deserialize(&self.bytes).map_err(explain)?;
-        let (_, meta) = SafeTensors::read_metadata(&self.bytes).map_err(explain)?;
-        let metadata = meta
-            .metadata()
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        Ok((st, metadata))
+        parse(path, &self.bytes)
     }
+}
+
+/// Validates safetensors bytes (`path` names them in errors) and returns tensors and metadata.
+pub(crate) fn parse<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<(SafeTensors<'a>, BTreeMap<String, String>)> {
+    let err = |msg: String| Error::checkpoint(path, format!("not a valid safetensors file: {msg}"));
+    let len = bytes.len();
+    let Some(head) = bytes.get(..8) else {
+        return Err(err(format!(
+            "the file is {len} bytes, too short for the 8-byte header length"
+        )));
+    };
+    let mut n = [0u8; 8];
+    n.copy_from_slice(head);
+    let n = u64::from_le_bytes(n);
+    if n > MAX_HEADER_BYTES {
+        return Err(err(format!(
+            "the header length {n} is over the limit of {MAX_HEADER_BYTES} bytes"
+        )));
+    }
+    if n + 8 > len as u64 {
+        return Err(err(format!(
+            "the header length {n} runs past the end of the file ({len} bytes)"
+        )));
+    }
+    let explain = |e: safetensors::SafeTensorError| match e {
+        safetensors::SafeTensorError::MetadataIncompleteBuffer => {
+            err("the tensors' data does not match the file size (truncated or padded file)".into())
+        }
+        other => err(other.to_string()),
+    };
+    let st = SafeTensors::deserialize(bytes).map_err(explain)?;
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(explain)?;
+    let metadata = meta
+        .metadata()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok((st, metadata))
 }
 
 /// The safetensors dtype name.

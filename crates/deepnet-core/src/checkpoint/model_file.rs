@@ -7,7 +7,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 
 use super::atomic::atomic_write;
-use super::format::{serialize, view_to_tensor, RawTensor, StoredFile};
+use super::format::{parse, serialize, view_to_tensor, RawTensor, StoredFile};
 use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::scaling::InputScaling;
@@ -131,10 +131,24 @@ pub fn spec_from_metadata(path: &Path, metadata: &BTreeMap<String, String>) -> R
 /// missing or unparsable spec or a newer format version is an error naming the tensor or key.
 pub fn load_model(path: &Path, device: &Device, dtype: DType) -> Result<Sequential> {
     let file = StoredFile::read(path)?;
-    let (st, metadata) = file.parse(path)?;
+    load_model_bytes(path, &file.bytes, device, dtype)
+}
+
+/// [`load_model`] from the file's bytes; `path` names them in errors. Every tensor is checked
+/// against the spec before the model is allocated.
+pub fn load_model_bytes(
+    path: &Path,
+    bytes: &[u8],
+    device: &Device,
+    dtype: DType,
+) -> Result<Sequential> {
+    let (st, metadata) = parse(path, bytes)?;
     let spec = spec_from_metadata(path, &metadata)?;
+    let values = checked_tensors(&spec, path, &st, device, dtype)?;
     let mut model = zeros_model(&spec, device, dtype)?;
-    fill_parameters(&mut model, path, &st)?;
+    for (name, v) in values {
+        model.set_parameter(&name, &v)?;
+    }
     let err = |msg: String| Error::checkpoint(path, msg);
     if let Some(text) = metadata.get(keys::INPUT_SCALING) {
         let s: InputScaling = serde_json::from_str(text).map_err(|e| {
@@ -174,7 +188,10 @@ pub fn load_weights(model: &mut Sequential, path: &Path) -> Result<()> {
             ));
         }
     }
-    fill_parameters(model, path, &st)
+    for (name, v) in checked_tensors(model.spec(), path, &st, model.device(), model.dtype())? {
+        model.set_parameter(&name, &v)?;
+    }
+    Ok(())
 }
 
 /// The spec's network with all-zero weights (no random draws), its spec kept as given.
@@ -191,15 +208,20 @@ fn zeros_model(spec: &ModelSpec, device: &Device, dtype: DType) -> Result<Sequen
     Ok(model)
 }
 
-/// Checks every expected tensor first (names, dtype, shape, finiteness), then sets them.
-fn fill_parameters(
-    model: &mut Sequential,
+/// The file's tensors for the spec's parameters, after checking names, dtype, shape and
+/// finiteness of every one; the error names the tensor at fault.
+fn checked_tensors(
+    spec: &ModelSpec,
     path: &Path,
     st: &safetensors::SafeTensors<'_>,
-) -> Result<()> {
-    let expected = model.parameters();
+    device: &Device,
+    dtype: DType,
+) -> Result<Vec<(String, Tensor)>> {
+    let expected = spec.parameter_shapes();
     let expected_names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
-    for name in st.names() {
+    let mut names = st.names();
+    names.sort();
+    for name in names {
         if !expected_names.contains(&name) {
             return Err(Error::checkpoint(
                 path,
@@ -211,36 +233,28 @@ fn fill_parameters(
         }
     }
     let mut values = Vec::with_capacity(expected.len());
-    for (name, t) in &expected {
+    for (name, shape) in &expected {
         let view = st.tensor(name).map_err(|_| {
             Error::checkpoint(
                 path,
-                format!(
-                    "missing tensor `{name}` (expected {:?} {:?})",
-                    model.dtype(),
-                    t.dims()
-                ),
+                format!("missing tensor `{name}` (expected {dtype:?} {shape:?})"),
             )
         })?;
-        if view.shape() != t.dims() {
+        if view.shape() != shape.as_slice() {
             return Err(Error::checkpoint(
                 path,
                 format!(
-                    "tensor `{name}` has shape {:?}; expected {:?}",
-                    view.shape(),
-                    t.dims()
+                    "tensor `{name}` has shape {:?}; expected {shape:?}",
+                    view.shape()
                 ),
             ));
         }
         values.push((
             name.clone(),
-            view_to_tensor(path, name, &view, model.dtype(), model.device())?,
+            view_to_tensor(path, name, &view, dtype, device)?,
         ));
     }
-    for (name, v) in values {
-        model.set_parameter(&name, &v)?;
-    }
-    Ok(())
+    Ok(values)
 }
 
 impl Sequential {
