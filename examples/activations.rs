@@ -4,19 +4,11 @@
 //!
 //! Run: `cargo run --release --example activations`
 use anyhow::Result;
-use deepnet::data::{digits, split, Dataset};
+use deepnet::data::{digits, split};
 use deepnet::{
     evaluate, Device, InputScaling, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig,
-    TrainData, Trainer,
+    Trainer,
 };
-
-fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
-    let dev = Device::Cpu;
-    Ok(TrainData::new(
-        ds.features_tensor(&dev)?,
-        ds.targets_tensor(spec.output, &dev)?,
-    )?)
-}
 
 fn main() -> Result<()> {
     let (train, test) = split(&digits()?, 0.2, 0, true)?;
@@ -39,12 +31,16 @@ fn main() -> Result<()> {
             epochs: 20,
             ..TrainConfig::default()
         };
-        let history =
-            Trainer::new(config)?.fit(&mut model, &tensors(&train, &spec)?, None, &mut Silent)?;
+        let history = Trainer::new(config)?.fit(
+            &mut model,
+            &train.train_data(spec.output, &Device::Cpu)?,
+            None,
+            &mut Silent,
+        )?;
         // Gradient norms of the first epoch, when the effect is plainest.
         let norms = &history.epochs[0].grad_norms;
         let ratio = norms[0].1 / norms[norms.len() - 1].1;
-        let t = tensors(&test, &spec)?;
+        let t = test.train_data(spec.output, &Device::Cpu)?;
         let acc = evaluate(&model, &t.x, &t.y)?.accuracy.unwrap_or(f64::NAN);
         println!("{act:<8} {acc:>9.4} {ratio:>22.2e}");
         println!("{act}_test_accuracy: {acc:.4}");

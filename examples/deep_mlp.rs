@@ -7,10 +7,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use deepnet::data::{digits, fashion_mnist, split, Dataset};
+use deepnet::data::{digits, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, InputScaling, ModelSpec, ProgressBars, Sequential, TrainConfig, TrainData,
-    Trainer,
+    evaluate, Device, InputScaling, ModelSpec, ProgressBars, Sequential, TrainConfig, Trainer,
 };
 
 #[derive(Parser)]
@@ -31,14 +30,6 @@ struct Args {
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
-}
-
-fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
-    let dev = Device::Cpu;
-    Ok(TrainData::new(
-        ds.features_tensor(&dev)?,
-        ds.targets_tensor(spec.output, &dev)?,
-    )?)
 }
 
 fn main() -> Result<()> {
@@ -77,9 +68,9 @@ fn main() -> Result<()> {
     );
 
     let (train_t, val_t, test_t) = (
-        tensors(&train, &spec)?,
-        tensors(&val, &spec)?,
-        tensors(&test, &spec)?,
+        train.train_data(spec.output, &Device::Cpu)?,
+        val.train_data(spec.output, &Device::Cpu)?,
+        test.train_data(spec.output, &Device::Cpu)?,
     );
     let mut trainer = Trainer::new(config.clone())?;
     let start = Instant::now();

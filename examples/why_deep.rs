@@ -5,17 +5,8 @@
 use anyhow::Result;
 use deepnet::data::{split, synthetic, Dataset};
 use deepnet::{
-    evaluate, Device, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig, TrainData,
-    Trainer,
+    evaluate, Device, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig, Trainer,
 };
-
-fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
-    let dev = Device::Cpu;
-    Ok(TrainData::new(
-        ds.features_tensor(&dev)?,
-        ds.targets_tensor(spec.output, &dev)?,
-    )?)
-}
 
 /// Trains `spec` on the training rows and returns the test accuracy.
 fn test_accuracy(spec: &ModelSpec, train: &Dataset, test: &Dataset) -> Result<f64> {
@@ -26,8 +17,13 @@ fn test_accuracy(spec: &ModelSpec, train: &Dataset, test: &Dataset) -> Result<f6
         epochs: 150,
         ..TrainConfig::default()
     };
-    Trainer::new(config)?.fit(&mut model, &tensors(train, spec)?, None, &mut Silent)?;
-    let t = tensors(test, spec)?;
+    Trainer::new(config)?.fit(
+        &mut model,
+        &train.train_data(spec.output, &Device::Cpu)?,
+        None,
+        &mut Silent,
+    )?;
+    let t = test.train_data(spec.output, &Device::Cpu)?;
     Ok(evaluate(&model, &t.x, &t.y)?.accuracy.unwrap_or(f64::NAN))
 }
 

@@ -136,6 +136,27 @@ impl Dataset {
         )
     }
 
+    /// Features and targets paired for the trainer (see [`Dataset::targets_tensor`]).
+    pub fn train_data(&self, output: Output, device: &Device) -> Result<deepnet_core::TrainData> {
+        Ok(deepnet_core::TrainData::new(
+            self.features_tensor(device)?,
+            self.targets_tensor(output, device)?,
+        )?)
+    }
+
+    /// [`Dataset::train_data`] without copying the features: they move into the tensor.
+    pub fn into_train_data(
+        self,
+        output: Output,
+        device: &Device,
+    ) -> Result<deepnet_core::TrainData> {
+        let y = self.targets_tensor(output, device)?;
+        let (n, d) = (self.len(), self.width());
+        let x =
+            Tensor::from_vec(self.features, (n, d), device).map_err(deepnet_core::Error::from)?;
+        Ok(deepnet_core::TrainData::new(x, y)?)
+    }
+
     /// Targets in the form the loss of `output` expects: f32 `[n, 1]` 0/1 for sigmoid, u32 `[n]`
     /// class indices for softmax, f32 `[n, 1]` values for linear.
     pub fn targets_tensor(&self, output: Output, device: &Device) -> Result<Tensor> {

@@ -397,48 +397,88 @@ impl Kernel {
     }
 
     /// Updates one chunk of weights `w` from gradients `g` and moments `m`, `v` (empty when the
-    /// optimiser has none); returns Σg².
+    /// optimiser has none); returns Σg². Compiled for AVX-512 and AVX2 too and chosen at run time:
+    /// the update touches every parameter every step, and on baseline x86-64 (4-lane SSE, a serial
+    /// sum of squares) it took a quarter of a Fashion-MNIST step (perf, reference machine).
     fn apply(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) -> f64 {
-        let sq: f32 = g.iter().map(|g| g * g).sum();
-        let (lr, l2) = (self.lr, self.l2);
-        match self.kind {
-            OptimizerKind::Sgd => w
-                .iter_mut()
-                .zip(g)
-                .for_each(|(w, &g)| *w -= (g + l2 * *w) * lr),
-            OptimizerKind::Momentum => {
-                let mu = self.mu;
-                for ((w, &g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
-                    let g = g + l2 * *w;
-                    *m = *m * mu + g;
-                    let u = if self.nesterov { g + *m * mu } else { *m };
-                    *w -= u * lr;
-                }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports the features the function was compiled for.
+                return unsafe { apply_avx512(self, w, g, m, v) };
             }
-            OptimizerKind::Adam | OptimizerKind::Adamw => {
-                let (b1, b2, eps, bc1, bc2s, decay) = (
-                    self.b1,
-                    self.b2,
-                    self.eps,
-                    self.bc1,
-                    self.bc2_sqrt,
-                    self.decay,
-                );
-                let adamw = self.adamw;
-                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    if adamw {
-                        *w *= decay;
-                    }
-                    let g = g + l2 * *w;
-                    *m = *m * b1 + g * (1.0 - b1);
-                    *v = *v * b2 + g * g * (1.0 - b2);
-                    let denom = v.sqrt() / bc2s + eps;
-                    *w -= (*m / bc1) / denom * lr;
-                }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: as above.
+                return unsafe { apply_avx2(self, w, g, m, v) };
             }
         }
-        sq as f64
+        apply_generic(self, w, g, m, v)
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn apply_avx512(k: &Kernel, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) -> f64 {
+    apply_generic(k, w, g, m, v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn apply_avx2(k: &Kernel, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) -> f64 {
+    apply_generic(k, w, g, m, v)
+}
+
+/// Σx² with sixteen independent partial sums, so the loop vectorises.
+#[inline(always)]
+fn sum_squares(x: &[f32]) -> f64 {
+    let mut acc = [0f32; 16];
+    let chunks = x.chunks_exact(16);
+    let tail: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+    for c in chunks {
+        for k in 0..16 {
+            acc[k] += c[k] * c[k];
+        }
+    }
+    acc.iter().map(|&a| a as f64).sum::<f64>() + tail as f64
+}
+
+#[inline(always)]
+fn apply_generic(k: &Kernel, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) -> f64 {
+    let sq = sum_squares(g);
+    let (lr, l2) = (k.lr, k.l2);
+    match k.kind {
+        OptimizerKind::Sgd => w
+            .iter_mut()
+            .zip(g)
+            .for_each(|(w, &g)| *w -= (g + l2 * *w) * lr),
+        OptimizerKind::Momentum => {
+            let mu = k.mu;
+            for ((w, &g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
+                let g = g + l2 * *w;
+                *m = *m * mu + g;
+                let u = if k.nesterov { g + *m * mu } else { *m };
+                *w -= u * lr;
+            }
+        }
+        OptimizerKind::Adam | OptimizerKind::Adamw => {
+            let (b1, b2, eps) = (k.b1, k.b2, k.eps);
+            // w −= α·m̂/(√v̂ + ε) with m̂ = m/bc1, √v̂ = √v/√bc2: one division per element.
+            let step_size = lr / k.bc1;
+            let inv_bc2s = 1.0 / k.bc2_sqrt;
+            let decay = if k.adamw { k.decay } else { 1.0 };
+            for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *w *= decay;
+                let g = g + l2 * *w;
+                *m = *m * b1 + g * (1.0 - b1);
+                *v = *v * b2 + g * g * (1.0 - b2);
+                let denom = v.sqrt() * inv_bc2s + eps;
+                *w -= step_size * *m / denom;
+            }
+        }
+    }
+    sq
 }
 
 impl Worker {
