@@ -552,13 +552,7 @@ impl Worker {
                             row.copy_from_slice(&s.params[*b].value);
                         }
                     }
-                    matmul(
-                        y,
-                        View::new(x, n, i),
-                        View::new(w, o, i).t(),
-                        b.is_some(),
-                        1,
-                    );
+                    matmul(y, View::new(x, n, i), View::new(w, o, i).t(), b.is_some());
                 }
                 Op::Act(a) => activate(*a, x, y),
                 Op::Dropout(_) => {
@@ -662,7 +656,7 @@ impl Worker {
                         gw.fill(0.0);
                         rows_axpy(dy, x, gw);
                     } else {
-                        matmul(&mut self.grads[*w], dyv.t(), View::new(x, n, i), false, 1);
+                        matmul(&mut self.grads[*w], dyv.t(), View::new(x, n, i), false);
                     }
                     // db = Σ_rows dZ
                     if let Some(b) = b {
@@ -679,7 +673,7 @@ impl Worker {
                     if need_dx {
                         // dX = dZ·W
                         dx.resize(n * i, 0.0);
-                        matmul(dx, dyv, View::new(&s.params[*w].value, o, i), false, 1);
+                        matmul(dx, dyv, View::new(&s.params[*w].value, o, i), false);
                     }
                 }
                 Op::Act(a) => {
