@@ -119,7 +119,6 @@ mod tests {
             View::new(&a, 2, 3),
             View::new(&bt, 4, 3).t(),
             false,
-            2,
         );
         assert_eq!(dst2, want);
     }
