@@ -18,11 +18,12 @@ pub struct ProgressBars {
 }
 
 impl ProgressBars {
-    /// Bars when stderr is a terminal and `quiet` is false; plain epoch lines otherwise.
+    /// Bars when both stdout and stderr are terminals and `quiet` is false; plain epoch lines
+    /// otherwise (e.g. when the metrics on stdout go to a file).
     pub fn new(quiet: bool) -> Self {
         ProgressBars {
             bar: None,
-            show_bar: !quiet && std::io::stderr().is_terminal(),
+            show_bar: !quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
             epochs: 0,
             samples: 0,
             epoch_start: Instant::now(),
