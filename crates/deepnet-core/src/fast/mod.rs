@@ -16,6 +16,8 @@
 
 mod engine;
 mod matmul;
+mod rows;
+mod update;
 mod vector;
 
 pub(crate) use engine::CpuMlp;
