@@ -112,3 +112,30 @@ fn every_layer_and_optimizer_matches_the_candle_path() {
     let linear = r#"{"inputs": 30, "output": "linear", "layers": [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 1}]}"#;
     compare(linear, &bc, OptimizerConfig::sgd(0.01));
 }
+
+#[test]
+fn the_weights_do_not_depend_on_the_thread_count() {
+    let spec = ModelSpec::from_json(include_str!("../models/digits_mlp.json")).unwrap();
+    let ds = digits().unwrap();
+    let train = data(&ds, &spec);
+    let run = |threads: usize| {
+        let mut m = Sequential::from_spec(&spec, 3).unwrap();
+        let config = TrainConfig {
+            batch_size: Some(128),
+            epochs: 2,
+            ..TrainConfig::from_spec(spec.train.as_ref())
+        };
+        Trainer::new(config)
+            .unwrap()
+            .with_threads(threads)
+            .fit(&mut m, &train, None, &mut Silent)
+            .unwrap();
+        m.parameters()
+            .into_iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+}

@@ -53,8 +53,13 @@ fn values(t: &Tensor) -> Result<Vec<f32>> {
 }
 
 impl CpuMlp {
-    /// The engine for `model`, or `None` when the fast path does not apply (not CPU or not f32).
-    pub fn new(model: &Sequential, optimizer: &Optimizer) -> Result<Option<Self>> {
+    /// The engine for `model` with `threads` workers (default: candle's thread count), or `None`
+    /// when the fast path does not apply (not CPU or not f32).
+    pub fn new(
+        model: &Sequential,
+        optimizer: &Optimizer,
+        threads: Option<usize>,
+    ) -> Result<Option<Self>> {
         if !matches!(model.device(), Device::Cpu) || model.dtype() != DType::F32 {
             return Ok(None);
         }
@@ -93,7 +98,17 @@ impl CpuMlp {
                         None => (None, Vec::new(), Vec::new()),
                     };
                     let (inputs, outputs) = (d.in_features(), d.out_features());
-                    dense.push(DenseParams { layer: i, inputs, outputs, w, wm, wv, b, bm, bv });
+                    dense.push(DenseParams {
+                        layer: i,
+                        inputs,
+                        outputs,
+                        w,
+                        wm,
+                        wv,
+                        b,
+                        bm,
+                        bv,
+                    });
                     macs_per_row += 3 * inputs * outputs;
                     widths.push(outputs);
                     ops.push(Op::Dense(dense.len() - 1));
@@ -108,7 +123,9 @@ impl CpuMlp {
                 }
             }
         }
-        let scaling = model.input_scaling().map(|s| (s.mean.clone(), s.scale.iter().map(|v| 1.0 / v).collect()));
+        let scaling = model
+            .input_scaling()
+            .map(|s| (s.mean.clone(), s.scale.iter().map(|v| 1.0 / v).collect()));
         let n_ops = ops.len();
         Ok(Some(CpuMlp {
             ops,
@@ -117,7 +134,9 @@ impl CpuMlp {
             output: model.spec().output,
             macs_per_row,
             scaling,
-            threads: candle_core::utils::get_num_threads().max(1),
+            threads: threads
+                .unwrap_or_else(candle_core::utils::get_num_threads)
+                .max(1),
             masks: vec![Vec::new(); n_ops],
             acts: vec![Vec::new(); n_ops + 1],
             dzs: vec![Vec::new(); n_ops],
@@ -148,7 +167,11 @@ impl CpuMlp {
                 let keep = 1.0 - rate;
                 let scale = (1.0 / keep) as f32;
                 for m in mask.iter_mut() {
-                    *m = if *rate == 0.0 || rng.next_f64() < keep { scale } else { 0.0 };
+                    *m = if *rate == 0.0 || rng.next_f64() < keep {
+                        scale
+                    } else {
+                        0.0
+                    };
                 }
             }
         }
@@ -167,8 +190,12 @@ impl CpuMlp {
         self.scratch.resize_with(n_workers, Scratch::default);
 
         // Phase 1: each worker's rows of every buffer.
-        let mut slices: Vec<RowSlices<'_>> =
-            (0..n_workers).map(|_| RowSlices { acts: Vec::new(), dzs: Vec::new() }).collect();
+        let mut slices: Vec<RowSlices<'_>> = (0..n_workers)
+            .map(|_| RowSlices {
+                acts: Vec::new(),
+                dzs: Vec::new(),
+            })
+            .collect();
         for (buf, w) in self.acts.iter_mut().zip(&self.widths) {
             for (s, chunk) in slices.iter_mut().zip(buf.chunks_mut(per * w)) {
                 s.acts.push(chunk);
@@ -180,7 +207,9 @@ impl CpuMlp {
                 _ => 0,
             };
             if w == 0 {
-                slices.iter_mut().for_each(|s| s.dzs.push(<&mut [f32]>::default()));
+                slices
+                    .iter_mut()
+                    .for_each(|s| s.dzs.push(<&mut [f32]>::default()));
             } else {
                 for (s, chunk) in slices.iter_mut().zip(buf.chunks_mut(per * w)) {
                     s.dzs.push(chunk);
@@ -205,14 +234,26 @@ impl CpuMlp {
             rows::run(&shared, &rows[start..end], start, &mut b, scratch, gather);
         };
         if n_workers == 1 {
-            slices.into_iter().zip(self.scratch.iter_mut()).enumerate().for_each(work);
+            slices
+                .into_iter()
+                .zip(self.scratch.iter_mut())
+                .enumerate()
+                .for_each(work);
         } else {
-            slices.into_par_iter().zip(self.scratch.par_iter_mut()).enumerate().for_each(work);
+            slices
+                .into_par_iter()
+                .zip(self.scratch.par_iter_mut())
+                .enumerate()
+                .for_each(work);
         }
         let loss = self.scratch.iter().map(|s| s.loss).sum::<f64>() / batch as f64;
         let correct = self.scratch.iter().map(|s| s.correct).sum();
         if !loss.is_finite() {
-            return Ok(StepStats { loss, correct, norms: Vec::new() });
+            return Ok(StepStats {
+                loss,
+                correct,
+                norms: Vec::new(),
+            });
         }
 
         // Phase 2: gradients and update, block by block.
@@ -226,9 +267,26 @@ impl CpuMlp {
                 dzs.push(&self.dzs[k]);
             }
         }
-        let sq = update(&mut self.dense, &inputs, &dzs, batch, optimizer.config(), step, self.threads);
-        let norms = self.dense.iter().zip(sq).map(|(p, s)| (p.layer, s.sqrt())).collect();
-        Ok(StepStats { loss, correct, norms })
+        let sq = update(
+            &mut self.dense,
+            &inputs,
+            &dzs,
+            batch,
+            optimizer.config(),
+            step,
+            self.threads,
+        );
+        let norms = self
+            .dense
+            .iter()
+            .zip(sq)
+            .map(|(p, s)| (p.layer, s.sqrt()))
+            .collect();
+        Ok(StepStats {
+            loss,
+            correct,
+            norms,
+        })
     }
 
     /// True when every weight is finite.
@@ -243,22 +301,32 @@ impl CpuMlp {
         let kind = optimizer.config().kind;
         let mut state = optimizer.state().clone();
         for p in &self.dense {
-            let mut write = |name: String, dims: &[usize], value: &[f32], m: &[f32], v: &[f32]| -> Result<()> {
-                let t = |x: &[f32]| Tensor::from_slice(x, dims, &Device::Cpu).map_err(Error::from);
-                model.set_parameter(&name, &t(value)?)?;
-                match kind {
-                    OptimizerKind::Sgd => {}
-                    OptimizerKind::Momentum => {
-                        state.buffers.insert(format!("{name}.momentum_buffer"), t(m)?);
+            let mut write =
+                |name: String, dims: &[usize], value: &[f32], m: &[f32], v: &[f32]| -> Result<()> {
+                    let t =
+                        |x: &[f32]| Tensor::from_slice(x, dims, &Device::Cpu).map_err(Error::from);
+                    model.set_parameter(&name, &t(value)?)?;
+                    match kind {
+                        OptimizerKind::Sgd => {}
+                        OptimizerKind::Momentum => {
+                            state
+                                .buffers
+                                .insert(format!("{name}.momentum_buffer"), t(m)?);
+                        }
+                        OptimizerKind::Adam | OptimizerKind::Adamw => {
+                            state.buffers.insert(format!("{name}.exp_avg"), t(m)?);
+                            state.buffers.insert(format!("{name}.exp_avg_sq"), t(v)?);
+                        }
                     }
-                    OptimizerKind::Adam | OptimizerKind::Adamw => {
-                        state.buffers.insert(format!("{name}.exp_avg"), t(m)?);
-                        state.buffers.insert(format!("{name}.exp_avg_sq"), t(v)?);
-                    }
-                }
-                Ok(())
-            };
-            write(format!("{}.weight", p.layer), &[p.outputs, p.inputs], &p.w, &p.wm, &p.wv)?;
+                    Ok(())
+                };
+            write(
+                format!("{}.weight", p.layer),
+                &[p.outputs, p.inputs],
+                &p.w,
+                &p.wm,
+                &p.wv,
+            )?;
             if let Some(b) = &p.b {
                 write(format!("{}.bias", p.layer), &[p.outputs], b, &p.bm, &p.bv)?;
             }

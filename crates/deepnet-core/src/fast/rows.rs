@@ -50,7 +50,14 @@ pub(super) struct RowSlices<'a> {
 
 /// Runs phase 1 on `rows` (which start at row `offset` of the batch); `gather` is false when
 /// the input slice already holds these rows (full-batch training without shuffling).
-pub(super) fn run(s: &Shared<'_>, rows: &[u32], offset: usize, b: &mut RowSlices<'_>, scratch: &mut Scratch, gather: bool) {
+pub(super) fn run(
+    s: &Shared<'_>,
+    rows: &[u32],
+    offset: usize,
+    b: &mut RowSlices<'_>,
+    scratch: &mut Scratch,
+    gather: bool,
+) {
     let n = rows.len();
     if gather {
         gather_rows(s, rows, b.acts[0]);
@@ -98,7 +105,12 @@ fn forward(s: &Shared<'_>, n: usize, offset: usize, acts: &mut [&mut [f32]]) {
                         row.copy_from_slice(b);
                     }
                 }
-                matmul(y, View::new(x, n, i), View::new(&p.w, o, i).t(), p.b.is_some());
+                matmul(
+                    y,
+                    View::new(x, n, i),
+                    View::new(&p.w, o, i).t(),
+                    p.b.is_some(),
+                );
             }
             Op::Act(a) => activate(*a, x, y),
             Op::Dropout(_) => {
@@ -148,7 +160,11 @@ fn loss_grad(s: &Shared<'_>, rows: &[u32], z: &[f32], g: &mut Vec<f32>) -> (f64,
                 // gradient (σ(z) − y) / n with σ(z) from the same e^−|z|
                 let e = (-zv.abs()).exp();
                 loss += (zv.max(0.0) - zv * y + (1.0 + e).ln()) as f64;
-                let p = if zv >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                let p = if zv >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
                 *gv = (p - y) * inv_n;
                 correct += usize::from((zv > 0.0) == (y > 0.5));
             }
@@ -170,7 +186,11 @@ fn loss_grad(s: &Shared<'_>, rows: &[u32], z: &[f32], g: &mut Vec<f32>) -> (f64,
 
 /// Backpropagation from `grad_a` down the ops; a dense op stores its dZ and passes dX = dZ·W on.
 fn backward(s: &Shared<'_>, n: usize, offset: usize, b: &mut RowSlices<'_>, scratch: &mut Scratch) {
-    let first_dense = s.ops.iter().position(|op| matches!(op, Op::Dense(_))).unwrap_or(0);
+    let first_dense = s
+        .ops
+        .iter()
+        .position(|op| matches!(op, Op::Dense(_)))
+        .unwrap_or(0);
     for k in (0..s.ops.len()).rev() {
         let need_dx = k > first_dense;
         let (dy, dx) = (&scratch.grad_a, &mut scratch.grad_b);
@@ -181,7 +201,12 @@ fn backward(s: &Shared<'_>, n: usize, offset: usize, b: &mut RowSlices<'_>, scra
                 if need_dx {
                     // dX = dZ·W
                     dx.resize(n * p.inputs, 0.0);
-                    matmul(dx, View::new(dy, n, p.outputs), View::new(&p.w, p.outputs, p.inputs), false);
+                    matmul(
+                        dx,
+                        View::new(dy, n, p.outputs),
+                        View::new(&p.w, p.outputs, p.inputs),
+                        false,
+                    );
                 }
             }
             Op::Act(a) => {

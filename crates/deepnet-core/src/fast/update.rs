@@ -83,9 +83,23 @@ pub(super) fn update(
             Some(b) => b.chunks_mut(BLOCK).map(Some).collect(),
             None => (0..n).map(|_| None).collect(),
         };
-        let parts = p.w.chunks_mut(size).zip(wm).zip(wv).zip(bs).zip(bm.into_iter().zip(bv));
+        let parts =
+            p.w.chunks_mut(size)
+                .zip(wm)
+                .zip(wv)
+                .zip(bs)
+                .zip(bm.into_iter().zip(bv));
         for (k, ((((w, wm), wv), b), (bm, bv))) in parts.enumerate() {
-            jobs.push(Job { d, j0: k * BLOCK, w, wm, wv, b, bm, bv });
+            jobs.push(Job {
+                d,
+                j0: k * BLOCK,
+                w,
+                wm,
+                wv,
+                b,
+                bm,
+                bv,
+            });
         }
     }
     let run = |job: Job<'_>| -> (usize, f64) {
@@ -101,7 +115,13 @@ pub(super) fn update(
                 rows_axpy(dz, x, &mut g);
             } else {
                 // dW[j0..j0+rows] = dZ[:, j0..j0+rows]ᵀ · X
-                let dzv = View { data: &dz[job.j0..], rows: batch, cols: rows, row_stride: outputs, col_stride: 1 };
+                let dzv = View {
+                    data: &dz[job.j0..],
+                    rows: batch,
+                    cols: rows,
+                    row_stride: outputs,
+                    col_stride: 1,
+                };
                 matmul(&mut g, dzv.t(), View::new(x, batch, inputs_n), false);
             }
             kernel.apply(job.w, &g, job.wm, job.wv)
@@ -256,4 +276,3 @@ fn apply_generic(k: &Kernel, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f
     }
     sq
 }
-

@@ -145,6 +145,7 @@ pub struct TrainState {
 /// Trains a [`Sequential`] and can be stopped and resumed.
 pub struct Trainer {
     fast_path_enabled: bool,
+    threads: Option<usize>,
     config: TrainConfig,
     optimizer: Optimizer,
     rng: Rng,
@@ -179,6 +180,7 @@ impl Trainer {
         };
         Ok(Trainer {
             fast_path_enabled: true,
+            threads: None,
             config,
             optimizer,
             rng,
@@ -204,6 +206,13 @@ impl Trainer {
     /// candle code — the oracle the fast path is tested against.
     pub fn without_fast_path(mut self) -> Self {
         self.fast_path_enabled = false;
+        self
+    }
+
+    /// Worker threads of the fast path (default: candle's thread count, `RAYON_NUM_THREADS`).
+    /// The weights do not depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
         self
     }
 
@@ -238,7 +247,7 @@ impl Trainer {
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
         // The CPU fast path (see `crate::fast`), when the model and data allow it.
         let mut fast = match self.fast_path_enabled {
-            true => CpuMlp::new(model, &self.optimizer)?,
+            true => CpuMlp::new(model, &self.optimizer, self.threads)?,
             false => None,
         };
         // The features are borrowed from the tensor's storage when they are contiguous CPU f32
