@@ -17,6 +17,15 @@ pub struct EpochRecord {
     pub val_loss: Option<f64>,
     /// Validation accuracy at the end of the epoch.
     pub val_accuracy: Option<f64>,
+    /// Validation precision, recall and F1 of class 1 (binary classifiers only).
+    #[serde(default)]
+    pub val_precision: Option<f64>,
+    /// See `val_precision`.
+    #[serde(default)]
+    pub val_recall: Option<f64>,
+    /// See `val_precision`.
+    #[serde(default)]
+    pub val_f1: Option<f64>,
     /// Learning rate used during the epoch.
     pub lr: f64,
     /// Wall-clock seconds of the epoch (training and validation).
@@ -38,8 +47,9 @@ fn opt(v: Option<f64>) -> String {
 }
 
 impl History {
-    /// CSV with a header: `epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds`,
-    /// then `grad_norm_<layer>` per dense layer. Absent values are empty cells.
+    /// CSV with a header: `epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,
+    /// val_precision,val_recall,val_f1`, then `grad_norm_<layer>` per dense layer. Absent values
+    /// are empty cells.
     pub fn to_csv(&self) -> String {
         let layers: Vec<usize> = self
             .epochs
@@ -47,7 +57,7 @@ impl History {
             .map(|e| e.grad_norms.iter().map(|(i, _)| *i).collect())
             .unwrap_or_default();
         let mut s =
-            String::from("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
+            String::from("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,val_precision,val_recall,val_f1");
         for i in &layers {
             let _ = write!(s, ",grad_norm_{i}");
         }
@@ -55,14 +65,17 @@ impl History {
         for e in &self.epochs {
             let _ = write!(
                 s,
-                "{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{}",
                 e.epoch,
                 e.train_loss,
                 opt(e.train_accuracy),
                 opt(e.val_loss),
                 opt(e.val_accuracy),
                 e.lr,
-                e.seconds
+                e.seconds,
+                opt(e.val_precision),
+                opt(e.val_recall),
+                opt(e.val_f1)
             );
             for (_, g) in &e.grad_norms {
                 let _ = write!(s, ",{g}");

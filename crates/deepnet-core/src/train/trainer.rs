@@ -372,6 +372,7 @@ impl Trainer {
                 None => None,
             };
             let train_loss = loss_sum / n as f64;
+            let binary = val_metrics.as_ref().and_then(|m| m.binary.as_ref());
             let monitored = val_metrics.as_ref().map_or(train_loss, |m| m.loss);
             self.state
                 .scheduler
@@ -393,6 +394,9 @@ impl Trainer {
                 train_accuracy: (output != Output::Linear).then(|| correct as f64 / n as f64),
                 val_loss: val_metrics.as_ref().map(|m| m.loss),
                 val_accuracy: val_metrics.as_ref().and_then(|m| m.accuracy),
+                val_precision: binary.map(|b| b.precision),
+                val_recall: binary.map(|b| b.recall),
+                val_f1: binary.map(|b| b.f1),
                 lr,
                 seconds: start.elapsed().as_secs_f64(),
                 grad_norms: norm_sums
