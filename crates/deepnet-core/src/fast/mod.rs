@@ -3,7 +3,7 @@
 //!
 //! What it saves, measured with `cargo bench --bench compare` and `perf` on the 2-core reference
 //! machine (784-256-128-10 ReLU MLP, Adam, batch 128): the candle path allocates a fresh tensor for
-//! every op (~40 per step) and runs every matrix product on all threads, which made 2 threads
+//! every op and runs every matrix product on all threads, which made 2 threads
 //! slower than 1 on small steps; it trains at ~80k samples/s. This path allocates nothing in the
 //! steady state and runs a step in two parallel phases: worker threads split the batch rows for
 //! the forward pass and the backward pass down to each layer's dZ ([`rows`]); then blocks of each
