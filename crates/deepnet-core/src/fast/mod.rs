@@ -21,4 +21,4 @@ mod rows;
 mod update;
 mod vector;
 
-pub(crate) use engine::CpuMlp;
+pub(crate) use engine::{CpuMlp, StepStats};

@@ -8,7 +8,7 @@ use super::observer::{Observer, RunInfo, StepInfo};
 use super::recipe::{Schedule, TrainSpec};
 use super::schedule::LrScheduler;
 use crate::error::{Error, Result};
-use crate::fast::CpuMlp;
+use crate::fast::{CpuMlp, StepStats};
 use crate::metrics::evaluate;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 use crate::rng::Rng;
@@ -292,12 +292,15 @@ impl Trainer {
             if self.config.shuffle {
                 self.rng.shuffle(&mut order);
             }
-            let order_t = Tensor::from_slice(&order, n, train.x.device())?;
+            let order_t = match fast {
+                Some(_) => Tensor::zeros(0, DType::U32, train.x.device())?,
+                None => Tensor::from_slice(&order, n, train.x.device())?,
+            };
             let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
             let mut norm_sums: Vec<(usize, f64)> = Vec::new();
             for step in 0..steps {
                 let len = bs.min(n - step * bs);
-                let (loss, step_correct, norms) = match (&mut fast, &fast_data) {
+                let stats = match (&mut fast, &fast_data) {
                     (Some(engine), Some((xs, ys))) => {
                         let rows = &order[step * bs..step * bs + len];
                         // Full-batch, unshuffled: the same rows every step, so the engine keeps its
@@ -315,46 +318,22 @@ impl Trainer {
                                 loss: s.loss,
                             });
                         }
-                        (s.loss, s.correct, s.norms)
+                        s
                     }
                     _ => {
-                        let (xb, yb) = if len == n && !self.config.shuffle {
-                            (train.x.clone(), train.y.clone())
-                        } else {
-                            let idx = order_t.narrow(0, step * bs, len)?;
-                            (
-                                train.x.index_select(&idx, 0)?,
-                                train.y.index_select(&idx, 0)?,
-                            )
-                        };
-                        let before = model.parameters();
-                        let (loss, grads, logits) =
-                            model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
-                        if !loss.is_finite() {
-                            restore_if_non_finite(model, &before)?;
-                            return Err(Error::Diverged {
-                                epoch,
-                                step: step + 1,
-                                loss,
-                            });
-                        }
-                        self.optimizer.step(model, &grads)?;
-                        let c = match output {
-                            Output::Linear => 0,
-                            _ => correct_count(output, &logits, &yb)?,
-                        };
-                        (loss, c, grads.layer_norms()?)
+                        let rows = order_t.narrow(0, step * bs, len)?;
+                        self.plain_step(model, train, &rows, epoch, step + 1)?
                     }
                 };
-                for (k, (layer, norm)) in norms.into_iter().enumerate() {
+                for (k, (layer, norm)) in stats.norms.into_iter().enumerate() {
                     match norm_sums.get_mut(k) {
                         Some(slot) => slot.1 += norm,
                         None => norm_sums.push((layer, norm)),
                     }
                 }
-                loss_sum += loss * len as f64;
+                loss_sum += stats.loss * len as f64;
                 seen += len;
-                correct += step_correct;
+                correct += stats.correct;
                 observer.on_step(&StepInfo {
                     epoch,
                     step: step + 1,
@@ -377,17 +356,7 @@ impl Trainer {
             self.state
                 .scheduler
                 .observe(monitored, self.config.min_delta);
-            if let Some(patience) = self.config.patience {
-                if monitored < self.state.best_loss - self.config.min_delta {
-                    self.state.best_loss = monitored;
-                    self.state.best_epoch = epoch;
-                    self.state.wait = 0;
-                    self.state.best_weights = model.parameters();
-                } else {
-                    self.state.wait += 1;
-                    self.state.stopped = self.state.wait >= patience;
-                }
-            }
+            self.track_best(model, monitored, epoch);
             let record = EpochRecord {
                 epoch,
                 train_loss,
@@ -418,6 +387,58 @@ impl Trainer {
         }
         observer.on_train_end(&self.state.history);
         Ok(self.state.history.clone())
+    }
+
+    /// One step through the layer-by-layer candle path on the rows `rows` (indices into `train`):
+    /// returns the loss, the correct predictions and the layer gradient norms.
+    fn plain_step(
+        &mut self,
+        model: &mut Sequential,
+        train: &TrainData,
+        rows: &Tensor,
+        epoch: usize,
+        step: usize,
+    ) -> Result<StepStats> {
+        let (xb, yb) = if rows.dims()[0] == train.len() && !self.config.shuffle {
+            (train.x.clone(), train.y.clone())
+        } else {
+            (
+                train.x.index_select(rows, 0)?,
+                train.y.index_select(rows, 0)?,
+            )
+        };
+        let before = model.parameters();
+        let (loss, grads, logits) = model.loss_and_gradients(&xb, &yb, &mut self.rng)?;
+        if !loss.is_finite() {
+            restore_if_non_finite(model, &before)?;
+            return Err(Error::Diverged { epoch, step, loss });
+        }
+        self.optimizer.step(model, &grads)?;
+        let correct = match model.spec().output {
+            Output::Linear => 0,
+            output => correct_count(output, &logits, &yb)?,
+        };
+        Ok(StepStats {
+            loss,
+            correct,
+            norms: grads.layer_norms()?,
+        })
+    }
+
+    /// Early-stopping bookkeeping after an epoch whose monitored loss is `monitored`.
+    fn track_best(&mut self, model: &Sequential, monitored: f64, epoch: usize) {
+        let Some(patience) = self.config.patience else {
+            return;
+        };
+        if monitored < self.state.best_loss - self.config.min_delta {
+            self.state.best_loss = monitored;
+            self.state.best_epoch = epoch;
+            self.state.wait = 0;
+            self.state.best_weights = model.parameters();
+        } else {
+            self.state.wait += 1;
+            self.state.stopped = self.state.wait >= patience;
+        }
     }
 }
 
