@@ -219,33 +219,39 @@ fn write_npy(path: &Path, t: &Tensor) {
     std::fs::write(path, bytes).unwrap();
 }
 
-#[test]
-fn numpy_and_safetensors_reproduce_deepnet_predictions() {
-    let dir = temp_dir("numpy");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop_numpy.py");
-    let mut checked = vec![];
+/// Saves a model of every spec, then has `python script MODEL X.npy Y.npy` recompute the
+/// predictions on random inputs and compare them with deepnet's to 1e-5.
+fn python_matches_deepnet(python: &str, script: &str, seed: u64) {
+    let dir = temp_dir(script);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
     for (k, spec) in specs().iter().enumerate() {
-        let model = trained_like(spec, k as u64 + 10);
+        let model = trained_like(spec, k as u64 + seed);
         let path = dir.join(format!("m{k}.safetensors"));
         model.save(&path).unwrap();
-        let x = random_input(25, 7, 7);
+        let x = random_input(25, 7, seed);
         write_npy(&dir.join("x.npy"), &x);
         write_npy(&dir.join("y.npy"), &model.predict_proba(&x).unwrap());
-        let out = std::process::Command::new("python3")
+        let out = std::process::Command::new(python)
             .arg(&script)
             .args([&path, &dir.join("x.npy"), &dir.join("y.npy")])
             .output()
-            .expect("python3 must be installed (.ci/run installs numpy and safetensors)");
-        let stdout = String::from_utf8_lossy(&out.stdout);
+            .unwrap_or_else(|e| panic!("{python}: {e}"));
         assert!(
             out.status.success(),
-            "{:?}: {stdout}{}",
+            "{:?}: {}{}",
             spec.output,
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        checked.push(stdout.trim().to_string());
     }
-    assert_eq!(checked.len(), 3);
+}
+
+#[test]
+fn numpy_and_safetensors_reproduce_deepnet_predictions() {
+    // .ci/run installs numpy and safetensors.
+    python_matches_deepnet("python3", "interop_numpy.py", 10);
 }
 
 /// PyTorch's `nn.Sequential` with `strict=True`, when a Python with torch is named by
@@ -258,28 +264,7 @@ fn pytorch_loads_the_file_strictly_when_available() {
         );
         return;
     };
-    let dir = temp_dir("torch");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop_torch.py");
-    for (k, spec) in specs().iter().enumerate() {
-        let model = trained_like(spec, k as u64 + 20);
-        let path = dir.join(format!("m{k}.safetensors"));
-        model.save(&path).unwrap();
-        let x = random_input(25, 7, 8);
-        write_npy(&dir.join("x.npy"), &x);
-        write_npy(&dir.join("y.npy"), &model.predict_proba(&x).unwrap());
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .args([&path, &dir.join("x.npy"), &dir.join("y.npy")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{:?}: {}{}",
-            spec.output,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    python_matches_deepnet(&python, "interop_torch.py", 20);
 }
 
 /// Saves model and trainer state after every epoch, then stops the run after `stop_after` epochs.
@@ -305,11 +290,7 @@ impl deepnet::Observer for SaveThenStop {
 }
 
 fn data_of(ds: &Dataset, spec: &ModelSpec) -> TrainData {
-    TrainData::new(
-        ds.features_tensor(&Device::Cpu).unwrap(),
-        ds.targets_tensor(spec.output, &Device::Cpu).unwrap(),
-    )
-    .unwrap()
+    ds.train_data(spec.output, &Device::Cpu).unwrap()
 }
 
 #[test]

@@ -9,11 +9,7 @@ use deepnet::{
 };
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
-    TrainData::new(
-        ds.features_tensor(&Device::Cpu).unwrap(),
-        ds.targets_tensor(spec.output, &Device::Cpu).unwrap(),
-    )
-    .unwrap()
+    ds.train_data(spec.output, &Device::Cpu).unwrap()
 }
 
 fn max_diff(a: &Sequential, b: &Sequential) -> f32 {

@@ -8,12 +8,7 @@ use deepnet::{
 };
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
-    let dev = Device::Cpu;
-    TrainData::new(
-        ds.features_tensor(&dev).unwrap(),
-        ds.targets_tensor(spec.output, &dev).unwrap(),
-    )
-    .unwrap()
+    ds.train_data(spec.output, &Device::Cpu).unwrap()
 }
 
 fn weights(model: &Sequential) -> Vec<Vec<f32>> {

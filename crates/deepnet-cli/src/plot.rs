@@ -6,8 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use deepnet::checkpoint::atomic_write;
+use deepnet::checkpoint::load_model_with_metadata;
 use deepnet::data::{synthetic, Dataset, SYNTHETIC_NAMES};
-use deepnet::{read_checkpoint, Device, EpochRecord, History, Sequential, Tensor};
+use deepnet::{DType, Device, EpochRecord, History, Sequential, Tensor};
 
 use crate::args::{PlotArgs, TrainArgs};
 
@@ -255,10 +256,9 @@ pub fn read_history(path: &Path) -> Result<History> {
 pub fn run(a: PlotArgs) -> Result<()> {
     let history = read_history(&a.dir.join("history.csv"))?;
     let ckpt = a.dir.join("model.safetensors");
-    let model = Sequential::load(&ckpt)?;
+    let (model, meta) = load_model_with_metadata(&ckpt, &Device::Cpu, DType::F32)?;
     // Regenerate a synthetic training set for the boundary plot.
-    let run: Option<TrainArgs> = read_checkpoint(&ckpt)?
-        .metadata
+    let run: Option<TrainArgs> = meta
         .get("deepnet.run")
         .and_then(|t| serde_json::from_str(t).ok());
     let data = match run.as_ref().and_then(|r| r.data.clone()) {

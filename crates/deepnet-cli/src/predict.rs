@@ -5,9 +5,10 @@
 use std::io::Write;
 
 use anyhow::{bail, Context, Result};
+use deepnet::checkpoint::load_model_with_metadata;
 use deepnet::checkpoint::AtomicFile;
 use deepnet::data::parse_number;
-use deepnet::{read_checkpoint, Device, Output, Sequential, Tensor};
+use deepnet::{DType, Device, Output, Sequential, Tensor};
 
 use crate::args::PredictArgs;
 
@@ -15,8 +16,7 @@ use crate::args::PredictArgs;
 const CHUNK: usize = 4096;
 
 pub fn run(a: PredictArgs) -> Result<()> {
-    let model = Sequential::load(&a.checkpoint)?;
-    let meta = read_checkpoint(&a.checkpoint)?.metadata;
+    let (model, meta) = load_model_with_metadata(&a.checkpoint, &Device::Cpu, DType::F32)?;
     let features: Option<Vec<String>> = match meta.get("deepnet.features") {
         Some(text) => Some(serde_json::from_str(text).with_context(|| {
             format!(

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use deepnet::checkpoint::{atomic_write, load_train_state, save_model, save_train_state};
+use deepnet::checkpoint::{
+    atomic_write, load_model_with_metadata, load_train_state, save_model, save_train_state,
+};
 use deepnet::data::{load_source, split, Dataset};
 use deepnet::{
-    evaluate, read_checkpoint, Device, EpochRecord, InputScaling, ModelSpec, Observer,
-    OptimizerConfig, OptimizerKind, ProgressBars, Schedule, Sequential, TrainConfig, TrainState,
-    Trainer,
+    evaluate, Device, EpochRecord, InputScaling, ModelSpec, Observer, OptimizerConfig,
+    OptimizerKind, ProgressBars, Schedule, Sequential, TrainConfig, TrainState, Trainer,
 };
 
 use crate::args::{OptimizerArg, ScheduleArg, TrainArgs};
@@ -188,7 +189,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
 /// Loads a run's model and merges its saved arguments under the explicit ones.
 fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
     let path = dir.join("model.safetensors");
-    let meta = read_checkpoint(&path)?.metadata;
+    let (model, meta) = load_model_with_metadata(&path, &Device::Cpu, deepnet::DType::F32)?;
     let saved: TrainArgs = match meta.get(RUN_KEY) {
         Some(t) => serde_json::from_str(t)
             .with_context(|| format!("checkpoint {}: `{RUN_KEY}` is not valid", path.display()))?,
@@ -214,7 +215,7 @@ fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
     if keep.model.is_some() {
         eprintln!("note: --model is ignored with --resume; the run's own spec is used");
     }
-    Ok(Sequential::load(&path)?)
+    Ok(model)
 }
 
 /// The spec's recipe with the explicit flags over it.

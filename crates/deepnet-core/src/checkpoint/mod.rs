@@ -11,7 +11,7 @@ mod train_state;
 pub use atomic::{atomic_write, AtomicFile};
 pub use format::MAX_FILE_BYTES;
 pub use model_file::{
-    keys, load_model, load_model_bytes, load_weights, read_checkpoint, save_model,
-    spec_from_metadata, Checkpoint, FORMAT_VERSION,
+    keys, load_model, load_model_bytes, load_model_with_metadata, load_weights, read_checkpoint,
+    save_model, spec_from_metadata, Checkpoint, FORMAT_VERSION,
 };
 pub use train_state::{load_train_state, save_train_state};

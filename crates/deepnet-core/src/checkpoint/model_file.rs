@@ -130,8 +130,17 @@ pub fn spec_from_metadata(path: &Path, metadata: &BTreeMap<String, String>) -> R
 /// dtype). Strict: a missing or unexpected tensor, a wrong shape or dtype, non-finite weights, a
 /// missing or unparsable spec or a newer format version is an error naming the tensor or key.
 pub fn load_model(path: &Path, device: &Device, dtype: DType) -> Result<Sequential> {
+    Ok(load_model_with_metadata(path, device, dtype)?.0)
+}
+
+/// [`load_model`] that also returns every metadata key, from one read of the file.
+pub fn load_model_with_metadata(
+    path: &Path,
+    device: &Device,
+    dtype: DType,
+) -> Result<(Sequential, BTreeMap<String, String>)> {
     let file = StoredFile::read(path)?;
-    load_model_bytes(path, &file.bytes, device, dtype)
+    load_bytes(path, &file.bytes, device, dtype)
 }
 
 /// [`load_model`] from the file's bytes; `path` names them in errors. Every tensor is checked
@@ -142,6 +151,15 @@ pub fn load_model_bytes(
     device: &Device,
     dtype: DType,
 ) -> Result<Sequential> {
+    Ok(load_bytes(path, bytes, device, dtype)?.0)
+}
+
+fn load_bytes(
+    path: &Path,
+    bytes: &[u8],
+    device: &Device,
+    dtype: DType,
+) -> Result<(Sequential, BTreeMap<String, String>)> {
     let (st, metadata) = parse(path, bytes)?;
     let spec = spec_from_metadata(path, &metadata)?;
     let values = checked_tensors(&spec, path, &st, device, dtype)?;
@@ -172,7 +190,7 @@ pub fn load_model_bytes(
             .set_class_names(Some(c))
             .map_err(|e| err(format!("`{}`: {e}", keys::CLASSES)))?;
     }
-    Ok(model)
+    Ok((model, metadata))
 }
 
 /// Loads the weights of `path` into an already-built `model`; the file's spec must describe the
