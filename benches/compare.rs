@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use deepnet::data::{breast_cancer, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, InputScaling, ModelSpec, OptimizerConfig, Rng, Sequential, Silent, Tensor,
+    evaluate, Device, InputScaling, ModelSpec, OptimizerConfig, Rng, Sequential, Tensor,
     TrainConfig, TrainData, Trainer,
 };
 
@@ -61,7 +61,7 @@ fn mlp_spec(dims: &[usize]) -> ModelSpec {
 }
 
 /// Samples/s of the training step on random data: `steps` batches per epoch, best of 3 epochs.
-fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize, fast: bool) -> f64 {
+fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize) -> f64 {
     let spec = mlp_spec(&MLP);
     let n = batch * steps;
     let mut rng = Rng::new(0);
@@ -81,12 +81,7 @@ fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize, fast:
         ..TrainConfig::default()
     };
     let mut trainer = Trainer::new(config).expect("trainer");
-    if !fast {
-        trainer = trainer.without_fast_path();
-    }
-    let h = trainer
-        .fit(&mut model, &data, None, &mut Silent)
-        .expect("fit");
+    let h = trainer.fit(&mut model, &data, None).expect("fit");
     let best = h.epochs[1..]
         .iter()
         .map(|e| e.seconds)
@@ -118,7 +113,7 @@ fn fashion(epochs: usize, seed: u64) -> String {
     let train_start = Instant::now();
     Trainer::new(config)
         .expect("trainer")
-        .fit(&mut model, &t, None, &mut Silent)
+        .fit(&mut model, &t, None)
         .expect("fit");
     let train_s = train_start.elapsed().as_secs_f64();
     let xt = test.features_tensor(&dev).expect("x");
@@ -176,7 +171,7 @@ fn logreg_us(iters: usize) -> (f64, f64) {
     let start = Instant::now();
     Trainer::new(config)
         .expect("trainer")
-        .fit(&mut model, &t, None, &mut Silent)
+        .fit(&mut model, &t, None)
         .expect("fit");
     let us = start.elapsed().as_secs_f64() * 1e6 / iters as f64;
     let xt = test.features_tensor(&dev).expect("x");
@@ -291,7 +286,7 @@ fn main() {
         ("sgd", OptimizerConfig::sgd(0.05)),
     ] {
         for batch in [32, 128, 512] {
-            let ours = step_throughput(batch, opt.clone(), steps, true);
+            let ours = step_throughput(batch, opt.clone(), steps);
             let theirs = a.torch.as_ref().and_then(|py| {
                 let args: Vec<String> = [
                     "--batch",
@@ -319,15 +314,6 @@ fn main() {
             );
         }
     }
-    let candle = step_throughput(128, OptimizerConfig::adam(1e-3), steps / 4, false);
-    row(
-        "  same, layer-by-layer candle path",
-        candle,
-        None,
-        "",
-        true,
-        Some(100.0 * candle * flops_per_sample / 1e9 / peak),
-    );
     let (us, acc) = logreg_us(if a.quick { 200 } else { 1000 });
     let torch_us = a.torch.as_ref().and_then(|py| {
         let out = python(

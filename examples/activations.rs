@@ -6,8 +6,7 @@
 use anyhow::Result;
 use deepnet::data::{digits, split};
 use deepnet::{
-    evaluate, Device, InputScaling, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig,
-    Trainer,
+    evaluate, Activation, Device, Init, InputScaling, Mlp, OptimizerConfig, TrainConfig, Trainer,
 };
 
 fn main() -> Result<()> {
@@ -16,14 +15,14 @@ fn main() -> Result<()> {
         "{:<8} {:>9} {:>22}",
         "act", "test_acc", "|g_first| / |g_last|"
     );
-    for act in ["sigmoid", "tanh", "relu"] {
-        let hidden =
-            format!(r#"{{"type": "dense", "units": 32}}, {{"type": "{act}"}}, "#).repeat(6);
-        let spec = ModelSpec::from_json(&format!(
-            r#"{{"inputs": 64, "output": "softmax", "init": "xavier_normal",
-                "layers": [{hidden}{{"type": "dense", "units": 10}}]}}"#
-        ))?;
-        let mut model = Sequential::from_spec(&spec, 0)?;
+    for activation in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+        let act = activation.name();
+        let mut mlp = Mlp::new(64).init(Init::XavierNormal);
+        for _ in 0..6 {
+            mlp = mlp.dense(32).activation(activation);
+        }
+        let spec = mlp.dense(10).softmax().spec()?;
+        let mut model = deepnet::Sequential::from_spec(&spec, 0)?;
         model.set_input_scaling(Some(InputScaling::fit(&train.features, train.width())?))?;
         let config = TrainConfig {
             optimizer: OptimizerConfig::sgd(0.1),
@@ -35,7 +34,6 @@ fn main() -> Result<()> {
             &mut model,
             &train.train_data(spec.output, &Device::Cpu)?,
             None,
-            &mut Silent,
         )?;
         // Gradient norms of the first epoch, when the effect is plainest.
         let norms = &history.epochs[0].grad_norms;

@@ -9,8 +9,31 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use deepnet::data::{digits, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, InputScaling, ModelSpec, ProgressBars, Sequential, TrainConfig, Trainer,
+    evaluate, Device, EpochRecord, InputScaling, ModelSpec, Observer, Sequential, TrainConfig,
+    TrainState, Trainer,
 };
+
+/// Prints one line per epoch on stderr (the `deepnet` command shows progress bars instead).
+struct EpochLines;
+
+impl Observer for EpochLines {
+    fn on_epoch_end(
+        &mut self,
+        r: &EpochRecord,
+        _: &Sequential,
+        _: &TrainState,
+    ) -> deepnet::Result<()> {
+        let acc = r
+            .val_accuracy
+            .map(|a| format!("  val_acc {a:.4}"))
+            .unwrap_or_default();
+        eprintln!(
+            "epoch {:>3}  loss {:.4}{acc}  {:.2}s",
+            r.epoch, r.train_loss, r.seconds
+        );
+        Ok(())
+    }
+}
 
 #[derive(Parser)]
 #[command(about = "Train a deep MLP on digits (default) or Fashion-MNIST")]
@@ -27,7 +50,7 @@ struct Args {
     /// Save the trained model to this `.safetensors` file.
     #[arg(long)]
     save: Option<std::path::PathBuf>,
-    /// Hide the progress bar.
+    /// Hide the per-epoch lines.
     #[arg(long)]
     quiet: bool,
 }
@@ -74,12 +97,10 @@ fn main() -> Result<()> {
     );
     let mut trainer = Trainer::new(config.clone())?;
     let start = Instant::now();
-    let history = trainer.fit(
-        &mut model,
-        &train_t,
-        Some(&val_t),
-        &mut ProgressBars::new(args.quiet),
-    )?;
+    let history = match args.quiet {
+        true => trainer.fit(&mut model, &train_t, Some(&val_t))?,
+        false => trainer.fit_with(&mut model, &train_t, Some(&val_t), &mut EpochLines)?,
+    };
     let seconds = start.elapsed().as_secs_f64();
 
     model.set_class_names(Some(train.class_names().to_vec()))?;

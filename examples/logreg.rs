@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Parser;
 use deepnet::data::{breast_cancer, split};
-use deepnet::{Device, InputScaling, ModelSpec, Optimizer, OptimizerConfig, Rng, Sequential};
+use deepnet::{Device, Init, InputScaling, Mlp, Optimizer, OptimizerConfig, Rng};
 
 #[derive(Parser)]
 #[command(about = "Logistic regression on breast cancer with full-batch gradient descent")]
@@ -40,13 +40,15 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let data = breast_cancer()?;
     let (train, test) = split(&data, 0.2, args.seed, true)?;
-    let spec = ModelSpec::from_json(&format!(
-        r#"{{"inputs": {}, "layers": [{{"type": "dense", "units": 1}}],
-            "output": "sigmoid", "init": "{}"}}"#,
-        data.width(),
-        args.init
-    ))?;
-    let mut model = Sequential::from_spec(&spec, args.seed)?;
+    let init: Init = serde_json::from_value(serde_json::Value::String(args.init.clone()))
+        .map_err(|_| anyhow::anyhow!("unknown --init `{}`", args.init))?;
+    // ŷ = σ(wᵀx + b): one dense unit and a sigmoid output.
+    let mut model = Mlp::new(data.width())
+        .init(init)
+        .dense(1)
+        .sigmoid()
+        .build(args.seed)?;
+    let spec = model.spec().clone();
     // Standardise with the training rows' mean and scale; the model carries them.
     model.set_input_scaling(Some(InputScaling::fit(&train.features, train.width())?))?;
     println!("{}", model.summary());
@@ -60,7 +62,7 @@ fn main() -> Result<()> {
     let mut rng = Rng::new(args.seed);
     let start = Instant::now();
     for i in 0..args.iterations {
-        let (cost, grads, _) = model.loss_and_gradients(&x, &y, &mut rng)?;
+        let (cost, grads) = model.gradients(&x, &y, &mut rng)?;
         opt.step(&mut model, &grads)?;
         if args.print_every > 0 && (i % args.print_every == 0 || i + 1 == args.iterations) {
             println!("iteration {i:>5}  cost {cost:.6}");

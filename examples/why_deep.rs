@@ -5,7 +5,7 @@
 use anyhow::Result;
 use deepnet::data::{split, synthetic, Dataset};
 use deepnet::{
-    evaluate, Device, ModelSpec, OptimizerConfig, Sequential, Silent, TrainConfig, Trainer,
+    evaluate, Device, Init, Mlp, ModelSpec, OptimizerConfig, Sequential, TrainConfig, Trainer,
 };
 
 /// Trains `spec` on the training rows and returns the test accuracy.
@@ -21,7 +21,6 @@ fn test_accuracy(spec: &ModelSpec, train: &Dataset, test: &Dataset) -> Result<f6
         &mut model,
         &train.train_data(spec.output, &Device::Cpu)?,
         None,
-        &mut Silent,
     )?;
     let t = test.train_data(spec.output, &Device::Cpu)?;
     Ok(evaluate(&model, &t.x, &t.y)?.accuracy.unwrap_or(f64::NAN))
@@ -31,22 +30,15 @@ fn main() -> Result<()> {
     for name in ["circles", "spirals"] {
         let data = synthetic(name, 1000, 0)?;
         let (train, test) = split(&data, 0.2, 0, true)?;
+        // The output: one sigmoid unit for two classes, a softmax over k otherwise.
         let k = data.num_classes();
-        let (output, units) = if k == 2 {
-            ("sigmoid", 1)
-        } else {
-            ("softmax", k)
+        let head = |mlp: Mlp| match k {
+            2 => mlp.dense(1).sigmoid(),
+            k => mlp.dense(k).softmax(),
         };
-        let logistic = ModelSpec::from_json(&format!(
-            r#"{{"inputs": 2, "output": "{output}", "layers": [{{"type": "dense", "units": {units}}}]}}"#
-        ))?;
-        let deep = ModelSpec::from_json(&format!(
-            r#"{{"inputs": 2, "output": "{output}", "init": "he_normal", "layers": [
-                {{"type": "dense", "units": 64}}, {{"type": "relu"}},
-                {{"type": "dense", "units": 64}}, {{"type": "relu"}},
-                {{"type": "dense", "units": 64}}, {{"type": "relu"}},
-                {{"type": "dense", "units": {units}}}]}}"#
-        ))?;
+        let logistic = head(Mlp::new(2)).spec()?;
+        let hidden = Mlp::new(2).init(Init::HeNormal);
+        let deep = head(hidden.dense(64).relu().dense(64).relu().dense(64).relu()).spec()?;
         println!(
             "{name}_logistic_accuracy: {:.4}",
             test_accuracy(&logistic, &train, &test)?

@@ -3,6 +3,3 @@
 
 pub use deepnet_core::*;
 pub use deepnet_data as data;
-
-pub mod progress;
-pub use progress::ProgressBars;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Module, Tensor};
-use deepnet::checkpoint::{load_train_state, save_train_state};
+use deepnet::checkpoint::RunDir;
 use deepnet::data::{digits, split, Dataset};
 use deepnet::{
-    save_model, InputScaling, ModelSpec, OptimizerConfig, Rng, Schedule, Sequential, Silent,
+    save_model, InputScaling, ModelSpec, OptimizerConfig, OptimizerKind, Rng, Schedule, Sequential,
     TrainConfig, TrainData, Trainer,
 };
 
@@ -248,41 +248,48 @@ fn python_matches_deepnet(python: &str, script: &str, seed: u64) {
     }
 }
 
-#[test]
-fn numpy_and_safetensors_reproduce_deepnet_predictions() {
-    // .ci/run installs numpy and safetensors.
-    python_matches_deepnet("python3", "interop_numpy.py", 10);
+/// The Python with numpy and safetensors: `DEEPNET_PYTHON`, which `test.sh` sets up, else
+/// `python3`; a Python without them fails with a message saying how to get them.
+fn numpy_python() -> String {
+    let python = std::env::var("DEEPNET_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import numpy, safetensors"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{python} lacks numpy or safetensors: run the tests with ./test.sh (it installs them in a venv), or set DEEPNET_PYTHON"
+    );
+    python
 }
 
-/// PyTorch's `nn.Sequential` with `strict=True`, when a Python with torch is named by
-/// `DEEPNET_TORCH_PYTHON` (CI does not install PyTorch's multi-gigabyte wheel).
 #[test]
-fn pytorch_loads_the_file_strictly_when_available() {
-    let Ok(python) = std::env::var("DEEPNET_TORCH_PYTHON") else {
-        eprintln!(
-            "SKIPPED: set DEEPNET_TORCH_PYTHON to a python with torch to run the PyTorch check"
-        );
-        return;
-    };
+fn numpy_and_safetensors_reproduce_deepnet_predictions() {
+    python_matches_deepnet(&numpy_python(), "interop_numpy.py", 10);
+}
+
+/// PyTorch's `nn.Sequential` with `strict=True`, with the Python named by
+/// `DEEPNET_TORCH_PYTHON` (PyTorch's wheel is several GB, so this runs only on request:
+/// `DEEPNET_TORCH_PYTHON=... cargo test --release -- --ignored pytorch`).
+#[test]
+#[ignore = "needs a Python with torch, named by DEEPNET_TORCH_PYTHON"]
+fn pytorch_loads_the_file_strictly() {
+    let python = std::env::var("DEEPNET_TORCH_PYTHON")
+        .expect("set DEEPNET_TORCH_PYTHON to a python with torch and numpy");
     python_matches_deepnet(&python, "interop_torch.py", 20);
 }
 
-/// Saves model and trainer state after every epoch, then stops the run after `stop_after` epochs.
-struct SaveThenStop {
-    dir: PathBuf,
-    stop_after: usize,
-}
+/// Stops the run with an error after `stop_after` epochs (a simulated crash).
+struct StopAfter(usize);
 
-impl deepnet::Observer for SaveThenStop {
+impl deepnet::Observer for StopAfter {
     fn on_epoch_end(
         &mut self,
         r: &deepnet::EpochRecord,
-        m: &Sequential,
-        s: &deepnet::TrainState,
+        _: &Sequential,
+        _: &deepnet::TrainState,
     ) -> deepnet::Result<()> {
-        m.save(self.dir.join("model.safetensors"))?;
-        save_train_state(&self.dir.join("train_state.safetensors"), s)?;
-        if r.epoch == self.stop_after {
+        if r.epoch == self.0 {
             return Err(deepnet::Error::Invalid("simulated crash".into()));
         }
         Ok(())
@@ -293,9 +300,11 @@ fn data_of(ds: &Dataset, spec: &ModelSpec) -> TrainData {
     ds.train_data(spec.output, &Device::Cpu).unwrap()
 }
 
+/// For every optimiser (so a new one with a forgotten buffer fails here): a run checkpointed by
+/// [`RunDir`] after every epoch, crashed after epoch 2 and resumed from the directory, ends with
+/// the same bits as a straight run.
 #[test]
-fn resumed_training_is_bit_identical_to_a_straight_run() {
-    let dir = temp_dir("resume");
+fn resumed_training_is_bit_identical_to_a_straight_run_for_every_optimizer() {
     let spec = ModelSpec::from_json(
         r#"{"inputs": 64, "output": "softmax", "init": "he_normal", "layers": [
         {"type": "dense", "units": 32}, {"type": "relu"}, {"type": "dropout", "rate": 0.2},
@@ -304,10 +313,10 @@ fn resumed_training_is_bit_identical_to_a_straight_run() {
     .unwrap();
     let (train, val) = split(&digits().unwrap(), 0.2, 0, true).unwrap();
     let (train, val) = (data_of(&train, &spec), data_of(&val, &spec));
-    for optimizer in [
-        OptimizerConfig::adam(0.003),
-        OptimizerConfig::new(deepnet::OptimizerKind::Momentum, 0.01),
-    ] {
+    for kind in OptimizerKind::all() {
+        let dir = temp_dir(&format!("resume-{}", kind.name()));
+        let mut optimizer = OptimizerConfig::new(kind, kind.default_lr());
+        optimizer.weight_decay = 1e-3;
         let config = TrainConfig {
             optimizer,
             batch_size: Some(64),
@@ -320,32 +329,30 @@ fn resumed_training_is_bit_identical_to_a_straight_run() {
         let mut straight = Sequential::from_spec(&spec, 1).unwrap();
         Trainer::new(config.clone())
             .unwrap()
-            .fit(&mut straight, &train, Some(&val), &mut Silent)
+            .fit(&mut straight, &train, Some(&val))
             .unwrap();
 
-        // Save at every epoch end as the CLI does, and "crash" after epoch 2.
         let mut first = Sequential::from_spec(&spec, 1).unwrap();
-        let mut saver = SaveThenStop {
-            dir: dir.clone(),
-            stop_after: 2,
-        };
-        let err =
-            Trainer::new(config.clone())
-                .unwrap()
-                .fit(&mut first, &train, Some(&val), &mut saver);
-        assert!(err.is_err());
+        let run = RunDir::new(&dir, BTreeMap::new()).unwrap();
+        let mut observer = (run.clone(), StopAfter(2));
+        let crashed = Trainer::new(config.clone()).unwrap().fit_with(
+            &mut first,
+            &train,
+            Some(&val),
+            &mut observer,
+        );
+        assert!(crashed.is_err());
 
         let mut resumed = Sequential::load(dir.join("model.safetensors")).unwrap();
-        let state =
-            load_train_state(&dir.join("train_state.safetensors"), &config, &resumed).unwrap();
-        Trainer::resume(config.clone(), state, &mut resumed)
-            .unwrap()
-            .fit(&mut resumed, &train, Some(&val), &mut Silent)
+        let mut trainer = run.trainer(config.clone(), &mut resumed).unwrap();
+        assert_eq!(trainer.state().epoch, 2, "{kind:?}");
+        trainer
+            .fit_with(&mut resumed, &train, Some(&val), &mut run.clone())
             .unwrap();
         for ((n, a), (_, b)) in straight.parameters().iter().zip(resumed.parameters()) {
             let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
             let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
-            assert!(a == b, "{n} differs after resume");
+            assert!(a == b, "{kind:?}: {n} differs after resume");
         }
     }
 }

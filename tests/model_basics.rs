@@ -1,7 +1,9 @@
 //! Seeded initialisation, the symmetry problem, specs and clear errors for bad input.
 
 use candle_core::{Device, Tensor};
-use deepnet::{Error, ModelSpec, Optimizer, OptimizerConfig, Rng, Sequential};
+use deepnet::{
+    Error, ModelSpec, Optimizer, OptimizerConfig, Rng, Sequential, TrainConfig, TrainData, Trainer,
+};
 
 fn weights_bytes(model: &Sequential) -> Vec<u8> {
     let mut out = Vec::new();
@@ -52,12 +54,19 @@ fn hidden_rows_after_training(init: &str) -> Vec<Vec<f32>> {
     .unwrap();
     let mut model = Sequential::from_spec(&spec, 1).unwrap();
     let (x, y) = xor_data();
-    let mut opt = Optimizer::new(OptimizerConfig::sgd(0.5)).unwrap();
-    let mut rng = Rng::new(0);
-    for _ in 0..200 {
-        let (_, grads, _) = model.loss_and_gradients(&x, &y, &mut rng).unwrap();
-        opt.step(&mut model, &grads).unwrap();
-    }
+    // 200 full-batch gradient-descent steps through the trainer.
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::sgd(0.5),
+        batch_size: None,
+        epochs: 200,
+        shuffle: false,
+        ..TrainConfig::default()
+    };
+    let data = TrainData::new(x, y).unwrap();
+    Trainer::new(config)
+        .unwrap()
+        .fit(&mut model, &data, None)
+        .unwrap();
     model.parameters()[0].1.to_vec2::<f32>().unwrap()
 }
 
@@ -150,12 +159,12 @@ fn bad_specs_name_the_offending_entry() {
 }
 
 #[test]
-fn shape_mismatches_and_empty_data_are_errors() {
+fn shape_mismatches_and_training_on_empty_data_are_errors() {
     let model = Sequential::from_spec(&ModelSpec::from_json(MLP).unwrap(), 0).unwrap();
     let x = Tensor::zeros((4, 29), candle_core::DType::F32, &Device::Cpu).unwrap();
     assert_eq!(
         model.logits(&x).unwrap_err().to_string(),
-        "shape mismatch: input has 29 features but the model expects 30"
+        "shape mismatch: the input has 29 features but the model expects 30"
     );
     let x = Tensor::zeros((0, 30), candle_core::DType::F32, &Device::Cpu).unwrap();
     assert_eq!(
@@ -166,10 +175,10 @@ fn shape_mismatches_and_empty_data_are_errors() {
     let y = Tensor::zeros((3, 1), candle_core::DType::F32, &Device::Cpu).unwrap();
     assert_eq!(
         model
-            .loss_and_gradients(&x, &y, &mut Rng::new(0))
+            .gradients(&x, &y, &mut Rng::new(0))
             .unwrap_err()
             .to_string(),
-        "shape mismatch: BinaryCrossEntropy targets must be [4, 1] for logits [4, 1], got [3, 1]"
+        "shape mismatch: output `sigmoid` with 1 unit needs targets [4, 1] 0/1 labels, got [3, 1]"
     );
     let bad = deepnet::data::Dataset::new(
         "t",
@@ -177,7 +186,16 @@ fn shape_mismatches_and_empty_data_are_errors() {
         vec!["a".into()],
         deepnet::data::Labels::Values(vec![]),
     );
-    assert!(bad.is_ok_and(|d| d.is_empty()));
+    // A dataset may be empty (a filter that matched nothing), but it cannot be trained on.
+    let empty = bad.unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(
+        empty
+            .train_data(deepnet::Output::Linear, &Device::Cpu)
+            .unwrap_err()
+            .to_string(),
+        "empty data: the training data has no rows"
+    );
     assert_eq!(
         Optimizer::new(OptimizerConfig::sgd(-1.0))
             .unwrap_err()

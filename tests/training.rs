@@ -4,7 +4,7 @@ use candle_core::{Device, Tensor};
 use deepnet::data::{breast_cancer, digits, split, Dataset};
 use deepnet::{
     evaluate, EpochRecord, Error, InputScaling, ModelSpec, Observer, OptimizerConfig,
-    OptimizerKind, Schedule, Sequential, Silent, TrainConfig, TrainData, TrainState, Trainer,
+    OptimizerKind, Schedule, Sequential, TrainConfig, TrainData, TrainState, Trainer,
 };
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
@@ -58,7 +58,7 @@ fn early_stopping_restores_the_best_epochs_weights() {
     let mut snaps = Snapshots::default();
     let history = Trainer::new(config)
         .unwrap()
-        .fit(
+        .fit_with(
             &mut model,
             &data(&train, &spec),
             Some(&data(&val, &spec)),
@@ -99,7 +99,7 @@ fn step_schedule_changes_the_learning_rate_as_specified() {
     };
     let h = Trainer::new(config)
         .unwrap()
-        .fit(&mut model, &data(&ds, &spec), None, &mut Silent)
+        .fit(&mut model, &data(&ds, &spec), None)
         .unwrap();
     let lrs: Vec<f64> = h.epochs.iter().map(|e| e.lr).collect();
     let expected = [0.01, 0.01, 0.001, 0.001, 0.0001];
@@ -125,7 +125,7 @@ fn train_digits(seed: u64, epochs: usize) -> (Vec<Vec<f32>>, f64) {
     };
     Trainer::new(config)
         .unwrap()
-        .fit(&mut model, &data(&train, &spec), None, &mut Silent)
+        .fit(&mut model, &data(&train, &spec), None)
         .unwrap();
     let test = data(&test, &spec);
     (
@@ -162,7 +162,7 @@ fn a_diverging_run_stops_with_a_clear_error_and_finite_weights() {
     };
     let err = Trainer::new(config)
         .unwrap()
-        .fit(&mut model, &data(&ds, &spec), None, &mut Silent)
+        .fit(&mut model, &data(&ds, &spec), None)
         .unwrap_err();
     let Error::Diverged { epoch, step, .. } = err else {
         panic!("expected divergence, got {err}")

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use deepnet::OptimizerKind;
 use serde::{Deserialize, Serialize};
 
 /// Multi-layer neural networks: train, evaluate, predict, inspect.
@@ -29,13 +31,10 @@ pub enum Command {
     Plot(PlotArgs),
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum OptimizerArg {
-    Sgd,
-    Momentum,
-    Adam,
-    Adamw,
+/// `--optimizer`: the names of every [`OptimizerKind`], listed in the help.
+fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = OptimizerKind> {
+    let names: Vec<String> = OptimizerKind::all().into_iter().map(|k| k.name()).collect();
+    clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<OptimizerKind>())
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,8 +65,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "B")]
     pub batch_size: Option<usize>,
     /// Update rule.
-    #[arg(long, value_enum)]
-    pub optimizer: Option<OptimizerArg>,
+    #[arg(long, value_parser = optimizer_parser())]
+    pub optimizer: Option<OptimizerKind>,
     /// Learning rate.
     #[arg(long, value_name = "F")]
     pub lr: Option<f64>,

@@ -1,7 +1,7 @@
 //! Loading datasets for the commands and fitting them to a model.
 
 use anyhow::{bail, Result};
-use deepnet::data::{Dataset, Labels};
+use deepnet::data::{numeric_names, preview, Dataset, Labels};
 use deepnet::{Device, ModelSpec, Output, TrainData};
 
 /// Checks that `ds` fits `spec`: feature count, and classes for classifiers.
@@ -13,12 +13,23 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str) -> Result<()> {
             ds.width()
         );
     }
+    let units = spec.output_units();
     match (spec.output, &ds.labels) {
-        (Output::Softmax, Labels::Classes { names, .. }) if names.len() > spec.output_units() => bail!(
-            "data `{source}` has {} classes but the model's softmax has {} units: class label {} is out of range",
+        (Output::Sigmoid | Output::Softmax, Labels::Classes { names, .. }) if names.len() < 2 => bail!(
+            "data `{source}` has a single class ({}); a classifier needs at least two",
+            preview(names)
+        ),
+        (Output::Softmax, Labels::Classes { names, .. }) if names.len() != units => bail!(
+            "data `{source}` has {} classes but the model's softmax has {units} units; set the last dense layer's `units` to {}",
             names.len(),
-            spec.output_units(),
-            spec.output_units()
+            names.len()
+        ),
+        (Output::Linear, Labels::Classes { names, .. }) if numeric_names(names).is_none() => bail!(
+            "data `{source}` has text labels ({}) but output `linear` needs numeric targets; use `sigmoid` or `softmax`",
+            preview(names)
+        ),
+        (Output::Linear, _) if units != 1 => bail!(
+            "the model's linear output has {units} units but data `{source}` has 1 target column; set the last dense layer's `units` to 1"
         ),
         (Output::Sigmoid, Labels::Classes { names, .. }) if names.len() > 2 => bail!(
             "data `{source}` has {} classes but output `sigmoid` is binary; use `softmax` with {} units",

@@ -11,6 +11,7 @@ mod gradcheck;
 mod inspect;
 mod plot;
 mod predict;
+mod progress;
 mod train;
 
 use clap::Parser;

@@ -282,7 +282,7 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         "few.json",
         r#"{"inputs": 2, "output": "softmax", "layers": [{"type": "dense", "units": 2}]}"#,
     );
-    assert_eq!(fails(&["train", "--model", &few_units, "--data", "spirals"]), "error: data `spirals` has 3 classes but the model's softmax has 2 units: class label 2 is out of range");
+    assert_eq!(fails(&["train", "--model", &few_units, "--data", "spirals"]), "error: data `spirals` has 3 classes but the model's softmax has 2 units; set the last dense layer's `units` to 3");
     let bad_spec = write(
         "bad.json",
         r#"{"inputs": 2, "output": "sigmoid", "layers": [{"type": "dense", "units": 0}]}"#,

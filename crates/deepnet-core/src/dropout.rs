@@ -1,28 +1,27 @@
 //! Inverted dropout: in training each unit is kept with probability 1 − rate and scaled by
-//! 1 / (1 − rate), so inference is the identity.
+//! 1 / (1 − rate), so inference is the identity. Forward and backward are the same product with
+//! the mask: a = x ⊙ mask, dX = dA ⊙ mask.
 
-use candle_core::Tensor;
-
-use crate::error::Result;
+use crate::real::Real;
 use crate::rng::Rng;
 
-/// Draws the dropout mask for `shape`: each entry 1/(1 − rate) with probability 1 − rate, else 0.
-/// The mask comes from the seeded [`Rng`], so training is reproducible.
-pub fn dropout_mask(x: &Tensor, rate: f64, rng: &mut Rng) -> Result<Tensor> {
+/// Fills `mask` with 1/(1 − rate) (kept, probability 1 − rate) or 0 (dropped), drawing one number
+/// per entry from the seeded [`Rng`] in order. A rate of 0 keeps everything and draws nothing.
+pub fn draw_mask<T: Real>(rate: f64, rng: &mut Rng, mask: &mut [T]) {
     let keep = 1.0 - rate;
-    let scale = (1.0 / keep) as f32;
-    let mask: Vec<f32> = (0..x.elem_count())
-        .map(|_| if rng.next_f64() < keep { scale } else { 0.0 })
-        .collect();
-    Ok(Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?)
+    let scale = T::from_f64(1.0 / keep);
+    for m in mask.iter_mut() {
+        *m = if rate == 0.0 || rng.next_f64() < keep {
+            scale
+        } else {
+            T::ZERO
+        };
+    }
 }
 
-/// a = x ⊙ mask.
-pub fn dropout_forward(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
-    Ok((x * mask)?)
-}
-
-/// dX = dA ⊙ mask.
-pub fn dropout_backward(da: &Tensor, mask: &Tensor) -> Result<Tensor> {
-    Ok((da * mask)?)
+/// y = x ⊙ mask (forward), and equally dX = dA ⊙ mask (backward).
+pub fn apply_mask<T: Real>(x: &[T], mask: &[T], y: &mut [T]) {
+    for ((o, &v), &m) in y.iter_mut().zip(x).zip(mask) {
+        *o = v * m;
+    }
 }

@@ -44,6 +44,9 @@ pub enum Error {
         /// The operating system's error.
         cause: std::io::Error,
     },
+    /// An error from loading or preparing data (deepnet-data's `DataError`), kept as the source.
+    #[error(transparent)]
+    Data(Box<dyn std::error::Error + Send + Sync>),
     /// An error from a candle tensor operation.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),

@@ -1,10 +1,13 @@
-//! Gradient checking: analytic gradients against two-sided finite differences, in f64.
+//! Gradient checking: the engine's backprop gradients against two-sided finite differences of
+//! the engine's own loss, in f64 — the path `deepnet train` runs, instantiated for f64.
 
 use candle_core::{DType, Tensor};
 
-use crate::error::Result;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::model::Sequential;
 use crate::rng::Rng;
-use crate::sequential::Sequential;
+use crate::targets::{target_values, with_features};
 
 /// The check of one parameter tensor.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,50 +23,45 @@ pub struct GradCheck {
 }
 
 /// Compares backprop's gradients of the loss on (`x`, `targets`) with
-/// ĝᵢ = (J(θ + εeᵢ) − J(θ − εeᵢ)) / 2ε for every parameter entry. The model is converted to f64
-/// first; dropout masks are drawn from the same seed for every evaluation, so they are fixed.
-/// Cost: two forward passes per parameter entry — use small models and batches.
+/// ĝᵢ = (J(θ + εeᵢ) − J(θ − εeᵢ)) / 2ε for every parameter entry, both computed by the engine
+/// that trains, run in f64. Dropout masks are drawn from the same seed for every evaluation, so
+/// they are fixed. Cost: two forward passes per parameter entry — use small models and batches.
 pub fn gradcheck(
     model: &Sequential,
     x: &Tensor,
     targets: &Tensor,
     eps: f64,
 ) -> Result<Vec<GradCheck>> {
-    let mut model = model.to_dtype(DType::F64)?;
-    let x = x.to_dtype(DType::F64)?;
-    let targets = if targets.dtype() == DType::U32 {
-        targets.clone()
-    } else {
-        targets.to_dtype(DType::F64)?
-    };
-    let loss = model.loss();
-    let eval = |m: &Sequential| -> Result<f64> {
-        let trace = m.forward_train(&x, &mut Rng::new(0))?;
-        loss.forward(trace.logits(), &targets)
-    };
-    let (_, grads, _) = model.loss_and_gradients(&x, &targets, &mut Rng::new(0))?;
+    if !(eps > 0.0 && eps.is_finite()) {
+        return Err(Error::Invalid(format!(
+            "gradcheck step must be positive and finite, got {eps}"
+        )));
+    }
+    let model = model.to_dtype(DType::F64)?;
+    let xs = with_features(model.spec(), x, "the input", |v: &[f64]| Ok(v.to_vec()))?;
+    let ys = target_values::<f64>(model.spec(), targets, x.dims()[0])?;
+    let mut engine = Engine::<f64>::new(&model, Some(1))?;
+    let (_, grads) = engine.gradients(&xs, &ys, &mut Rng::new(0));
     let mut out = Vec::new();
-    for (name, param) in model.parameters() {
-        let shape = param.shape().clone();
-        let mut theta = param.flatten_all()?.to_vec1::<f64>()?;
-        let analytic = grads
-            .get(&name)
-            .map(|g| g.flatten_all()?.to_vec1::<f64>())
-            .transpose()?
-            .unwrap_or_default();
-        let mut numeric = Vec::with_capacity(theta.len());
-        for i in 0..theta.len() {
-            let orig = theta[i];
-            theta[i] = orig + eps;
-            model.set_parameter(&name, &Tensor::from_slice(&theta, &shape, x.device())?)?;
-            let plus = eval(&model)?;
-            theta[i] = orig - eps;
-            model.set_parameter(&name, &Tensor::from_slice(&theta, &shape, x.device())?)?;
-            let minus = eval(&model)?;
-            theta[i] = orig;
+    for (name, analytic) in grads {
+        let mut numeric = Vec::with_capacity(analytic.len());
+        for i in 0..analytic.len() {
+            let mut at = |delta: f64| -> Result<f64> {
+                let theta = engine
+                    .parameter_mut(&name)
+                    .ok_or_else(|| Error::Shape(format!("no parameter `{name}`")))?;
+                let orig = theta[i];
+                theta[i] = orig + delta;
+                let _ = theta;
+                let loss = engine.loss(&xs, &ys, &mut Rng::new(0));
+                if let Some(theta) = engine.parameter_mut(&name) {
+                    theta[i] = orig;
+                }
+                Ok(loss)
+            };
+            let (plus, minus) = (at(eps)?, at(-eps)?);
             numeric.push((plus - minus) / (2.0 * eps));
         }
-        model.set_parameter(&name, &param)?;
         let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
         let diff: Vec<f64> = analytic.iter().zip(&numeric).map(|(a, b)| a - b).collect();
         let (na, nn) = (norm(&analytic), norm(&numeric));

@@ -1,24 +1,24 @@
-//! Losses computed from logits in numerically stable form, each with its gradient dJ/dz.
+//! Losses computed from logits in numerically stable form, each with its gradient dJ/dz beside
+//! it, one row at a time.
 //!
 //! The output non-linearity (sigmoid, softmax) is folded into the loss, as PyTorch's
-//! `BCEWithLogitsLoss` and `CrossEntropyLoss` do, so the gradient is the simple
-//! ŷ − y and large logits never produce NaN (candle's own `binary_cross_entropy_with_logit`
-//! computes log σ(z) directly and does, candle issue #2561).
+//! `BCEWithLogitsLoss` and `CrossEntropyLoss` do, so the gradient is the simple ŷ − y and large
+//! logits never produce NaN (candle's own `binary_cross_entropy_with_logit` computes log σ(z)
+//! directly and does, candle issue #2561). These row functions are the only definition of the
+//! losses: the engine calls them for training, evaluation and gradient checks.
 
-use candle_core::{DType, Tensor, D};
-
-use crate::activation::sigmoid;
-use crate::error::{Error, Result};
+use crate::activation::{sigmoid_and_exp, Activation};
+use crate::real::Real;
 use crate::spec::Output;
 
 /// A loss over a batch, averaged over its rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loss {
-    /// Binary cross-entropy (log loss) on logits `[n, 1]` with targets 0/1 as floats `[n, 1]`.
+    /// Binary cross-entropy (log loss) on one logit per row, target 0 or 1.
     BinaryCrossEntropy,
-    /// Softmax cross-entropy on logits `[n, k]` with class indices `u32` `[n]`.
+    /// Softmax cross-entropy on k logits per row, target a class index in 0..k.
     CrossEntropy,
-    /// Mean squared error on outputs `[n, k]` with float targets `[n, k]`, averaged over all entries.
+    /// Mean squared error on k outputs per row with k real targets, averaged over all entries.
     MeanSquaredError,
 }
 
@@ -32,119 +32,128 @@ impl Loss {
         }
     }
 
-    /// J(z, y), a scalar.
-    pub fn forward(&self, logits: &Tensor, targets: &Tensor) -> Result<f64> {
-        self.check(logits, targets)?;
-        let per_row = match self {
-            // max(z, 0) − z·y + log(1 + e^−|z|)
-            Loss::BinaryCrossEntropy => {
-                let y = targets.to_dtype(logits.dtype())?;
-                let softplus = (logits.abs()?.neg()?.exp()? + 1.0)?.log()?;
-                ((logits.relu()? - (logits * y)?)? + softplus)?
-            }
-            // log Σ e^z − z_y, with the max subtracted first (log-sum-exp)
-            Loss::CrossEntropy => {
-                let lse = log_sum_exp(logits)?;
-                let picked = logits.gather(&targets.unsqueeze(1)?, 1)?;
-                (lse - picked)?
-            }
-            Loss::MeanSquaredError => (logits - targets.to_dtype(logits.dtype())?)?.sqr()?,
-        };
-        Ok(per_row
-            .to_dtype(DType::F64)?
-            .mean_all()?
-            .to_scalar::<f64>()?)
+    /// Target values per row: 1 (the 0/1 label or the class index) or `k` (regression).
+    pub fn targets_per_row(self, k: usize) -> usize {
+        match self {
+            Loss::MeanSquaredError => k,
+            _ => 1,
+        }
     }
 
-    /// dJ/dz, same shape as `logits`.
-    pub fn backward(&self, logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        self.check(logits, targets)?;
-        let n = logits.dims()[0] as f64;
-        Ok(match self {
-            // d/dz = (σ(z) − y) / n
+    /// The loss of one row with logits `z` and target(s) `y`; writes dJ/dz into `g` scaled by
+    /// `inv_n` (1 / rows in the batch, so that the batch's gradient is the mean's).
+    #[inline]
+    pub fn row<T: Real>(self, z: &[T], y: &[T], g: &mut [T], inv_n: T) -> f64 {
+        match self {
+            // J = max(z, 0) − z·y + log(1 + e^−|z|);  dJ/dz = (σ(z) − y) / n
             Loss::BinaryCrossEntropy => {
-                ((sigmoid(logits)? - targets.to_dtype(logits.dtype())?)? / n)?
+                let (z, y) = (z[0], y[0]);
+                let (p, e) = sigmoid_and_exp(z);
+                let softplus = (T::ONE + e).ln();
+                g[0] = (p - y) * inv_n;
+                (z.max_of(T::ZERO) - z * y + softplus).to_f64()
             }
-            // d/dz = (softmax(z) − onehot(y)) / n
+            // J = log Σ e^z − z_y (the max subtracted first);  dJ/dz = (softmax(z) − onehot(y)) / n
             Loss::CrossEntropy => {
-                let k = logits.dims()[1];
-                let onehot = one_hot(targets, k, logits.dtype())?;
-                ((softmax(logits)? - onehot)? / n)?
+                let label = y[0].to_f64() as usize;
+                let lse = softmax(z, g);
+                g.iter_mut().for_each(|p| *p *= inv_n);
+                g[label] -= inv_n;
+                (lse - z[label]).to_f64()
             }
-            // d/dz = 2(z − y) / (n·k)
+            // J = Σ_j (z_j − y_j)² / k;  dJ/dz = 2(z − y) / (n·k)
             Loss::MeanSquaredError => {
-                let count = logits.elem_count() as f64;
-                ((logits - targets.to_dtype(logits.dtype())?)? * (2.0 / count))?
+                let k = T::from_f64(z.len() as f64);
+                let scale = (T::ONE + T::ONE) * inv_n / k;
+                let mut sum = T::ZERO;
+                for ((gv, &zv), &yv) in g.iter_mut().zip(z).zip(y) {
+                    sum += (zv - yv) * (zv - yv);
+                    *gv = (zv - yv) * scale;
+                }
+                (sum / k).to_f64()
             }
-        })
+        }
     }
 
-    /// Loss and gradient together.
-    pub fn forward_backward(&self, logits: &Tensor, targets: &Tensor) -> Result<(f64, Tensor)> {
-        Ok((
-            self.forward(logits, targets)?,
-            self.backward(logits, targets)?,
-        ))
+    /// What the model outputs for one row of logits: σ(z) (sigmoid), softmax(z), or z itself.
+    pub fn probabilities<T: Real>(self, z: &[T], p: &mut [T]) {
+        match self {
+            Loss::BinaryCrossEntropy => Activation::Sigmoid.forward(z, p),
+            Loss::CrossEntropy => {
+                softmax(z, p);
+            }
+            Loss::MeanSquaredError => p.copy_from_slice(z),
+        }
     }
 
-    fn check(&self, logits: &Tensor, targets: &Tensor) -> Result<()> {
-        let (n, k) = logits.dims2().map_err(|_| {
-            Error::Shape(format!(
-                "logits must be [batch, outputs], got {:?}",
-                logits.dims()
-            ))
-        })?;
-        if n == 0 {
-            return Err(Error::Empty("the batch has no rows".into()));
-        }
-        let expected: Vec<usize> = match self {
-            Loss::CrossEntropy => vec![n],
-            _ => vec![n, k],
-        };
-        if targets.dims() != expected.as_slice() {
-            return Err(Error::Shape(format!(
-                "{self:?} targets must be {expected:?} for logits {:?}, got {:?}",
-                logits.dims(),
-                targets.dims()
-            )));
-        }
-        if *self == Loss::CrossEntropy {
-            if targets.dtype() != DType::U32 {
-                return Err(Error::Shape(format!(
-                    "cross-entropy targets must be u32 class indices, got {:?}",
-                    targets.dtype()
-                )));
+    /// The predicted class of one row of logits: σ(z) > 0.5 (that is z > 0), or the arg-max
+    /// (the first on ties); `None` for regression.
+    #[inline]
+    pub fn predicted_class<T: Real>(self, z: &[T]) -> Option<u32> {
+        match self {
+            Loss::BinaryCrossEntropy => Some(u32::from(z[0] > T::ZERO)),
+            Loss::CrossEntropy => {
+                let mut best = 0;
+                for (j, &v) in z.iter().enumerate() {
+                    if v > z[best] {
+                        best = j;
+                    }
+                }
+                Some(best as u32)
             }
-            let max = targets.max(0)?.to_scalar::<u32>()?;
-            if max as usize >= k {
-                return Err(Error::Invalid(format!(
-                    "class label {max} out of range for {k} outputs (labels must be 0..{})",
-                    k - 1
-                )));
-            }
+            Loss::MeanSquaredError => None,
         }
-        Ok(())
+    }
+
+    /// The true class of a row's target: y > 0.5 for 0/1 labels, the index itself for softmax.
+    #[inline]
+    pub fn target_class<T: Real>(self, y: &[T]) -> Option<u32> {
+        match self {
+            Loss::BinaryCrossEntropy => Some(u32::from(y[0] > T::from_f64(0.5))),
+            Loss::CrossEntropy => Some(y[0].to_f64() as u32),
+            Loss::MeanSquaredError => None,
+        }
     }
 }
 
-/// log Σ_j e^{z_j} per row, `[n, 1]`, computed as m + log Σ e^{z − m} with m the row maximum.
-pub fn log_sum_exp(z: &Tensor) -> Result<Tensor> {
-    let m = z.max_keepdim(D::Minus1)?;
-    let s = z.broadcast_sub(&m)?.exp()?.sum_keepdim(D::Minus1)?.log()?;
-    Ok((m + s)?)
+/// Row-wise softmax of `z` into `p`, stable for large logits: e^{z − m} / Σ e^{z − m} with m the
+/// row maximum. Returns log Σ e^z (the log-sum-exp).
+pub fn softmax<T: Real>(z: &[T], p: &mut [T]) -> T {
+    let m = z.iter().copied().fold(z[0], T::max_of);
+    let mut sum = T::ZERO;
+    for (pj, &v) in p.iter_mut().zip(z) {
+        *pj = (v - m).exp();
+        sum += *pj;
+    }
+    let inv = T::ONE / sum;
+    p.iter_mut().for_each(|pj| *pj *= inv);
+    m + sum.ln()
 }
 
-/// Row-wise softmax, stable for large logits.
-pub fn softmax(z: &Tensor) -> Result<Tensor> {
-    let m = z.max_keepdim(D::Minus1)?;
-    let e = z.broadcast_sub(&m)?.exp()?;
-    Ok(e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `[n, k]` one-hot rows of `dtype` from `u32` class indices `[n]`.
-pub fn one_hot(labels: &Tensor, k: usize, dtype: DType) -> Result<Tensor> {
-    let classes = Tensor::arange(0u32, k as u32, labels.device())?.unsqueeze(0)?;
-    Ok(classes
-        .broadcast_eq(&labels.unsqueeze(1)?)?
-        .to_dtype(dtype)?)
+    #[test]
+    fn binary_cross_entropy_is_finite_for_huge_logits() {
+        let mut g = [0f32];
+        let j = Loss::BinaryCrossEntropy.row(&[1000.0f32], &[0.0], &mut g, 1.0);
+        assert!(
+            (j - 1000.0).abs() < 1e-3 && (g[0] - 1.0).abs() < 1e-6,
+            "{j} {g:?}"
+        );
+        let j = Loss::BinaryCrossEntropy.row(&[-1000.0f32], &[0.0], &mut g, 1.0);
+        assert!(j.abs() < 1e-6 && g[0].abs() < 1e-6, "{j} {g:?}");
+    }
+
+    #[test]
+    fn cross_entropy_matches_a_hand_computed_value() {
+        // z = [1, 2, 3], y = 2: J = log(e + e² + e³) − 3
+        let z = [1.0f64, 2.0, 3.0];
+        let mut g = [0.0; 3];
+        let j = Loss::CrossEntropy.row(&z, &[2.0], &mut g, 1.0);
+        let want = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln() - 3.0;
+        assert!((j - want).abs() < 1e-12);
+        assert!(g.iter().sum::<f64>().abs() < 1e-12 && g[2] < 0.0);
+    }
 }

@@ -4,12 +4,12 @@
 use candle_core::{DType, Tensor};
 use serde::Serialize;
 
+use crate::engine::Engine;
 use crate::error::Result;
-use crate::sequential::{classes_from_logits, Sequential};
-use crate::spec::Output;
-
-/// Rows evaluated per forward pass, to bound memory on large sets.
-const EVAL_BATCH: usize = 4096;
+use crate::loss::Loss;
+use crate::model::Sequential;
+use crate::real::Real;
+use crate::targets::{target_values, with_features};
 
 /// Binary-classification metrics, with class 1 as positive.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,56 +35,47 @@ pub struct Metrics {
     pub binary: Option<BinaryMetrics>,
 }
 
-/// True class of every row from targets in the loss's form.
-pub(crate) fn target_classes(output: Output, targets: &Tensor) -> Result<Option<Vec<u32>>> {
-    Ok(match output {
-        Output::Sigmoid => Some(
-            targets
-                .flatten_all()?
-                .gt(0.5)?
-                .to_dtype(DType::U32)?
-                .to_vec1::<u32>()?,
-        ),
-        Output::Softmax => Some(targets.to_dtype(DType::U32)?.to_vec1::<u32>()?),
-        Output::Linear => None,
-    })
+/// Loss and metrics of `model` on (`x`, `targets`), through the engine with dropout off.
+/// `targets` are in the loss's form (see [`crate::Loss`]).
+pub fn evaluate(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
+    match model.dtype() {
+        DType::F64 => evaluate_in::<f64>(model, x, targets),
+        _ => evaluate_in::<f32>(model, x, targets),
+    }
 }
 
-/// Loss and metrics of `model` on (`x`, `targets`), evaluated in chunks with dropout off.
-pub fn evaluate(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
-    let n = x.dims().first().copied().unwrap_or(0);
-    if n == 0 {
-        return Err(crate::Error::Empty("cannot evaluate on zero rows".into()));
-    }
-    let output = model.spec().output;
-    let loss_fn = model.loss();
-    let mut loss_sum = 0.0;
-    let mut predicted = Vec::with_capacity(n);
-    let mut start = 0;
-    while start < n {
-        let len = EVAL_BATCH.min(n - start);
-        let xb = x.narrow(0, start, len)?;
-        let yb = targets.narrow(0, start, len)?;
-        let logits = model.logits(&xb)?;
-        loss_sum += loss_fn.forward(&logits, &yb)? * len as f64;
-        if output != Output::Linear {
-            predicted.extend(classes_from_logits(output, &logits)?);
-        }
-        start += len;
-    }
-    let truth = target_classes(output, targets)?;
-    let accuracy = truth
-        .as_ref()
-        .map(|t| t.iter().zip(&predicted).filter(|(a, b)| a == b).count() as f64 / n as f64);
-    let binary = match (output, &truth) {
-        (Output::Sigmoid, Some(t)) => Some(binary_metrics(t, &predicted)),
-        _ => None,
+fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
+    let ys = target_values::<T>(model.spec(), targets, x.dims()[0])?;
+    let mut engine = Engine::<T>::new(model, None)?;
+    let (loss, predicted) = with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
+        Ok(engine.evaluate(xs, &ys))
+    })?;
+    Ok(metrics_from(model.loss(), loss, &ys, &predicted))
+}
+
+/// Metrics from the mean `loss`, the targets in the loss's form and the predicted classes.
+pub(crate) fn metrics_from<T: Real>(
+    loss_fn: Loss,
+    loss: f64,
+    targets: &[T],
+    predicted: &[u32],
+) -> Metrics {
+    let truth: Vec<u32> = match loss_fn {
+        Loss::MeanSquaredError => Vec::new(),
+        _ => targets
+            .chunks_exact(1)
+            .filter_map(|y| loss_fn.target_class(y))
+            .collect(),
     };
-    Ok(Metrics {
-        loss: loss_sum / n as f64,
+    let n = truth.len().max(1);
+    let accuracy = (loss_fn != Loss::MeanSquaredError)
+        .then(|| truth.iter().zip(predicted).filter(|(a, b)| a == b).count() as f64 / n as f64);
+    let binary = (loss_fn == Loss::BinaryCrossEntropy).then(|| binary_metrics(&truth, predicted));
+    Metrics {
+        loss,
         accuracy,
         binary,
-    })
+    }
 }
 
 /// Precision, recall, F1 and confusion matrix from true and predicted 0/1 classes.

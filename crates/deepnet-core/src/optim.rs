@@ -2,6 +2,11 @@
 //! optional L2 penalty. Their state (moments, step count) is plain data that checkpoints save and
 //! restore; buffers are named after the parameter and PyTorch's state keys
 //! (`"0.weight.momentum_buffer"`, `"0.weight.exp_avg"`, `"0.weight.exp_avg_sq"`).
+//!
+//! [`Update::apply`] is the only definition of each update rule: the engine calls it on every
+//! block of weights it trains, and [`Optimizer::step`] calls it on whole tensors. A new optimiser
+//! is a new [`OptimizerKind`] variant, its buffer names, its default learning rate and its arm in
+//! [`Update::apply`] — all in this file.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +14,9 @@ use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::gradients::Gradients;
-use crate::sequential::Sequential;
+use crate::gradients::{sum_squares, Gradients};
+use crate::model::Sequential;
+use crate::real::Real;
 
 /// Which update rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,12 +32,73 @@ pub enum OptimizerKind {
     Adamw,
 }
 
+impl OptimizerKind {
+    /// Every optimiser.
+    pub fn all() -> Vec<OptimizerKind> {
+        let mut out = Vec::new();
+        // No wildcard: a new variant does not compile until it is placed in this chain.
+        let next = |k: OptimizerKind| match k {
+            OptimizerKind::Sgd => Some(OptimizerKind::Momentum),
+            OptimizerKind::Momentum => Some(OptimizerKind::Adam),
+            OptimizerKind::Adam => Some(OptimizerKind::Adamw),
+            OptimizerKind::Adamw => None,
+        };
+        let mut k = Some(OptimizerKind::Sgd);
+        while let Some(x) = k {
+            out.push(x);
+            k = next(x);
+        }
+        out
+    }
+
+    /// The name used in specs and on the command line (`"sgd"`, `"adamw"`, ...).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
+    /// The state buffers kept per parameter, named as PyTorch names them (at most two).
+    pub fn buffers(self) -> &'static [&'static str] {
+        match self {
+            OptimizerKind::Sgd => &[],
+            OptimizerKind::Momentum => &["momentum_buffer"],
+            OptimizerKind::Adam | OptimizerKind::Adamw => &["exp_avg", "exp_avg_sq"],
+        }
+    }
+
+    /// The learning rate used when none is given: 0.01 for SGD and momentum, 1e-3 for Adam(W).
+    pub fn default_lr(self) -> f64 {
+        match self {
+            OptimizerKind::Sgd | OptimizerKind::Momentum => 0.01,
+            OptimizerKind::Adam | OptimizerKind::Adamw => 1e-3,
+        }
+    }
+
+    /// The weight decay used when none is given (AdamW's 0.01, as PyTorch; 0 otherwise).
+    pub fn default_weight_decay(self) -> f64 {
+        match self {
+            OptimizerKind::Adamw => 0.01,
+            _ => 0.0,
+        }
+    }
+
+    /// True when `weight_decay` shrinks the weights directly (decoupled, AdamW) instead of adding
+    /// λw to the gradient (an L2 penalty).
+    fn decoupled_decay(self) -> bool {
+        self == OptimizerKind::Adamw
+    }
+}
+
 impl std::str::FromStr for OptimizerKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+            let names: Vec<String> = OptimizerKind::all().into_iter().map(|k| k.name()).collect();
             Error::Invalid(format!(
-                "unknown optimizer `{s}`; expected one of sgd, momentum, adam, adamw"
+                "unknown optimizer `{s}`; expected one of {}",
+                names.join(", ")
             ))
         })
     }
@@ -70,11 +137,7 @@ impl OptimizerConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay: if kind == OptimizerKind::Adamw {
-                0.01
-            } else {
-                0.0
-            },
+            weight_decay: kind.default_weight_decay(),
         }
     }
 
@@ -88,31 +151,25 @@ impl OptimizerConfig {
         Self::new(OptimizerKind::Adam, lr)
     }
 
-    fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: f64, ok: bool| {
+    /// Checks every hyper-parameter's range; the error names the one at fault.
+    pub fn validate(&self) -> Result<()> {
+        let check = |name: &str, v: f64, ok: bool, expected: &str| {
             if ok && v.is_finite() {
                 Ok(())
             } else {
                 Err(Error::Invalid(format!(
-                    "optimizer `{name}` must be {}, got {v}",
-                    match name {
-                        "lr" => "positive and finite",
-                        "weight_decay" => "non-negative",
-                        _ => "in [0, 1)",
-                    }
+                    "optimizer `{name}` must be {expected}, got {v}"
                 )))
             }
         };
-        check("lr", self.lr, self.lr > 0.0)?;
-        check("weight_decay", self.weight_decay, self.weight_decay >= 0.0)?;
-        check(
-            "momentum",
-            self.momentum,
-            (0.0..1.0).contains(&self.momentum),
-        )?;
-        check("beta1", self.beta1, (0.0..1.0).contains(&self.beta1))?;
-        check("beta2", self.beta2, (0.0..1.0).contains(&self.beta2))?;
-        check("eps", self.eps, self.eps > 0.0)
+        let unit = |v: f64| (0.0..1.0).contains(&v);
+        check("lr", self.lr, self.lr > 0.0, "positive and finite")?;
+        let wd = self.weight_decay;
+        check("weight_decay", wd, wd >= 0.0, "non-negative")?;
+        check("momentum", self.momentum, unit(self.momentum), "in [0, 1)")?;
+        check("beta1", self.beta1, unit(self.beta1), "in [0, 1)")?;
+        check("beta2", self.beta2, unit(self.beta2), "in [0, 1)")?;
+        check("eps", self.eps, self.eps > 0.0, "in [0, 1)")
     }
 }
 
@@ -121,7 +178,7 @@ impl OptimizerConfig {
 pub struct OptimizerState {
     /// Number of updates applied so far.
     pub step: u64,
-    /// Moment buffers by name (`"{param}.exp_avg"`, ...).
+    /// Moment buffers by name (`"{param}.exp_avg"`, ...), see [`OptimizerKind::buffers`].
     pub buffers: BTreeMap<String, Tensor>,
 }
 
@@ -167,67 +224,190 @@ impl Optimizer {
         self.state = state;
     }
 
-    /// Counts an update applied outside [`Optimizer::step`] (the CPU fast path).
-    pub(crate) fn count_step(&mut self) {
+    /// Counts one update and returns the step's per-element rule.
+    pub(crate) fn next_update<T: Real>(&mut self) -> Update<T> {
         self.state.step += 1;
+        Update::new(&self.config, self.state.step)
     }
 
-    /// Applies one update to every parameter of `model` from `grads`.
+    /// Applies one update to every parameter of `model` from `grads` (as returned by
+    /// [`Sequential::gradients`]), with the same rule the trainer runs.
     pub fn step(&mut self, model: &mut Sequential, grads: &Gradients) -> Result<()> {
-        self.state.step += 1;
-        let c = &self.config;
-        let t = self.state.step as i32;
-        for (name, p) in model.parameters_mut() {
+        match model.dtype() {
+            candle_core::DType::F64 => self.step_in::<f64>(model, grads),
+            _ => self.step_in::<f32>(model, grads),
+        }
+    }
+
+    /// [`Optimizer::step`] computed in `T`.
+    fn step_in<T: Real>(&mut self, model: &mut Sequential, grads: &Gradients) -> Result<()> {
+        let update = self.next_update::<T>();
+        let kind = self.config.kind;
+        let mut changes = Vec::new();
+        for (name, p) in model.parameters() {
             let g = grads
                 .get(&name)
                 .ok_or_else(|| Error::Shape(format!("no gradient for parameter `{name}`")))?;
-            let mut g = g.clone();
-            if c.weight_decay > 0.0 && c.kind != OptimizerKind::Adamw {
-                // L2 penalty λ/2·‖w‖² adds λw to the gradient.
-                g = (g + (&*p * c.weight_decay)?)?;
+            if g.dims() != p.dims() {
+                return Err(Error::Shape(format!(
+                    "gradient of `{name}` has shape {:?}; the parameter has {:?}",
+                    g.dims(),
+                    p.dims()
+                )));
             }
-            let update = match c.kind {
-                OptimizerKind::Sgd => g,
-                OptimizerKind::Momentum => {
-                    let key = format!("{name}.momentum_buffer");
-                    let buf = match self.state.buffers.get(&key) {
-                        Some(b) => ((b * c.momentum)? + &g)?,
-                        None => g.clone(),
-                    };
-                    let u = if c.nesterov {
-                        (&g + (&buf * c.momentum)?)?
-                    } else {
-                        buf.clone()
-                    };
-                    self.state.buffers.insert(key, buf);
-                    u
-                }
-                OptimizerKind::Adam | OptimizerKind::Adamw => {
-                    if c.kind == OptimizerKind::Adamw && c.weight_decay > 0.0 {
-                        *p = (&*p * (1.0 - c.lr * c.weight_decay))?;
-                    }
-                    let (km, kv) = (format!("{name}.exp_avg"), format!("{name}.exp_avg_sq"));
-                    let m = match self.state.buffers.get(&km) {
-                        Some(m) => ((m * c.beta1)? + (&g * (1.0 - c.beta1))?)?,
-                        None => (&g * (1.0 - c.beta1))?,
-                    };
-                    let g2 = g.sqr()?;
-                    let v = match self.state.buffers.get(&kv) {
-                        Some(v) => ((v * c.beta2)? + (g2 * (1.0 - c.beta2))?)?,
-                        None => (g2 * (1.0 - c.beta2))?,
-                    };
-                    let bc1 = 1.0 - c.beta1.powi(t);
-                    let bc2 = 1.0 - c.beta2.powi(t);
-                    // m̂ / (√v̂ + ε), with the bias corrections folded into scalars
-                    let denom = ((v.sqrt()? / bc2.sqrt())? + c.eps)?;
-                    let u = ((&m / bc1)? / denom)?;
-                    self.state.buffers.insert(km, m);
-                    self.state.buffers.insert(kv, v);
-                    u
-                }
+            let mut w = T::values(&p)?;
+            let g = T::values(g)?;
+            let mut slots: Vec<Vec<T>> = Vec::new();
+            for b in kind.buffers() {
+                slots.push(match self.state.buffers.get(&format!("{name}.{b}")) {
+                    Some(t) => T::values(t)?,
+                    None => vec![T::ZERO; w.len()],
+                });
+            }
+            let (s0, s1) = match slots.as_mut_slice() {
+                [] => (&mut [][..], &mut [][..]),
+                [a] => (&mut a[..], &mut [][..]),
+                [a, b, ..] => (&mut a[..], &mut b[..]),
             };
-            *p = (&*p - (update * c.lr)?)?;
+            update.apply(&mut w, &g, s0, s1);
+            let tensor = |v: &[T]| -> Result<Tensor> {
+                Ok(Tensor::from_slice(v, p.dims(), p.device())?.to_dtype(p.dtype())?)
+            };
+            for (b, s) in kind.buffers().iter().zip(&slots) {
+                self.state.buffers.insert(format!("{name}.{b}"), tensor(s)?);
+            }
+            changes.push((name, tensor(&w)?));
+        }
+        for (name, w) in changes {
+            model.set_parameter(&name, &w)?;
         }
         Ok(())
     }
+}
+
+/// One step's update rule with its constants (learning rate, bias corrections) worked out.
+pub(crate) struct Update<T> {
+    kind: OptimizerKind,
+    nesterov: bool,
+    lr: T,
+    l2: T,
+    decay: T,
+    b1: T,
+    b2: T,
+    eps: T,
+    mu: T,
+    bc1: T,
+    bc2_sqrt: T,
+}
+
+impl<T: Real> Update<T> {
+    /// The rule for update number `step` (1-based) with hyper-parameters `c`.
+    pub(crate) fn new(c: &OptimizerConfig, step: u64) -> Self {
+        let decoupled = c.kind.decoupled_decay();
+        let f = T::from_f64;
+        Update {
+            kind: c.kind,
+            nesterov: c.nesterov,
+            lr: f(c.lr),
+            l2: f(if decoupled { 0.0 } else { c.weight_decay }),
+            decay: f(if decoupled {
+                1.0 - c.lr * c.weight_decay
+            } else {
+                1.0
+            }),
+            b1: f(c.beta1),
+            b2: f(c.beta2),
+            eps: f(c.eps),
+            mu: f(c.momentum),
+            bc1: f(1.0 - c.beta1.powi(step as i32)),
+            bc2_sqrt: f((1.0 - c.beta2.powi(step as i32)).sqrt()),
+        }
+    }
+
+    /// Updates the weights `w` from their gradient `g` and state slots `s0`, `s1` (the
+    /// [`OptimizerKind::buffers`], in order; empty when unused); returns Σg². Compiled for AVX-512
+    /// and AVX2 too and chosen at run time: the update touches every parameter every step, and on
+    /// baseline x86-64 (4-lane SSE, a serial sum of squares) it took a quarter of a Fashion-MNIST
+    /// step (perf, reference machine).
+    pub(crate) fn apply(&self, w: &mut [T], g: &[T], s0: &mut [T], s1: &mut [T]) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports the features the function was compiled for.
+                return unsafe { apply_avx512(self, w, g, s0, s1) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: as above.
+                return unsafe { apply_avx2(self, w, g, s0, s1) };
+            }
+        }
+        self.rule(w, g, s0, s1)
+    }
+
+    /// The update rules.
+    #[inline(always)]
+    fn rule(&self, w: &mut [T], g: &[T], s0: &mut [T], s1: &mut [T]) -> f64 {
+        let sq = sum_squares(g);
+        let (lr, l2) = (self.lr, self.l2);
+        match self.kind {
+            // w −= α(g + λw)
+            OptimizerKind::Sgd => w
+                .iter_mut()
+                .zip(g)
+                .for_each(|(w, &g)| *w -= (g + l2 * *w) * lr),
+            // v = μv + g;  w −= α·v, or α(g + μv) with Nesterov
+            OptimizerKind::Momentum => {
+                let mu = self.mu;
+                for ((w, &g), v) in w.iter_mut().zip(g).zip(s0.iter_mut()) {
+                    let g = g + l2 * *w;
+                    *v = *v * mu + g;
+                    let u = if self.nesterov { g + *v * mu } else { *v };
+                    *w -= u * lr;
+                }
+            }
+            // m = β₁m + (1 − β₁)g;  v = β₂v + (1 − β₂)g²;  w −= α·m̂/(√v̂ + ε), with
+            // m̂ = m/bc1 and √v̂ = √v/√bc2 folded into one division per element
+            OptimizerKind::Adam | OptimizerKind::Adamw => {
+                let (b1, b2, eps) = (self.b1, self.b2, self.eps);
+                let (one, decay) = (T::ONE, self.decay);
+                let step_size = lr / self.bc1;
+                let inv_bc2s = one / self.bc2_sqrt;
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(s0.iter_mut()).zip(s1.iter_mut()) {
+                    *w *= decay;
+                    let g = g + l2 * *w;
+                    *m = *m * b1 + g * (one - b1);
+                    *v = *v * b2 + g * g * (one - b2);
+                    let denom = v.sqrt() * inv_bc2s + eps;
+                    *w -= step_size * *m / denom;
+                }
+            }
+        }
+        sq
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn apply_avx512<T: Real>(
+    u: &Update<T>,
+    w: &mut [T],
+    g: &[T],
+    s0: &mut [T],
+    s1: &mut [T],
+) -> f64 {
+    u.rule(w, g, s0, s1)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn apply_avx2<T: Real>(
+    u: &Update<T>,
+    w: &mut [T],
+    g: &[T],
+    s0: &mut [T],
+    s1: &mut [T],
+) -> f64 {
+    u.rule(w, g, s0, s1)
 }

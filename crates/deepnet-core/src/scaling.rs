@@ -1,10 +1,10 @@
 //! Input standardisation x' = (x − mean) / scale, fitted on training data and carried by the model
 //! so that predictions on raw inputs match training.
 
-use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::real::Real;
 
 /// Per-feature mean and scale (population standard deviation; 1 for a constant feature, as
 /// scikit-learn's `StandardScaler`).
@@ -81,12 +81,22 @@ impl InputScaling {
         Ok(())
     }
 
-    /// The mean and 1/scale as `[1, width]` tensors.
-    pub(crate) fn tensors(&self, device: &Device, dtype: DType) -> Result<(Tensor, Tensor)> {
-        let w = self.width();
-        let mean = Tensor::from_slice(&self.mean, (1, w), device)?.to_dtype(dtype)?;
-        let inv: Vec<f32> = self.scale.iter().map(|s| 1.0 / s).collect();
-        let inv = Tensor::from_vec(inv, (1, w), device)?.to_dtype(dtype)?;
-        Ok((mean, inv))
+    /// The mean and 1/scale in the engine's float type.
+    pub(crate) fn factors<T: Real>(&self) -> (Vec<T>, Vec<T>) {
+        (
+            self.mean.iter().map(|&m| T::from_f64(m as f64)).collect(),
+            self.scale
+                .iter()
+                .map(|&s| T::from_f64(1.0 / s as f64))
+                .collect(),
+        )
+    }
+}
+
+/// x' = (x − mean) · (1 / scale) for one row, with the factors of [`InputScaling::factors`].
+#[inline]
+pub(crate) fn standardise<T: Real>(x: &[T], mean: &[T], inv_scale: &[T], out: &mut [T]) {
+    for (((o, &v), &m), &k) in out.iter_mut().zip(x).zip(mean).zip(inv_scale) {
+        *o = (v - m) * k;
     }
 }

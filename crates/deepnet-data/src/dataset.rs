@@ -170,8 +170,20 @@ impl Dataset {
                     names.len()
                 )))
             }
-            (Labels::Classes { ids, .. }, Output::Sigmoid | Output::Linear) => {
+            (Labels::Classes { ids, .. }, Output::Sigmoid) => {
                 let v: Vec<f32> = ids.iter().map(|&i| i as f32).collect();
+                Tensor::from_vec(v, (n, 1), device)
+            }
+            (Labels::Classes { ids, names }, Output::Linear) => {
+                // Labels read as classes are numbers only when every name is one.
+                let values = numeric_names(names).ok_or_else(|| {
+                    DataError::Invalid(format!(
+                        "{}: the target holds text labels ({}), which output `linear` cannot fit; use `sigmoid` or `softmax`",
+                        self.name,
+                        preview(names)
+                    ))
+                })?;
+                let v: Vec<f32> = ids.iter().map(|&i| values[i as usize]).collect();
                 Tensor::from_vec(v, (n, 1), device)
             }
             (Labels::Classes { ids, .. }, Output::Softmax) => Tensor::from_slice(ids, n, device),
@@ -192,4 +204,21 @@ impl Dataset {
         })
         .map_err(deepnet_core::Error::from)?)
     }
+}
+
+/// The class names as numbers, when every one of them is a finite number.
+pub fn numeric_names(names: &[String]) -> Option<Vec<f32>> {
+    names
+        .iter()
+        .map(|n| n.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
+        .collect()
+}
+
+/// The first few names in backticks, for error messages.
+pub fn preview(names: &[String]) -> String {
+    let mut s: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
+    if names.len() > 3 {
+        s.push("...".into());
+    }
+    s.join(", ")
 }

@@ -87,3 +87,13 @@ pub enum DataError {
 
 /// `Result` with [`DataError`].
 pub type Result<T> = std::result::Result<T, DataError>;
+
+/// A data error as deepnet's error, so `?` works in functions returning `deepnet::Result`.
+impl From<DataError> for deepnet_core::Error {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::Core(inner) => inner,
+            other => deepnet_core::Error::Data(Box::new(other)),
+        }
+    }
+}

@@ -14,7 +14,7 @@ pub mod split;
 pub mod synthetic;
 
 pub use crate::csv::{load_csv, parse_csv, parse_number};
-pub use dataset::{Dataset, Labels};
+pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
 pub use idx::{fashion_mnist, read_idx, FASHION_MNIST_DIR};

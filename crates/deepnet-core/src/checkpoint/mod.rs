@@ -6,6 +6,7 @@
 mod atomic;
 mod format;
 mod model_file;
+mod run_dir;
 mod train_state;
 
 pub use atomic::{atomic_write, AtomicFile};
@@ -14,4 +15,5 @@ pub use model_file::{
     keys, load_model, load_model_bytes, load_model_with_metadata, load_weights, read_checkpoint,
     save_model, spec_from_metadata, Checkpoint, FORMAT_VERSION,
 };
+pub use run_dir::{RunDir, HISTORY_FILE, MODEL_FILE, TRAIN_STATE_FILE};
 pub use train_state::{load_train_state, save_train_state};

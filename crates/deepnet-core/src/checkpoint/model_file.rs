@@ -10,8 +10,8 @@ use super::atomic::atomic_write;
 use super::format::{parse, serialize, view_to_tensor, RawTensor, StoredFile};
 use crate::error::{Error, Result};
 use crate::init::Init;
+use crate::model::Sequential;
 use crate::scaling::InputScaling;
-use crate::sequential::Sequential;
 use crate::spec::{LayerSpec, ModelSpec};
 
 /// Version of the checkpoint layout this deepnet writes and reads.

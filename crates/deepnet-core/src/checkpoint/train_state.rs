@@ -14,12 +14,11 @@ use super::atomic::atomic_write;
 use super::format::{serialize, view_to_tensor, view_to_u64, RawTensor, StoredFile};
 use super::model_file::{keys, FORMAT_VERSION};
 use crate::error::{Error, Result};
+use crate::model::Sequential;
 use crate::optim::OptimizerState;
-use crate::sequential::Sequential;
 use crate::train::{History, LrScheduler, TrainConfig, TrainState};
 
 const HISTORY: &str = "deepnet.history";
-const BUFFER_SUFFIXES: [&str; 3] = ["exp_avg", "exp_avg_sq", "momentum_buffer"];
 
 /// Writes the trainer state atomically.
 pub fn save_train_state(path: &Path, state: &TrainState) -> Result<()> {
@@ -123,8 +122,16 @@ pub fn load_train_state(
         {
             Some(p) => p.to_string(),
             None => match name.rsplit_once('.') {
-                Some((p, suffix)) if BUFFER_SUFFIXES.contains(&suffix) => p.to_string(),
-                _ => return Err(err(format!("unexpected tensor `{name}`"))),
+                Some((p, suffix)) if config.optimizer.kind.buffers().contains(&suffix) => {
+                    p.to_string()
+                }
+                _ => {
+                    return Err(err(format!(
+                        "unexpected tensor `{name}` (optimizer `{}` keeps {})",
+                        config.optimizer.kind.name(),
+                        buffer_list(config.optimizer.kind.buffers())
+                    )))
+                }
             },
         };
         let Some(shape) = params.get(&param) else {
@@ -170,4 +177,17 @@ pub fn load_train_state(
         stopped: counters[5] != 0,
         history,
     })
+}
+
+/// `"no buffers"` or the buffer names in backticks.
+fn buffer_list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "no buffers".into()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

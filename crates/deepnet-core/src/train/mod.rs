@@ -1,14 +1,18 @@
-//! Training: the recipe a spec may carry, learning-rate schedules, the trainer, its observer hook
-//! and history.
+//! Training: the configuration, the trainer, its observer hook, learning-rate schedules, the
+//! state that resumes a run, and the history.
 
+mod config;
+mod data;
 mod history;
 mod observer;
-mod recipe;
 mod schedule;
+mod state;
 mod trainer;
 
+pub use config::TrainConfig;
+pub use data::TrainData;
 pub use history::{EpochRecord, History};
 pub use observer::{Observer, RunInfo, Silent, StepInfo};
-pub use recipe::{Schedule, TrainSpec};
 pub use schedule::LrScheduler;
-pub use trainer::{TrainConfig, TrainData, TrainState, Trainer};
+pub use state::TrainState;
+pub use trainer::Trainer;

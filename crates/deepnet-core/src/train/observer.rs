@@ -1,9 +1,9 @@
 //! The progress hook: the trainer reports through this trait instead of printing.
 
 use super::history::{EpochRecord, History};
-use super::trainer::TrainState;
+use super::state::TrainState;
 use crate::error::Result;
-use crate::sequential::Sequential;
+use crate::model::Sequential;
 
 /// Facts about a run, given when it starts.
 #[derive(Clone, Debug)]
@@ -53,10 +53,42 @@ pub trait Observer {
     ) -> Result<()> {
         Ok(())
     }
-    /// After training ends (also after early stopping), with the weights already final.
-    fn on_train_end(&mut self, _history: &History) {}
+    /// After training ends (also after early stopping), with the final weights in `model`. An
+    /// error is returned by the trainer.
+    fn on_train_end(&mut self, _history: &History, _model: &Sequential) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// An observer that ignores everything.
 pub struct Silent;
 impl Observer for Silent {}
+
+/// Two observers, called in order (for example progress bars and per-epoch checkpoints).
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn on_train_begin(&mut self, info: &RunInfo) {
+        self.0.on_train_begin(info);
+        self.1.on_train_begin(info);
+    }
+    fn on_epoch_begin(&mut self, epoch: usize, lr: f64) {
+        self.0.on_epoch_begin(epoch, lr);
+        self.1.on_epoch_begin(epoch, lr);
+    }
+    fn on_step(&mut self, step: &StepInfo) {
+        self.0.on_step(step);
+        self.1.on_step(step);
+    }
+    fn on_epoch_end(
+        &mut self,
+        record: &EpochRecord,
+        model: &Sequential,
+        state: &TrainState,
+    ) -> Result<()> {
+        self.0.on_epoch_end(record, model, state)?;
+        self.1.on_epoch_end(record, model, state)
+    }
+    fn on_train_end(&mut self, history: &History, model: &Sequential) -> Result<()> {
+        self.0.on_train_end(history, model)?;
+        self.1.on_train_end(history, model)
+    }
+}

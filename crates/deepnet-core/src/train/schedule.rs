@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::recipe::Schedule;
+use crate::spec::Schedule;
 
 /// The schedule plus its state (the reduce-on-plateau counters), saved in training checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -16,9 +16,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+mod builder;
+mod recipe;
+
+pub use builder::Mlp;
+pub use recipe::{Schedule, TrainSpec};
+
+use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Init;
-use crate::train::TrainSpec;
 
 /// Default largest parameter count a spec may describe (10⁹ f32 weights = 4 GB); larger specs are
 /// refused before anything is allocated. `DEEPNET_MAX_PARAMETERS` overrides it.
@@ -53,40 +59,95 @@ pub struct ModelSpec {
     pub train: Option<TrainSpec>,
 }
 
-/// One entry of `layers`, tagged by `"type"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+/// One entry of `layers`, tagged by `"type"`: `"dense"`, `"dropout"` or an [`Activation`]'s name.
+#[derive(Clone, Debug, PartialEq)]
 pub enum LayerSpec {
     /// Fully connected layer y = x·Wᵀ + b.
     Dense {
         /// Output width.
         units: usize,
         /// Initialisation; the spec's top-level `init` when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         init: Option<Init>,
         /// Whether the layer has a bias (default true).
-        #[serde(default = "default_true", skip_serializing_if = "is_true")]
         bias: bool,
     },
-    /// σ(z) = 1 / (1 + e^−z).
-    Sigmoid {},
-    /// tanh(z).
-    Tanh {},
-    /// max(z, 0).
-    Relu {},
-    /// z for z > 0, slope·z otherwise.
-    LeakyRelu {
-        /// Slope for negative inputs (default 0.01).
-        #[serde(default = "default_slope")]
-        slope: f64,
-    },
-    /// z.
-    Identity {},
     /// Inverted dropout: zeroes each unit with probability `rate` in training, identity at inference.
     Dropout {
         /// Probability of dropping a unit, in [0, 1).
         rate: f64,
     },
+    /// An element-wise activation.
+    Activation(Activation),
+}
+
+/// The serde form of the two layers with parameters of their own.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum Structural {
+    Dense {
+        units: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        init: Option<Init>,
+        #[serde(default = "default_true", skip_serializing_if = "is_true")]
+        bias: bool,
+    },
+    Dropout {
+        rate: f64,
+    },
+}
+
+impl Serialize for LayerSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            LayerSpec::Dense { units, init, bias } => Structural::Dense {
+                units: *units,
+                init: *init,
+                bias: *bias,
+            }
+            .serialize(s),
+            LayerSpec::Dropout { rate } => Structural::Dropout { rate: *rate }.serialize(s),
+            LayerSpec::Activation(a) => a.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LayerSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(d)?;
+        let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
+        if matches!(kind, "dense" | "dropout") {
+            return match Structural::deserialize(value).map_err(D::Error::custom)? {
+                Structural::Dense { units, init, bias } => {
+                    Ok(LayerSpec::Dense { units, init, bias })
+                }
+                Structural::Dropout { rate } => Ok(LayerSpec::Dropout { rate }),
+            };
+        }
+        let act = Activation::deserialize(&value).map_err(|e| {
+            let msg = e.to_string();
+            match msg.strip_prefix("unknown variant ") {
+                // Name the two structural layers next to the activations serde lists.
+                Some(rest) => D::Error::custom(format!(
+                    "unknown variant {}",
+                    rest.replacen(
+                        "expected one of ",
+                        "expected one of `dense`, `dropout`, ",
+                        1
+                    )
+                )),
+                None => D::Error::custom(msg),
+            }
+        })?;
+        // Unit variants ignore extra keys; refuse them as the other layers do.
+        let known = serde_json::to_value(act).map_err(D::Error::custom)?;
+        if let (Some(given), Some(known)) = (value.as_object(), known.as_object()) {
+            if let Some(k) = given.keys().find(|k| !known.contains_key(*k)) {
+                return Err(D::Error::custom(format!("unknown field `{k}`")));
+            }
+        }
+        Ok(LayerSpec::Activation(act))
+    }
 }
 
 fn default_true() -> bool {
@@ -94,9 +155,6 @@ fn default_true() -> bool {
 }
 fn is_true(b: &bool) -> bool {
     *b
-}
-fn default_slope() -> f64 {
-    0.01
 }
 
 /// The output non-linearity, which also selects the loss.
@@ -111,17 +169,24 @@ pub enum Output {
     Linear,
 }
 
+impl Output {
+    /// The spec name: `"sigmoid"`, `"softmax"` or `"linear"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Sigmoid => "sigmoid",
+            Output::Softmax => "softmax",
+            Output::Linear => "linear",
+        }
+    }
+}
+
 impl LayerSpec {
     /// The spec's `type` name.
-    pub fn type_name(&self) -> &'static str {
+    pub fn type_name(&self) -> String {
         match self {
-            LayerSpec::Dense { .. } => "dense",
-            LayerSpec::Sigmoid {} => "sigmoid",
-            LayerSpec::Tanh {} => "tanh",
-            LayerSpec::Relu {} => "relu",
-            LayerSpec::LeakyRelu { .. } => "leaky_relu",
-            LayerSpec::Identity {} => "identity",
-            LayerSpec::Dropout { .. } => "dropout",
+            LayerSpec::Dense { .. } => "dense".into(),
+            LayerSpec::Dropout { .. } => "dropout".into(),
+            LayerSpec::Activation(a) => a.name(),
         }
     }
 }
@@ -221,8 +286,8 @@ impl ModelSpec {
                 LayerSpec::Dense { units: 0, .. } => {
                     return Err(Error::Spec(format!("{at}: `units` must be at least 1")))
                 }
-                LayerSpec::LeakyRelu { slope } if !slope.is_finite() => {
-                    return Err(Error::Spec(format!("{at}: `slope` must be finite")))
+                LayerSpec::Activation(a) => {
+                    a.check().map_err(|e| Error::Spec(format!("{at}: {e}")))?
                 }
                 LayerSpec::Dropout { rate } if !(0.0..1.0).contains(rate) => {
                     return Err(Error::Spec(format!(

@@ -1,4 +1,4 @@
-//! A bounds-checked wrapper over the `gemm` crate for row-major f32 matrices, single-threaded.
+//! A bounds-checked wrapper over the `gemm` crate for row-major f32/f64 matrices, single-threaded.
 //!
 //! The fast path parallelises by splitting the batch across workers instead of splitting each
 //! product: on the 2-core reference machine, candle's default (every product on all rayon threads)
@@ -7,20 +7,22 @@
 
 use gemm::{gemm, Parallelism};
 
+use crate::real::Real;
+
 /// A row-major view: `rows × cols` with the given row and column strides (in elements), so that a
 /// transpose is a view with the strides swapped.
 #[derive(Clone, Copy)]
-pub struct View<'a> {
-    pub data: &'a [f32],
+pub(crate) struct View<'a, T> {
+    pub data: &'a [T],
     pub rows: usize,
     pub cols: usize,
     pub row_stride: usize,
     pub col_stride: usize,
 }
 
-impl<'a> View<'a> {
+impl<'a, T> View<'a, T> {
     /// A contiguous row-major matrix.
-    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
         View {
             data,
             rows,
@@ -52,7 +54,7 @@ impl<'a> View<'a> {
 /// dst (`a.rows × b.cols`, contiguous row-major) := accumulate·dst + a·b.
 ///
 /// Panics on mismatched shapes: callers size every buffer from the same spec.
-pub fn matmul(dst: &mut [f32], a: View<'_>, b: View<'_>, accumulate: bool) {
+pub(crate) fn matmul<T: Real>(dst: &mut [T], a: View<'_, T>, b: View<'_, T>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
         b.rows == k && a.fits() && b.fits() && dst.len() >= m * n,
@@ -63,7 +65,7 @@ pub fn matmul(dst: &mut [f32], a: View<'_>, b: View<'_>, accumulate: bool) {
     }
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(0.0);
+            dst[..m * n].fill(T::ZERO);
         }
         return;
     }
@@ -84,8 +86,8 @@ pub fn matmul(dst: &mut [f32], a: View<'_>, b: View<'_>, accumulate: bool) {
             b.data.as_ptr(),
             b.col_stride as isize,
             b.row_stride as isize,
-            1.0,
-            1.0,
+            T::ONE,
+            T::ONE,
             false,
             false,
             false,

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use deepnet_core::{EpochRecord, Observer, RunInfo, StepInfo};
+use deepnet::{EpochRecord, History, Observer, RunInfo, Sequential, StepInfo, TrainState};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// An [`Observer`] that shows a bar per epoch (step, samples/s, ETA, running loss and accuracy)
@@ -95,9 +95,9 @@ impl Observer for ProgressBars {
     fn on_epoch_end(
         &mut self,
         record: &EpochRecord,
-        _model: &deepnet_core::Sequential,
-        _state: &deepnet_core::TrainState,
-    ) -> deepnet_core::Result<()> {
+        _model: &Sequential,
+        _state: &TrainState,
+    ) -> deepnet::Result<()> {
         let line = epoch_line(record, self.epochs, self.samples);
         match &self.bar {
             Some(bar) => bar.println(line),
@@ -106,9 +106,10 @@ impl Observer for ProgressBars {
         Ok(())
     }
 
-    fn on_train_end(&mut self, _history: &deepnet_core::History) {
+    fn on_train_end(&mut self, _history: &History, _model: &Sequential) -> deepnet::Result<()> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+        Ok(())
     }
 }

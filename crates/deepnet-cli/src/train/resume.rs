@@ -1,0 +1,44 @@
+//! `--resume DIR`: the run's model and its saved arguments, with the explicit flags over them.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use deepnet::checkpoint::{load_model_with_metadata, MODEL_FILE};
+use deepnet::{Device, Sequential};
+
+use crate::args::TrainArgs;
+
+/// The run's arguments as resolved, saved in every checkpoint so `--resume` repeats the run.
+pub const RUN_KEY: &str = "deepnet.run";
+
+/// Loads a run's model and merges its saved arguments under the explicit ones.
+pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
+    let path = dir.join(MODEL_FILE);
+    let (model, meta) = load_model_with_metadata(&path, &Device::Cpu, deepnet::DType::F32)?;
+    let saved: TrainArgs = match meta.get(RUN_KEY) {
+        Some(t) => serde_json::from_str(t)
+            .with_context(|| format!("checkpoint {}: `{RUN_KEY}` is not valid", path.display()))?,
+        None => bail!(
+            "checkpoint {}: no `{RUN_KEY}`; --resume needs a directory written by `deepnet train`",
+            path.display()
+        ),
+    };
+    let keep = a.clone();
+    *a = TrainArgs {
+        threads: keep.threads,
+        resume: keep.resume.clone(),
+        quiet: keep.quiet,
+        ..saved.clone()
+    };
+    macro_rules! over {
+        ($($f:ident),*) => { $( if keep.$f.is_some() { a.$f = keep.$f.clone(); } )* };
+    }
+    over!(
+        data, target, epochs, batch_size, optimizer, lr, schedule, patience, val_split, test_split,
+        seed, out
+    );
+    if keep.model.is_some() {
+        eprintln!("note: --model is ignored with --resume; the run's own spec is used");
+    }
+    Ok(model)
+}

@@ -1,0 +1,427 @@
+//! The engine: the one implementation of the network that trains, checks gradients and predicts.
+//!
+//! It holds a [`Sequential`]'s parameters and optimiser state as flat buffers of `f32` (training,
+//! inference) or `f64` (gradient checks) and runs a step in two phases. Phase 1
+//! ([`rows`]) splits the batch rows across worker threads for the forward pass, the loss and the
+//! backward pass down to each dense layer's dZ; phase 2 ([`update`]) computes each block of weight
+//! gradients over the whole batch and updates it (or stores it, for gradient checks), in parallel
+//! over blocks. Results do not depend on the thread count.
+//!
+//! The engine owns only data layout and scheduling: every formula it runs is defined once in the
+//! file of its concept (dense, activation, dropout, loss, scaling, optimiser). It computes on the
+//! CPU; the model's tensors may live on any candle device and are copied in and out.
+
+mod rows;
+mod update;
+
+use candle_core::Tensor;
+use rayon::prelude::*;
+
+use crate::dropout::draw_mask;
+use crate::error::Result;
+use crate::layer::Layer;
+use crate::loss::Loss;
+use crate::model::Sequential;
+use crate::optim::{Optimizer, OptimizerKind, OptimizerState};
+use crate::real::Real;
+use crate::rng::Rng;
+use rows::{Op, Pass, RowSlices, Scratch, Shared};
+use update::{update, DenseParams, Sink};
+
+/// Multiply-adds per step below which a worker is not worth its hand-off (measured: a
+/// logistic-regression step of ~40k multiply-adds ran slower split in two).
+const MIN_MACS_PER_WORKER: usize = 1 << 20;
+
+/// Rows per forward pass at inference, to bound memory on large inputs.
+const INFER_BATCH: usize = 4096;
+
+/// One step's numbers.
+pub(crate) struct StepStats {
+    pub loss: f64,
+    pub correct: usize,
+    /// (layer index, ‖∇‖) per dense layer.
+    pub norms: Vec<(usize, f64)>,
+}
+
+/// The network as flat buffers, with the scratch of the last step.
+pub(crate) struct Engine<T: Real> {
+    ops: Vec<Op>,
+    dense: Vec<DenseParams<T>>,
+    /// Width of every op's input, then of the logits.
+    widths: Vec<usize>,
+    loss: Loss,
+    macs_per_row: usize,
+    scaling: Option<(Vec<T>, Vec<T>)>,
+    threads: usize,
+    /// Dropout masks of the whole batch, per op.
+    masks: Vec<Vec<T>>,
+    /// Whole-batch buffers: acts[i] is op i's input, acts[ops.len()] the logits.
+    acts: Vec<Vec<T>>,
+    /// Whole-batch dZ of every dense op (empty for other ops).
+    dzs: Vec<Vec<T>>,
+    scratch: Vec<Scratch<T>>,
+}
+
+impl<T: Real> Engine<T> {
+    /// The engine for `model` with `threads` workers (default: candle's thread count).
+    pub fn new(model: &Sequential, threads: Option<usize>) -> Result<Self> {
+        let mut ops = Vec::new();
+        let mut dense = Vec::new();
+        let mut widths = vec![model.spec().inputs];
+        let mut macs_per_row = 0;
+        for (i, layer) in model.layers().iter().enumerate() {
+            let width = widths.last().copied().unwrap_or(0);
+            match layer {
+                Layer::Dense(d) => {
+                    let (inputs, outputs) = (d.in_features(), d.out_features());
+                    dense.push(DenseParams {
+                        layer: i,
+                        inputs,
+                        outputs,
+                        w: T::values(d.weight())?,
+                        ws: [Vec::new(), Vec::new()],
+                        b: d.bias().map(T::values).transpose()?,
+                        bs: [Vec::new(), Vec::new()],
+                        gw: Vec::new(),
+                        gb: Vec::new(),
+                    });
+                    macs_per_row += 3 * inputs * outputs;
+                    widths.push(outputs);
+                    ops.push(Op::Dense(dense.len() - 1));
+                }
+                Layer::Activation(a) => {
+                    widths.push(width);
+                    ops.push(Op::Act(*a));
+                }
+                Layer::Dropout(r) => {
+                    widths.push(width);
+                    ops.push(Op::Dropout(*r));
+                }
+            }
+        }
+        let n_ops = ops.len();
+        Ok(Engine {
+            ops,
+            dense,
+            widths,
+            loss: model.loss(),
+            macs_per_row,
+            scaling: model.input_scaling().map(|s| s.factors()),
+            threads: threads
+                .unwrap_or_else(candle_core::utils::get_num_threads)
+                .max(1),
+            masks: vec![Vec::new(); n_ops],
+            acts: vec![Vec::new(); n_ops + 1],
+            dzs: vec![Vec::new(); n_ops],
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Loads the optimiser's buffers for `kind` from `state` (zeros where absent, which give the
+    /// same first step as none).
+    pub fn load_optimizer_state(
+        &mut self,
+        kind: OptimizerKind,
+        state: &OptimizerState,
+    ) -> Result<()> {
+        let names = kind.buffers();
+        for p in &mut self.dense {
+            let slots = |param: String, len: usize| -> Result<[Vec<T>; 2]> {
+                let mut out = [Vec::new(), Vec::new()];
+                for (slot, b) in out.iter_mut().zip(names) {
+                    *slot = match state.buffers.get(&format!("{param}.{b}")) {
+                        Some(t) => T::values(t)?,
+                        None => vec![T::ZERO; len],
+                    };
+                }
+                Ok(out)
+            };
+            p.ws = slots(format!("{}.weight", p.layer), p.w.len())?;
+            if let Some(b) = &p.b {
+                p.bs = slots(format!("{}.bias", p.layer), b.len())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Width of the logits.
+    pub fn outputs(&self) -> usize {
+        self.widths[self.ops.len()]
+    }
+
+    /// Phase 1 over `rows` of the row-major `x` (with `targets` for every row of `x`): returns
+    /// the mean loss and the correct predictions. With `reuse_input`, `rows` are the same as in
+    /// the previous call and the standardised input is kept.
+    fn phase1(
+        &mut self,
+        x: &[T],
+        targets: &[T],
+        rows: &[u32],
+        reuse_input: bool,
+        rng: Option<&mut Rng>,
+        pass: Pass,
+    ) -> (f64, usize) {
+        let batch = rows.len();
+        // Dropout masks for the whole batch first (layer by layer, row-major), so the numbers
+        // drawn do not depend on how rows are split across workers.
+        if let Some(rng) = rng {
+            for (k, op) in self.ops.iter().enumerate() {
+                if let Op::Dropout(rate) = op {
+                    self.masks[k].resize(batch * self.widths[k], T::ZERO);
+                    draw_mask(*rate, rng, &mut self.masks[k]);
+                }
+            }
+        } else {
+            self.masks.iter_mut().for_each(Vec::clear);
+        }
+        let gather = !(reuse_input && self.acts[0].len() == batch * self.widths[0]);
+        for (buf, w) in self.acts.iter_mut().zip(&self.widths) {
+            buf.resize(batch * w, T::ZERO);
+        }
+        for (k, op) in self.ops.iter().enumerate() {
+            if let (Op::Dense(d), Pass::Train) = (op, pass) {
+                self.dzs[k].resize(batch * self.dense[*d].outputs, T::ZERO);
+            }
+        }
+        let by_work = (batch * self.macs_per_row / MIN_MACS_PER_WORKER).max(1);
+        let per = batch.div_ceil(self.threads.min(by_work).min(batch).max(1));
+        let n_workers = batch.div_ceil(per);
+        self.scratch.resize_with(n_workers, Scratch::default);
+
+        // Each worker's rows of every buffer.
+        let mut slices: Vec<RowSlices<'_, T>> = (0..n_workers)
+            .map(|_| RowSlices {
+                acts: Vec::new(),
+                dzs: Vec::new(),
+            })
+            .collect();
+        for (buf, w) in self.acts.iter_mut().zip(&self.widths) {
+            for (s, chunk) in slices.iter_mut().zip(buf.chunks_mut(per * w)) {
+                s.acts.push(chunk);
+            }
+        }
+        for (k, buf) in self.dzs.iter_mut().enumerate() {
+            let w = match self.ops[k] {
+                Op::Dense(d) if pass == Pass::Train => self.dense[d].outputs,
+                _ => 0,
+            };
+            if w == 0 {
+                slices
+                    .iter_mut()
+                    .for_each(|s| s.dzs.push(<&mut [T]>::default()));
+            } else {
+                for (s, chunk) in slices.iter_mut().zip(buf.chunks_mut(per * w)) {
+                    s.dzs.push(chunk);
+                }
+            }
+        }
+        let shared = Shared {
+            ops: &self.ops,
+            dense: &self.dense,
+            widths: &self.widths,
+            masks: &self.masks,
+            loss: self.loss,
+            scaling: self.scaling.as_ref(),
+            x,
+            targets,
+            batch,
+            pass,
+        };
+        let work = |(w, (b, scratch)): (usize, (RowSlices<'_, T>, &mut Scratch<T>))| {
+            let mut b = b;
+            let start = w * per;
+            let end = (start + per).min(batch);
+            rows::run(&shared, &rows[start..end], start, &mut b, scratch, gather);
+        };
+        if n_workers == 1 {
+            slices
+                .into_iter()
+                .zip(self.scratch.iter_mut())
+                .enumerate()
+                .for_each(work);
+        } else {
+            slices
+                .into_par_iter()
+                .zip(self.scratch.par_iter_mut())
+                .enumerate()
+                .for_each(work);
+        }
+        let loss = self.scratch.iter().map(|s| s.loss).sum::<f64>() / batch as f64;
+        let correct = self.scratch.iter().map(|s| s.correct).sum();
+        (loss, correct)
+    }
+
+    /// Phase 2: every dense layer's gradient over the batch of the last phase 1, handed to `sink`.
+    fn phase2(&mut self, sink: &Sink<'_, T>) -> Vec<(usize, f64)> {
+        let mut inputs: Vec<&[T]> = Vec::with_capacity(self.dense.len());
+        let mut dzs: Vec<&[T]> = Vec::with_capacity(self.dense.len());
+        for (k, op) in self.ops.iter().enumerate() {
+            if let Op::Dense(_) = op {
+                inputs.push(&self.acts[k]);
+                dzs.push(&self.dzs[k]);
+            }
+        }
+        let sq = update(&mut self.dense, &inputs, &dzs, sink, self.threads);
+        self.dense
+            .iter()
+            .zip(sq)
+            .map(|(p, s)| (p.layer, s.sqrt()))
+            .collect()
+    }
+
+    /// One training step on the rows `rows` of `x`: forward, loss, backward and the optimiser
+    /// update. `targets` holds the target value(s) of every row of `x` (class indices as
+    /// numbers). A non-finite loss leaves the weights as they were.
+    pub fn step(
+        &mut self,
+        x: &[T],
+        targets: &[T],
+        rows: &[u32],
+        reuse_input: bool,
+        rng: &mut Rng,
+        optimizer: &mut Optimizer,
+    ) -> StepStats {
+        let (loss, correct) = self.phase1(x, targets, rows, reuse_input, Some(rng), Pass::Train);
+        if !loss.is_finite() {
+            return StepStats {
+                loss,
+                correct,
+                norms: Vec::new(),
+            };
+        }
+        let update = optimizer.next_update::<T>();
+        let norms = self.phase2(&Sink::Update(&update));
+        StepStats {
+            loss,
+            correct,
+            norms,
+        }
+    }
+
+    /// The mean loss over all rows of `x` and dJ/dθ of every parameter, named as in checkpoints,
+    /// with dropout masks drawn from `rng`; the weights are not changed.
+    pub fn gradients(
+        &mut self,
+        x: &[T],
+        targets: &[T],
+        rng: &mut Rng,
+    ) -> (f64, Vec<(String, Vec<T>)>) {
+        let rows = self.all_rows(x);
+        let (loss, _) = self.phase1(x, targets, &rows, false, Some(rng), Pass::Train);
+        for p in &mut self.dense {
+            p.gw.resize(p.w.len(), T::ZERO);
+            p.gb.resize(p.b.as_ref().map_or(0, Vec::len), T::ZERO);
+        }
+        self.phase2(&Sink::Capture);
+        let mut out = Vec::new();
+        for p in &mut self.dense {
+            out.push((format!("{}.weight", p.layer), std::mem::take(&mut p.gw)));
+            if p.b.is_some() {
+                out.push((format!("{}.bias", p.layer), std::mem::take(&mut p.gb)));
+            }
+        }
+        (loss, out)
+    }
+
+    /// The mean loss over all rows of `x`, with dropout masks drawn from `rng` (the function a
+    /// gradient check differentiates).
+    pub fn loss(&mut self, x: &[T], targets: &[T], rng: &mut Rng) -> f64 {
+        let rows = self.all_rows(x);
+        self.phase1(x, targets, &rows, false, Some(rng), Pass::Loss)
+            .0
+    }
+
+    /// Inference: the logits of every row of `x`, row-major, dropout off.
+    pub fn logits(&mut self, x: &[T]) -> Vec<T> {
+        let d = self.widths[0];
+        let n = x.len() / d.max(1);
+        let k = self.outputs();
+        let mut out = Vec::with_capacity(n * k);
+        let mut start = 0;
+        while start < n {
+            let len = INFER_BATCH.min(n - start);
+            let rows: Vec<u32> = (start as u32..(start + len) as u32).collect();
+            self.phase1(x, &[], &rows, false, None, Pass::Infer);
+            out.extend_from_slice(&self.acts[self.ops.len()]);
+            start += len;
+        }
+        out
+    }
+
+    /// The mean loss and the correct predictions over all rows of `x`, dropout off.
+    pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> (f64, Vec<u32>) {
+        let d = self.widths[0];
+        let n = x.len() / d.max(1);
+        let k = self.outputs();
+        let mut loss_sum = 0.0;
+        let mut predicted = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let len = INFER_BATCH.min(n - start);
+            let rows: Vec<u32> = (start as u32..(start + len) as u32).collect();
+            let (loss, _) = self.phase1(x, targets, &rows, false, None, Pass::Loss);
+            loss_sum += loss * len as f64;
+            for z in self.acts[self.ops.len()].chunks_exact(k) {
+                if let Some(c) = self.loss.predicted_class(z) {
+                    predicted.push(c);
+                }
+            }
+            start += len;
+        }
+        (loss_sum / n.max(1) as f64, predicted)
+    }
+
+    fn all_rows(&self, x: &[T]) -> Vec<u32> {
+        (0..(x.len() / self.widths[0].max(1)) as u32).collect()
+    }
+
+    /// The flat values of the named parameter, to perturb in a gradient check.
+    pub fn parameter_mut(&mut self, name: &str) -> Option<&mut [T]> {
+        let (layer, what) = name.split_once('.')?;
+        let layer: usize = layer.parse().ok()?;
+        let p = self.dense.iter_mut().find(|p| p.layer == layer)?;
+        match what {
+            "weight" => Some(&mut p.w),
+            "bias" => p.b.as_deref_mut(),
+            _ => None,
+        }
+    }
+
+    /// True when every weight is finite.
+    pub fn weights_finite(&self) -> bool {
+        self.dense.iter().all(|p| {
+            p.w.iter().all(|v| v.is_finite()) && p.b.iter().flatten().all(|v| v.is_finite())
+        })
+    }
+
+    /// Writes the weights into `model` and the optimiser buffers into `optimizer`'s state.
+    pub fn write_back(&self, model: &mut Sequential, optimizer: &mut Optimizer) -> Result<()> {
+        let names = optimizer.config().kind.buffers();
+        let mut state = optimizer.state().clone();
+        let (device, dtype) = (model.device().clone(), model.dtype());
+        let tensor = |v: &[T], dims: &[usize]| -> Result<Tensor> {
+            Ok(Tensor::from_slice(v, dims, &device)?.to_dtype(dtype)?)
+        };
+        for p in &self.dense {
+            let mut params = vec![(
+                format!("{}.weight", p.layer),
+                vec![p.outputs, p.inputs],
+                &p.w,
+                &p.ws,
+            )];
+            if let Some(b) = &p.b {
+                params.push((format!("{}.bias", p.layer), vec![p.outputs], b, &p.bs));
+            }
+            for (name, dims, value, slots) in params {
+                model.set_parameter(&name, &tensor(value, &dims)?)?;
+                for (b, slot) in names.iter().zip(slots) {
+                    state
+                        .buffers
+                        .insert(format!("{name}.{b}"), tensor(slot, &dims)?);
+                }
+            }
+        }
+        optimizer.set_state(state);
+        Ok(())
+    }
+}

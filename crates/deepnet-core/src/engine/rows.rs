@@ -1,0 +1,197 @@
+//! Phase 1 of a step, run by each worker on its slice of the batch rows: gather and standardise
+//! the rows, the forward pass, the loss and its gradient, and the backward pass down to every
+//! dense layer's dZ (stored for phase 2) — no parameter is written here. Every formula is called
+//! from its own file: [`crate::dense`], [`crate::activation`], [`crate::dropout`],
+//! [`crate::loss`] and [`crate::scaling`].
+
+use super::update::DenseParams;
+use crate::activation::Activation;
+use crate::dense;
+use crate::dropout::apply_mask;
+use crate::loss::Loss;
+use crate::real::Real;
+use crate::scaling::standardise;
+
+/// One entry of the network.
+pub(super) enum Op {
+    /// Index into the dense parameters.
+    Dense(usize),
+    Act(Activation),
+    Dropout(f64),
+}
+
+/// How far a pass goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pass {
+    /// Forward only, dropout off (inference).
+    Infer,
+    /// Forward and loss, dropout on (the loss a gradient check differentiates).
+    Loss,
+    /// Forward, loss and backward to every dense layer's dZ (training).
+    Train,
+}
+
+/// What every worker reads.
+pub(super) struct Shared<'a, T> {
+    pub ops: &'a [Op],
+    pub dense: &'a [DenseParams<T>],
+    /// Width of every op's input (and, last, of the logits).
+    pub widths: &'a [usize],
+    /// Dropout masks of the whole batch, per op (empty at inference).
+    pub masks: &'a [Vec<T>],
+    pub loss: Loss,
+    pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
+    pub x: &'a [T],
+    pub targets: &'a [T],
+    /// Rows in the whole batch (gradients are averaged over it).
+    pub batch: usize,
+    pub pass: Pass,
+}
+
+/// A worker's own scratch and results.
+pub(super) struct Scratch<T> {
+    grad_a: Vec<T>,
+    grad_b: Vec<T>,
+    pub loss: f64,
+    pub correct: usize,
+}
+
+impl<T> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch {
+            grad_a: Vec::new(),
+            grad_b: Vec::new(),
+            loss: 0.0,
+            correct: 0,
+        }
+    }
+}
+
+/// A worker's rows of every buffer: `acts[i]` is op i's input (`acts[ops.len()]` the logits),
+/// `dzs[i]` op i's dZ when it is dense (empty otherwise).
+pub(super) struct RowSlices<'a, T> {
+    pub acts: Vec<&'a mut [T]>,
+    pub dzs: Vec<&'a mut [T]>,
+}
+
+/// Runs phase 1 on `rows` (which start at row `offset` of the batch); `gather` is false when
+/// the input slice already holds these rows (full-batch training without shuffling).
+pub(super) fn run<T: Real>(
+    s: &Shared<'_, T>,
+    rows: &[u32],
+    offset: usize,
+    b: &mut RowSlices<'_, T>,
+    scratch: &mut Scratch<T>,
+    gather: bool,
+) {
+    let n = rows.len();
+    if gather {
+        gather_rows(s, rows, b.acts[0]);
+    }
+    forward(s, n, offset, &mut b.acts);
+    if s.pass == Pass::Infer {
+        return;
+    }
+    let (loss, correct) = loss_grad(s, rows, b.acts[s.ops.len()], &mut scratch.grad_a);
+    scratch.loss = loss;
+    scratch.correct = correct;
+    if s.pass == Pass::Train {
+        backward(s, n, offset, b, scratch);
+    }
+}
+
+/// Copies the rows into `dst`, standardised.
+fn gather_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], dst: &mut [T]) {
+    let d = s.widths[0];
+    for (out, &r) in dst.chunks_exact_mut(d).zip(rows) {
+        let src = &s.x[r as usize * d..(r as usize + 1) * d];
+        match s.scaling {
+            Some((mean, inv)) => standardise(src, mean, inv, out),
+            None => out.copy_from_slice(src),
+        }
+    }
+}
+
+fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut [T]]) {
+    for (k, op) in s.ops.iter().enumerate() {
+        let (head, tail) = acts.split_at_mut(k + 1);
+        let (x, y) = (&*head[k], &mut *tail[0]);
+        match op {
+            Op::Dense(d) => {
+                let p = &s.dense[*d];
+                dense::forward(x, &p.w, p.b.as_deref(), p.inputs, y);
+            }
+            Op::Act(a) => a.forward(x, y),
+            Op::Dropout(_) => match s.masks.get(k).filter(|m| !m.is_empty()) {
+                Some(mask) => {
+                    let w = s.widths[k];
+                    apply_mask(x, &mask[offset * w..(offset + n) * w], y);
+                }
+                None => y.copy_from_slice(x),
+            },
+        }
+    }
+}
+
+/// Loss summed over the rows of logits `z`, correct predictions, and dJ/dz (averaged over the
+/// whole batch) into `g`.
+fn loss_grad<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], g: &mut Vec<T>) -> (f64, usize) {
+    let k = s.widths[s.ops.len()];
+    let t = s.loss.targets_per_row(k);
+    g.resize(rows.len() * k, T::ZERO);
+    let inv_n = T::ONE / T::from_f64(s.batch as f64);
+    let (mut loss, mut correct) = (0f64, 0usize);
+    for ((zr, gr), &r) in z.chunks_exact(k).zip(g.chunks_exact_mut(k)).zip(rows) {
+        let y = &s.targets[r as usize * t..(r as usize + 1) * t];
+        loss += s.loss.row(zr, y, gr, inv_n);
+        if let Some(c) = s.loss.predicted_class(zr) {
+            correct += usize::from(Some(c) == s.loss.target_class(y));
+        }
+    }
+    (loss, correct)
+}
+
+/// Backpropagation from `grad_a` down the ops; a dense op stores its dZ and passes dX = dZ·W on.
+fn backward<T: Real>(
+    s: &Shared<'_, T>,
+    n: usize,
+    offset: usize,
+    b: &mut RowSlices<'_, T>,
+    scratch: &mut Scratch<T>,
+) {
+    let first_dense = s
+        .ops
+        .iter()
+        .position(|op| matches!(op, Op::Dense(_)))
+        .unwrap_or(0);
+    for k in (0..s.ops.len()).rev() {
+        let need_dx = k > first_dense;
+        let (dy, dx) = (&scratch.grad_a, &mut scratch.grad_b);
+        match &s.ops[k] {
+            Op::Dense(d) => {
+                let p = &s.dense[*d];
+                b.dzs[k].copy_from_slice(dy);
+                if need_dx {
+                    dx.resize(n * p.inputs, T::ZERO);
+                    dense::backward_input(dy, &p.w, p.inputs, dx);
+                }
+            }
+            Op::Act(a) => {
+                if need_dx {
+                    dx.resize(dy.len(), T::ZERO);
+                    a.backward(b.acts[k], b.acts[k + 1], dy, dx);
+                }
+            }
+            Op::Dropout(_) => {
+                if need_dx {
+                    let w = s.widths[k];
+                    dx.resize(dy.len(), T::ZERO);
+                    apply_mask(dy, &s.masks[k][offset * w..(offset + n) * w], dx);
+                }
+            }
+        }
+        if need_dx {
+            std::mem::swap(&mut scratch.grad_a, &mut scratch.grad_b);
+        }
+    }
+}

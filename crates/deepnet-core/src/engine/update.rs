@@ -1,0 +1,147 @@
+//! Phase 2 of a fast-path step: for every block of a dense layer's output units, the weight
+//! gradient over the whole batch (dW = dZᵀ·X, db = Σ dZ) and, right after, the optimiser update of
+//! that block — in parallel over blocks. Each block's gradient comes from one matrix product over
+//! all rows, so no per-thread partial gradients are summed and the result does not depend on the
+//! thread count.
+
+use rayon::prelude::*;
+
+use crate::dense;
+use crate::gradients::sum_squares;
+use crate::optim::Update;
+use crate::real::Real;
+
+/// Output units per job (a block of weight rows).
+const BLOCK: usize = 16;
+/// Parameters below which the update runs on the calling thread.
+const PARALLEL_MIN_PARAMS: usize = 1 << 14;
+
+/// A dense layer's parameters, optimiser state and (when captured) gradients as flat buffers.
+pub(super) struct DenseParams<T> {
+    pub layer: usize,
+    pub inputs: usize,
+    pub outputs: usize,
+    pub w: Vec<T>,
+    /// The optimiser's state slots for `w` (see `OptimizerKind::buffers`; empty when unused).
+    pub ws: [Vec<T>; 2],
+    pub b: Option<Vec<T>>,
+    /// The state slots for `b`.
+    pub bs: [Vec<T>; 2],
+    /// dJ/dW and dJ/db of the last step, kept only when gradients are captured.
+    pub gw: Vec<T>,
+    pub gb: Vec<T>,
+}
+
+/// What phase 2 does with each block's gradient.
+pub(super) enum Sink<'a, T> {
+    /// Applies the optimiser's update.
+    Update(&'a Update<T>),
+    /// Stores the gradient in `gw`/`gb` (gradient checks); the weights stay.
+    Capture,
+}
+
+/// One job: rows `j0..j0 + w.len() / inputs` of dense layer `d`.
+struct Job<'a, T> {
+    d: usize,
+    j0: usize,
+    w: &'a mut [T],
+    ws: [&'a mut [T]; 2],
+    b: Option<&'a mut [T]>,
+    bs: [&'a mut [T]; 2],
+    gw: &'a mut [T],
+    gb: &'a mut [T],
+}
+
+/// Chunks of `v` matching `n` blocks, or empty slices when `v` is unused.
+fn blocks<T>(v: &mut [T], size: usize, n: usize) -> Vec<&mut [T]> {
+    if v.is_empty() {
+        (0..n).map(|_| <&mut [T]>::default()).collect()
+    } else {
+        v.chunks_mut(size).collect()
+    }
+}
+
+/// Computes every dense layer's gradient from its input `inputs[d]` and dZ `dzs[d]` (both
+/// `batch` rows) and hands it to `sink`. Returns Σg² per dense layer.
+pub(super) fn update<T: Real>(
+    dense: &mut [DenseParams<T>],
+    inputs: &[&[T]],
+    dzs: &[&[T]],
+    sink: &Sink<'_, T>,
+    threads: usize,
+) -> Vec<f64> {
+    let total: usize = dense.iter().map(|p| p.w.len()).sum();
+    let shapes: Vec<(usize, usize)> = dense.iter().map(|p| (p.inputs, p.outputs)).collect();
+    let n_dense = dense.len();
+    let mut jobs = Vec::new();
+    for (d, p) in dense.iter_mut().enumerate() {
+        let n = p.outputs.div_ceil(BLOCK);
+        let size = BLOCK * p.inputs;
+        let [w0, w1] = &mut p.ws;
+        let [b0, b1] = &mut p.bs;
+        let ws = blocks(w0, size, n).into_iter().zip(blocks(w1, size, n));
+        let bs = blocks(b0, BLOCK, n).into_iter().zip(blocks(b1, BLOCK, n));
+        let gs = blocks(&mut p.gw, size, n)
+            .into_iter()
+            .zip(blocks(&mut p.gb, BLOCK, n));
+        let bias: Vec<Option<&mut [T]>> = match &mut p.b {
+            Some(b) => b.chunks_mut(BLOCK).map(Some).collect(),
+            None => (0..n).map(|_| None).collect(),
+        };
+        let parts = p.w.chunks_mut(size).zip(ws).zip(bias).zip(bs).zip(gs);
+        for (k, ((((w, (w0, w1)), b), (b0, b1)), (gw, gb))) in parts.enumerate() {
+            jobs.push(Job {
+                d,
+                j0: k * BLOCK,
+                w,
+                ws: [w0, w1],
+                b,
+                bs: [b0, b1],
+                gw,
+                gb,
+            });
+        }
+    }
+    let run = |job: Job<'_, T>| -> (usize, f64) {
+        let (n_in, n_out) = shapes[job.d];
+        let rows = job.w.len() / n_in;
+        let mut gbias = [T::ZERO; BLOCK];
+        let gbias = &mut gbias[..rows];
+        let has_bias = job.b.is_some();
+        T::with_scratch(rows * n_in, |g| {
+            let db = has_bias.then_some(&mut *gbias);
+            dense::backward_params(inputs[job.d], dzs[job.d], n_in, n_out, job.j0, g, db);
+            let sq = match sink {
+                Sink::Update(u) => {
+                    let [w0, w1] = job.ws;
+                    let mut sq = u.apply(job.w, g, w0, w1);
+                    if let Some(b) = job.b {
+                        let [b0, b1] = job.bs;
+                        sq += u.apply(b, gbias, b0, b1);
+                    }
+                    sq
+                }
+                Sink::Capture => {
+                    job.gw.copy_from_slice(g);
+                    let mut sq = sum_squares(g);
+                    if has_bias {
+                        job.gb.copy_from_slice(gbias);
+                        sq += sum_squares(gbias);
+                    }
+                    sq
+                }
+            };
+            (job.d, sq)
+        })
+    };
+    let done: Vec<(usize, f64)> = if threads > 1 && total >= PARALLEL_MIN_PARAMS {
+        jobs.into_par_iter().map(run).collect()
+    } else {
+        jobs.into_iter().map(run).collect()
+    };
+    let mut sums = vec![0f64; n_dense];
+    for (d, sq) in done {
+        sums[d] += sq;
+    }
+    sums
+}

@@ -1,0 +1,8 @@
+//! Linear-algebra kernels on row-major slices: the matrix product (over `gemm`) and the
+//! matrix-vector products of single-output layers. No formula of the network lives here.
+
+mod matmul;
+mod vector;
+
+pub(crate) use matmul::{matmul, View};
+pub(crate) use vector::{rows_axpy, rows_dot};

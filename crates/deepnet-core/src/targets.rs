@@ -1,0 +1,129 @@
+//! Validation of training and evaluation data against a model, done once before the engine
+//! runs: shapes, dtypes, finite values and label ranges. Every error names what is wrong and where.
+
+use candle_core::Tensor;
+
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::real::{with_values, Real};
+use crate::spec::ModelSpec;
+
+/// Runs `f` on the features `x` as flat values after checking they are `[n, inputs]` with
+/// `n > 0` and finite (borrowed when possible, see [`with_values`]). `what` names them in errors
+/// ("the input", "the training data").
+pub(crate) fn with_features<T: Real, R>(
+    spec: &ModelSpec,
+    x: &Tensor,
+    what: &str,
+    f: impl FnOnce(&[T]) -> Result<R>,
+) -> Result<R> {
+    check_feature_shape(spec, x.dims(), what)?;
+    with_values(x, |values: &[T]| {
+        check_finite(values, spec.inputs, what)?;
+        f(values)
+    })
+}
+
+/// Checks that features of shape `dims` are `[n, inputs]` with `n > 0`.
+fn check_feature_shape(spec: &ModelSpec, dims: &[usize], what: &str) -> Result<()> {
+    let &[n, d] = dims else {
+        return Err(Error::Shape(format!(
+            "{what} must be [rows, {}], got {dims:?}",
+            spec.inputs
+        )));
+    };
+    if d != spec.inputs {
+        return Err(Error::Shape(format!(
+            "{what} has {d} features but the model expects {}",
+            spec.inputs
+        )));
+    }
+    if n == 0 {
+        return Err(Error::Empty(format!("{what} has no rows")));
+    }
+    Ok(())
+}
+
+/// Checks that every value of row-major features with `width` columns is finite.
+fn check_finite<T: Real>(values: &[T], width: usize, what: &str) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(Error::Invalid(format!(
+            "{what} holds a non-finite value ({:?}) at row {}, column {}",
+            values[i],
+            i / width.max(1),
+            i % width.max(1)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The targets `y` for `n` rows as flat values in the loss's form (one per row for
+/// classification, `k` per row for regression), after checking shape, dtype and range.
+pub(crate) fn target_values<T: Real>(spec: &ModelSpec, y: &Tensor, n: usize) -> Result<Vec<T>> {
+    let loss = Loss::for_output(spec.output);
+    let k = spec.output_units();
+    let per_row = loss.targets_per_row(k);
+    let ok_shape = match y.dims() {
+        [r] => *r == n && per_row == 1,
+        [r, c] => *r == n && *c == per_row,
+        _ => false,
+    };
+    if !ok_shape {
+        let expected = match loss {
+            Loss::CrossEntropy => format!("[{n}] class indices"),
+            Loss::BinaryCrossEntropy => format!("[{n}, 1] 0/1 labels"),
+            Loss::MeanSquaredError => format!("[{n}, {k}] (one column per output unit)"),
+        };
+        return Err(Error::Shape(format!(
+            "output `{}` with {k} unit{} needs targets {expected}, got {:?}",
+            spec.output.name(),
+            if k == 1 { "" } else { "s" },
+            y.dims()
+        )));
+    }
+    let values = T::values(y)?;
+    for (i, &v) in values.iter().enumerate() {
+        let row = i / per_row;
+        let f = v.to_f64();
+        match loss {
+            Loss::MeanSquaredError if !f.is_finite() => {
+                return Err(Error::Invalid(format!(
+                    "target at row {row}, column {} is {f}; regression targets must be finite",
+                    i % per_row
+                )))
+            }
+            Loss::BinaryCrossEntropy if !(0.0..=1.0).contains(&f) => {
+                return Err(Error::Invalid(format!(
+                    "target at row {row} is {f}; output `sigmoid` needs labels 0 or 1 (probabilities in [0, 1])"
+                )))
+            }
+            Loss::CrossEntropy if !(f >= 0.0 && f.fract() == 0.0 && f < k as f64) => {
+                return Err(Error::Invalid(format!(
+                    "class label {f} at row {row} is out of range for {k} outputs (labels must be 0..{})",
+                    k - 1
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(values)
+}
+
+/// Checks that classification targets hold at least two classes (training only).
+pub(crate) fn check_two_classes<T: Real>(spec: &ModelSpec, targets: &[T]) -> Result<()> {
+    let loss = Loss::for_output(spec.output);
+    if loss == Loss::MeanSquaredError || targets.is_empty() {
+        return Ok(());
+    }
+    let first = loss.target_class(&targets[..1]);
+    if targets
+        .chunks_exact(1)
+        .all(|y| loss.target_class(y) == first)
+    {
+        return Err(Error::Invalid(format!(
+            "every training row has class {}; a classifier needs at least two classes",
+            first.unwrap_or(0)
+        )));
+    }
+    Ok(())
+}
