@@ -90,6 +90,7 @@ fn candle_activation(act: Activation, a: &Tensor) -> Tensor {
         Activation::Relu => a.relu().unwrap(),
         Activation::LeakyRelu { slope } => candle_nn::ops::leaky_relu(a, slope).unwrap(),
         Activation::Identity => a.clone(),
+        Activation::Gelu => a.gelu_erf().unwrap(),
     }
 }
 

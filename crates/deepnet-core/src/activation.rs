@@ -27,6 +27,9 @@ pub enum Activation {
     },
     /// z.
     Identity,
+    /// GELU, z·Φ(z) with Φ the standard normal CDF (PyTorch's `nn.GELU()`, exact erf form);
+    /// GELU'(z) = Φ(z) + z·φ(z).
+    Gelu,
 }
 
 fn default_slope() -> f64 {
@@ -49,6 +52,8 @@ impl Activation {
                 }
             }
             Activation::Identity => z,
+            // z·Φ(z) = z·(1 + erf(z/√2))/2
+            Activation::Gelu => z * normal_cdf(z),
         }
     }
 
@@ -76,6 +81,12 @@ impl Activation {
                 }
             }
             Activation::Identity => T::ONE,
+            // Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π)
+            Activation::Gelu => {
+                let pdf = (-(z * z) * T::from_f64(0.5)).exp()
+                    * T::from_f64(1.0 / (2.0 * std::f64::consts::PI).sqrt());
+                normal_cdf(z) + z * pdf
+            }
         }
     }
 
@@ -88,6 +99,7 @@ impl Activation {
             Activation::Relu => map(z, a, |v| Activation::Relu.f(v)),
             l @ Activation::LeakyRelu { .. } => map(z, a, |v| l.f(v)),
             Activation::Identity => a.copy_from_slice(z),
+            Activation::Gelu => map(z, a, |v| Activation::Gelu.f(v)),
         }
     }
 
@@ -99,6 +111,7 @@ impl Activation {
             Activation::Relu => chain(z, a, da, dz, |z, a| Activation::Relu.df(z, a)),
             l @ Activation::LeakyRelu { .. } => chain(z, a, da, dz, |z, a| l.df(z, a)),
             Activation::Identity => dz.copy_from_slice(da),
+            Activation::Gelu => chain(z, a, da, dz, |z, a| Activation::Gelu.df(z, a)),
         }
     }
 
@@ -131,7 +144,8 @@ impl Activation {
                 slope: default_slope(),
             }),
             Activation::LeakyRelu { .. } => Some(Activation::Identity),
-            Activation::Identity => None,
+            Activation::Identity => Some(Activation::Gelu),
+            Activation::Gelu => None,
         };
         let mut a = Some(Activation::Sigmoid);
         while let Some(x) = a {
@@ -153,6 +167,12 @@ pub fn sigmoid_and_exp<T: Real>(z: T) -> (T, T) {
         e / (T::ONE + e)
     };
     (s, e)
+}
+
+/// Φ(z) = (1 + erf(z/√2)) / 2, the standard normal CDF.
+#[inline(always)]
+fn normal_cdf<T: Real>(z: T) -> T {
+    (T::ONE + (z * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf()) * T::from_f64(0.5)
 }
 
 #[inline(always)]
