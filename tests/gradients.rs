@@ -195,6 +195,11 @@ fn torch_step(c: &OptimizerConfig, t: i32, w: &mut [f64], g: &[f64], s: &mut [Ve
                 let v_hat = s[1][i] / (1.0 - c.beta2.powi(t));
                 w[i] -= c.lr * m_hat / (v_hat.sqrt() + c.eps);
             }
+            OptimizerKind::Rmsprop => {
+                g += c.weight_decay * w[i];
+                s[0][i] = c.alpha * s[0][i] + (1.0 - c.alpha) * g * g;
+                w[i] -= c.lr * g / (s[0][i].sqrt() + c.eps);
+            }
         }
     }
 }

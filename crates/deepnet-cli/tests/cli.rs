@@ -331,7 +331,7 @@ fn bad_inputs_give_one_error_line_and_status_1() {
     // Usage errors are clap's: status 2.
     assert_eq!(deepnet(&["train", "--bogus"]).status.code(), Some(2));
     assert_eq!(
-        deepnet(&["train", "--optimizer", "rmsprop"]).status.code(),
+        deepnet(&["train", "--optimizer", "lbfgs"]).status.code(),
         Some(2)
     );
 }

@@ -30,6 +30,8 @@ pub enum OptimizerKind {
     Adam,
     /// Adam with decoupled weight decay, as `torch.optim.AdamW`.
     Adamw,
+    /// RMSprop (Hinton): v := αv + (1 − α)g²; w := w − η·g/(√v + ε), as `torch.optim.RMSprop`.
+    Rmsprop,
 }
 
 impl OptimizerKind {
@@ -41,7 +43,8 @@ impl OptimizerKind {
             OptimizerKind::Sgd => Some(OptimizerKind::Momentum),
             OptimizerKind::Momentum => Some(OptimizerKind::Adam),
             OptimizerKind::Adam => Some(OptimizerKind::Adamw),
-            OptimizerKind::Adamw => None,
+            OptimizerKind::Adamw => Some(OptimizerKind::Rmsprop),
+            OptimizerKind::Rmsprop => None,
         };
         let mut k = Some(OptimizerKind::Sgd);
         while let Some(x) = k {
@@ -65,13 +68,15 @@ impl OptimizerKind {
             OptimizerKind::Sgd => &[],
             OptimizerKind::Momentum => &["momentum_buffer"],
             OptimizerKind::Adam | OptimizerKind::Adamw => &["exp_avg", "exp_avg_sq"],
+            OptimizerKind::Rmsprop => &["square_avg"],
         }
     }
 
-    /// The learning rate used when none is given: 0.01 for SGD and momentum, 1e-3 for Adam(W).
+    /// The learning rate used when none is given: 0.01 for SGD, momentum and RMSprop (PyTorch's
+    /// RMSprop default), 1e-3 for Adam(W).
     pub fn default_lr(self) -> f64 {
         match self {
-            OptimizerKind::Sgd | OptimizerKind::Momentum => 0.01,
+            OptimizerKind::Sgd | OptimizerKind::Momentum | OptimizerKind::Rmsprop => 0.01,
             OptimizerKind::Adam | OptimizerKind::Adamw => 1e-3,
         }
     }
@@ -119,8 +124,11 @@ pub struct OptimizerConfig {
     pub beta1: f64,
     /// Adam β₂.
     pub beta2: f64,
-    /// Adam ε.
+    /// Adam and RMSprop ε.
     pub eps: f64,
+    /// RMSprop's smoothing constant α (PyTorch's `alpha`, default 0.99).
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
     /// L2 penalty λ (added to the gradient as λw), or decoupled decay for AdamW.
     pub weight_decay: f64,
 }
@@ -137,6 +145,7 @@ impl OptimizerConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
+            alpha: default_alpha(),
             weight_decay: kind.default_weight_decay(),
         }
     }
@@ -169,8 +178,13 @@ impl OptimizerConfig {
         check("momentum", self.momentum, unit(self.momentum), "in [0, 1)")?;
         check("beta1", self.beta1, unit(self.beta1), "in [0, 1)")?;
         check("beta2", self.beta2, unit(self.beta2), "in [0, 1)")?;
+        check("alpha", self.alpha, unit(self.alpha), "in [0, 1)")?;
         check("eps", self.eps, self.eps > 0.0, "in [0, 1)")
     }
+}
+
+fn default_alpha() -> f64 {
+    0.99
 }
 
 /// The optimiser's mutable state.
@@ -296,6 +310,7 @@ pub(crate) struct Update<T> {
     b2: T,
     eps: T,
     mu: T,
+    alpha: T,
     bc1: T,
     bc2_sqrt: T,
 }
@@ -319,6 +334,7 @@ impl<T: Real> Update<T> {
             b2: f(c.beta2),
             eps: f(c.eps),
             mu: f(c.momentum),
+            alpha: f(c.alpha),
             bc1: f(1.0 - c.beta1.powi(step as i32)),
             bc2_sqrt: f((1.0 - c.beta2.powi(step as i32)).sqrt()),
         }
@@ -381,6 +397,15 @@ impl<T: Real> Update<T> {
                     *v = *v * b2 + g * g * (one - b2);
                     let denom = v.sqrt() * inv_bc2s + eps;
                     *w -= step_size * *m / denom;
+                }
+            }
+            // v = αv + (1 − α)g²;  w −= η·g/(√v + ε)
+            OptimizerKind::Rmsprop => {
+                let (alpha, eps, one) = (self.alpha, self.eps, T::ONE);
+                for ((w, &g), v) in w.iter_mut().zip(g).zip(s0.iter_mut()) {
+                    let g = g + l2 * *w;
+                    *v = *v * alpha + g * g * (one - alpha);
+                    *w -= lr * g / (v.sqrt() + eps);
                 }
             }
         }
