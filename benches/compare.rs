@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use deepnet::data::{breast_cancer, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, InputScaling, ModelSpec, OptimizerConfig, Rng, Sequential, Tensor,
+    evaluate, Device, Init, InputScaling, Mlp, ModelSpec, OptimizerConfig, Rng, Sequential, Tensor,
     TrainConfig, TrainData, Trainer,
 };
 
@@ -45,19 +45,14 @@ fn args() -> Args {
 }
 
 fn mlp_spec(dims: &[usize]) -> ModelSpec {
-    let mut layers = Vec::new();
-    for (i, d) in dims[1..].iter().enumerate() {
-        layers.push(format!(r#"{{"type": "dense", "units": {d}}}"#));
+    let mut mlp = Mlp::new(dims[0]).init(Init::Pytorch);
+    for (i, &d) in dims[1..].iter().enumerate() {
+        mlp = mlp.dense(d);
         if i + 2 < dims.len() {
-            layers.push(r#"{"type": "relu"}"#.to_string());
+            mlp = mlp.relu();
         }
     }
-    ModelSpec::from_json(&format!(
-        r#"{{"inputs": {}, "output": "softmax", "init": "pytorch", "layers": [{}]}}"#,
-        dims[0],
-        layers.join(",")
-    ))
-    .expect("valid spec")
+    mlp.softmax().spec().expect("valid spec")
 }
 
 /// Samples/s of the training step on random data: `steps` batches per epoch, best of 3 epochs.
@@ -147,10 +142,7 @@ fn fashion(epochs: usize, seed: u64) -> String {
 /// Microseconds per full-batch gradient-descent iteration of logistic regression on breast cancer.
 fn logreg_us(iters: usize) -> (f64, f64) {
     let (train, test) = split(&breast_cancer().expect("data"), 0.2, 0, false).expect("split");
-    let spec = ModelSpec::from_json(
-        r#"{"inputs": 30, "output": "sigmoid", "layers": [{"type": "dense", "units": 1}]}"#,
-    )
-    .expect("spec");
+    let spec = Mlp::new(30).dense(1).sigmoid().spec().expect("spec");
     let mut model = Sequential::from_spec(&spec, 0).expect("model");
     model
         .set_input_scaling(Some(InputScaling::fit(&train.features, 30).expect("fit")))

@@ -8,8 +8,8 @@ use candle_core::{DType, Device, Module, Tensor};
 use deepnet::checkpoint::RunDir;
 use deepnet::data::{digits, split, Dataset};
 use deepnet::{
-    save_model, InputScaling, ModelSpec, OptimizerConfig, OptimizerKind, Rng, Schedule, Sequential,
-    TrainConfig, TrainData, Trainer,
+    save_model, Activation, Init, InputScaling, Mlp, ModelSpec, OptimizerConfig, OptimizerKind,
+    Rng, Schedule, Sequential, TrainConfig, TrainData, Trainer,
 };
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -27,21 +27,22 @@ fn random_input(n: usize, d: usize, seed: u64) -> Tensor {
     Tensor::from_vec(v, (n, d), &Device::Cpu).unwrap()
 }
 
-/// Specs covering every layer type and output kind.
+/// Specs covering every layer type (every activation from `Activation::all()`, dropout, a dense
+/// layer without bias) and every output kind.
 fn specs() -> Vec<ModelSpec> {
-    let hidden = r#"{"type": "dense", "units": 6, "init": "he_uniform"}, {"type": "relu"},
-        {"type": "dense", "units": 5, "bias": false}, {"type": "tanh"}, {"type": "dropout", "rate": 0.3},
-        {"type": "dense", "units": 5}, {"type": "sigmoid"}, {"type": "dense", "units": 4},
-        {"type": "leaky_relu", "slope": 0.2}, {"type": "dense", "units": 4}, {"type": "identity"}"#;
-    [("sigmoid", 1), ("softmax", 3), ("linear", 2)]
-        .iter()
-        .map(|(out, units)| {
-            ModelSpec::from_json(&format!(
-                r#"{{"inputs": 7, "output": "{out}", "layers": [{hidden}, {{"type": "dense", "units": {units}}}]}}"#
-            ))
-            .unwrap()
-        })
-        .collect()
+    let mut hidden = Mlp::new(7)
+        .dense_with(6, Init::HeUniform, true)
+        .relu()
+        .dense_with(5, Init::Pytorch, false)
+        .dropout(0.3);
+    for act in Activation::all() {
+        hidden = hidden.dense(5).activation(act);
+    }
+    vec![
+        hidden.clone().dense(1).sigmoid().spec().unwrap(),
+        hidden.clone().dense(3).softmax().spec().unwrap(),
+        hidden.dense(2).linear().spec().unwrap(),
+    ]
 }
 
 fn trained_like(spec: &ModelSpec, seed: u64) -> Sequential {
@@ -106,7 +107,8 @@ fn save_load_gives_identical_outputs_and_byte_identical_files() {
 #[test]
 fn metadata_holds_spec_version_scaling_and_classes() {
     let dir = temp_dir("meta");
-    let model = trained_like(&specs()[1], 3);
+    let spec = specs()[1].clone();
+    let model = trained_like(&spec, 3);
     let path = dir.join("m.safetensors");
     let mut extra = BTreeMap::new();
     extra.insert("deepnet.epoch".to_string(), "7".to_string());
@@ -128,28 +130,28 @@ fn metadata_holds_spec_version_scaling_and_classes() {
     assert_eq!(ck.metadata["format"], "pt");
     assert_eq!(ck.metadata["deepnet.format_version"], "1");
     assert_eq!(ck.metadata["deepnet.classes"], r#"["a","b","c"]"#);
+    // PyTorch's nn.Sequential names: "{index}.weight" and "{index}.bias" of every dense layer
+    // (sorted), none for the layer built without bias.
     let names: Vec<&str> = ck.tensors.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "0.bias",
-            "0.weight",
-            "2.weight",
-            "5.bias",
-            "5.weight",
-            "7.bias",
-            "7.weight",
-            "9.bias",
-            "9.weight",
-            "11.bias",
-            "11.weight"
-        ]
+    let mut expected: Vec<String> = spec
+        .layers
         .iter()
-        .copied()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect::<Vec<_>>()
-    );
+        .enumerate()
+        .filter_map(|(i, l)| match l {
+            deepnet::LayerSpec::Dense { bias, .. } => Some((i, *bias)),
+            _ => None,
+        })
+        .flat_map(|(i, bias)| {
+            let mut v = vec![format!("{i}.weight")];
+            if bias {
+                v.push(format!("{i}.bias"));
+            }
+            v
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert!(names.contains(&"2.weight") && !names.contains(&"2.bias"));
     let w = &ck.tensors.iter().find(|(n, _)| n == "0.weight").unwrap().1;
     assert_eq!(w.dims(), &[6, 7]);
 }

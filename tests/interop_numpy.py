@@ -6,6 +6,7 @@ Usage: python3 interop_numpy.py MODEL.safetensors INPUTS.npy EXPECTED.npy
 Exit status 0 when every output matches to 1e-5.
 """
 import json
+import math
 import sys
 
 import numpy as np
@@ -37,6 +38,8 @@ def forward(path, x):
             a = 1 / (1 + np.exp(-a))
         elif t == "leaky_relu":
             a = np.where(a > 0, a, layer.get("slope", 0.01) * a)
+        elif t == "gelu":
+            a = a * 0.5 * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))
         elif t in ("identity", "dropout"):
             pass
         else:

@@ -17,7 +17,7 @@ def load(path):
     with safe_open(path, framework="pt") as f:
         meta = f.metadata()
     spec = json.loads(meta["deepnet.spec"])
-    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "gelu": torch.nn.GELU,
             "identity": torch.nn.Identity}
     width, layers = spec["inputs"], []
     for layer in spec["layers"]:

@@ -188,3 +188,27 @@ fn train_data_refuses_mismatched_rows() {
         "shape mismatch: features have 4 rows but targets have shape [3, 1]"
     );
 }
+
+#[test]
+fn the_weights_do_not_depend_on_the_thread_count() {
+    let spec = ModelSpec::from_json(include_str!("../models/digits_mlp.json")).unwrap();
+    let ds = digits().unwrap();
+    let train = data(&ds, &spec);
+    let run = |threads: usize| {
+        let mut m = Sequential::from_spec(&spec, 3).unwrap();
+        let config = TrainConfig {
+            batch_size: Some(128),
+            epochs: 2,
+            ..TrainConfig::from_spec(spec.train.as_ref())
+        };
+        Trainer::new(config)
+            .unwrap()
+            .with_threads(threads)
+            .fit(&mut m, &train, None)
+            .unwrap();
+        weights(&m)
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+}

@@ -336,6 +336,85 @@ fn bad_inputs_give_one_error_line_and_status_1() {
     );
 }
 
+/// Each way a model and a table can disagree stops `deepnet train` before training, with exit
+/// status 1 and one line naming the mismatch.
+#[test]
+fn model_and_data_mismatches_are_one_error_line() {
+    let dir = temp("mismatch");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let linear2 = write(
+        "linear2.json",
+        r#"{"inputs": 2, "output": "linear", "layers": [{"type": "dense", "units": 2}]}"#,
+    );
+    let linear1 = write(
+        "linear1.json",
+        r#"{"inputs": 2, "output": "linear", "layers": [{"type": "dense", "units": 1}]}"#,
+    );
+    let softmax4 = write(
+        "softmax4.json",
+        r#"{"inputs": 2, "output": "softmax", "layers": [{"type": "dense", "units": 4}]}"#,
+    );
+    let values = write(
+        "values.csv",
+        "a,b,y
+1,2,0.5
+3,4,1.5
+5,6,2.5
+7,8,3.5
+",
+    );
+    let colours = write(
+        "colours.csv",
+        "a,b,y
+1,2,red
+3,4,green
+5,6,blue
+7,8,red
+",
+    );
+    let one_class = write(
+        "one.csv",
+        "a,b,y
+1,2,yes
+3,4,yes
+5,6,yes
+7,8,yes
+",
+    );
+    assert_eq!(
+        fails(&["train", "--model", &linear2, "--data", &values]),
+        format!("error: the model's linear output has 2 units but data `{values}` has 1 target column; set the last dense layer's `units` to 1")
+    );
+    assert_eq!(
+        fails(&["train", "--model", &softmax4, "--data", "spirals"]),
+        "error: data `spirals` has 3 classes but the model's softmax has 4 units; set the last dense layer's `units` to 3"
+    );
+    assert_eq!(
+        fails(&["train", "--model", "models/moons_mlp.json", "--data", "blobs"]),
+        "error: data `blobs` has 3 classes but output `sigmoid` is binary; use `softmax` with 3 units"
+    );
+    assert_eq!(
+        fails(&[
+            "train",
+            "--model",
+            "models/moons_mlp.json",
+            "--data",
+            &one_class
+        ]),
+        format!(
+            "error: data `{one_class}` has a single class (`yes`); a classifier needs at least two"
+        )
+    );
+    assert_eq!(
+        fails(&["train", "--model", &linear1, "--data", &colours]),
+        format!("error: data `{colours}` has text labels (`blue`, `green`, `red`) but output `linear` needs numeric targets; use `sigmoid` or `softmax`")
+    );
+}
+
 #[test]
 fn predict_errors_name_the_line_and_write_nothing() {
     let dir = temp("predict");

@@ -19,6 +19,7 @@ mod engine;
 pub mod error;
 pub mod gradcheck;
 pub mod gradients;
+mod inference;
 pub mod init;
 pub mod layer;
 mod linalg;
@@ -43,12 +44,12 @@ pub use init::Init;
 pub use layer::Layer;
 pub use loss::Loss;
 pub use metrics::{evaluate, BinaryMetrics, Metrics};
-pub use model::Sequential;
+pub use model::{Mlp, Sequential};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 pub use real::Real;
 pub use rng::Rng;
 pub use scaling::InputScaling;
-pub use spec::{LayerSpec, Mlp, ModelSpec, Output, Schedule, TrainSpec};
+pub use spec::{LayerSpec, ModelSpec, Output, Schedule, TrainSpec};
 pub use train::{
     EpochRecord, History, LrScheduler, Observer, RunInfo, Silent, StepInfo, TrainConfig, TrainData,
     TrainState, Trainer,

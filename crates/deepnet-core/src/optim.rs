@@ -1,12 +1,13 @@
-//! Optimisers: gradient descent / SGD with optional momentum and Nesterov, Adam and AdamW, with an
-//! optional L2 penalty. Their state (moments, step count) is plain data that checkpoints save and
+//! Optimisers: gradient descent / SGD with optional momentum and Nesterov, Adam, AdamW and
+//! RMSprop, with an optional L2 penalty. Their state (moments, step count) is plain data that checkpoints save and
 //! restore; buffers are named after the parameter and PyTorch's state keys
-//! (`"0.weight.momentum_buffer"`, `"0.weight.exp_avg"`, `"0.weight.exp_avg_sq"`).
+//! (`"0.weight.momentum_buffer"`, `"0.weight.exp_avg"`, `"0.weight.exp_avg_sq"`,
+//! `"0.weight.square_avg"`).
 //!
 //! [`Update::apply`] is the only definition of each update rule: the engine calls it on every
-//! block of weights it trains, and [`Optimizer::step`] calls it on whole tensors. A new optimiser
-//! is a new [`OptimizerKind`] variant, its buffer names, its default learning rate and its arm in
-//! [`Update::apply`] — all in this file.
+//! block of weights it trains, and [`Optimizer::step`] (in `train/manual_step.rs`, after the model
+//! it updates) calls it on whole tensors. A new optimiser is a new [`OptimizerKind`] variant, its
+//! buffer names, its default learning rate and its arm in [`Update::apply`] — all in this file.
 
 use std::collections::BTreeMap;
 
@@ -14,8 +15,7 @@ use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::gradients::{sum_squares, Gradients};
-use crate::model::Sequential;
+use crate::gradients::sum_squares;
 use crate::real::Real;
 
 /// Which update rule.
@@ -238,64 +238,15 @@ impl Optimizer {
         self.state = state;
     }
 
+    /// The state, to update in place.
+    pub(crate) fn state_mut(&mut self) -> &mut OptimizerState {
+        &mut self.state
+    }
+
     /// Counts one update and returns the step's per-element rule.
     pub(crate) fn next_update<T: Real>(&mut self) -> Update<T> {
         self.state.step += 1;
         Update::new(&self.config, self.state.step)
-    }
-
-    /// Applies one update to every parameter of `model` from `grads` (as returned by
-    /// [`Sequential::gradients`]), with the same rule the trainer runs.
-    pub fn step(&mut self, model: &mut Sequential, grads: &Gradients) -> Result<()> {
-        match model.dtype() {
-            candle_core::DType::F64 => self.step_in::<f64>(model, grads),
-            _ => self.step_in::<f32>(model, grads),
-        }
-    }
-
-    /// [`Optimizer::step`] computed in `T`.
-    fn step_in<T: Real>(&mut self, model: &mut Sequential, grads: &Gradients) -> Result<()> {
-        let update = self.next_update::<T>();
-        let kind = self.config.kind;
-        let mut changes = Vec::new();
-        for (name, p) in model.parameters() {
-            let g = grads
-                .get(&name)
-                .ok_or_else(|| Error::Shape(format!("no gradient for parameter `{name}`")))?;
-            if g.dims() != p.dims() {
-                return Err(Error::Shape(format!(
-                    "gradient of `{name}` has shape {:?}; the parameter has {:?}",
-                    g.dims(),
-                    p.dims()
-                )));
-            }
-            let mut w = T::values(&p)?;
-            let g = T::values(g)?;
-            let mut slots: Vec<Vec<T>> = Vec::new();
-            for b in kind.buffers() {
-                slots.push(match self.state.buffers.get(&format!("{name}.{b}")) {
-                    Some(t) => T::values(t)?,
-                    None => vec![T::ZERO; w.len()],
-                });
-            }
-            let (s0, s1) = match slots.as_mut_slice() {
-                [] => (&mut [][..], &mut [][..]),
-                [a] => (&mut a[..], &mut [][..]),
-                [a, b, ..] => (&mut a[..], &mut b[..]),
-            };
-            update.apply(&mut w, &g, s0, s1);
-            let tensor = |v: &[T]| -> Result<Tensor> {
-                Ok(Tensor::from_slice(v, p.dims(), p.device())?.to_dtype(p.dtype())?)
-            };
-            for (b, s) in kind.buffers().iter().zip(&slots) {
-                self.state.buffers.insert(format!("{name}.{b}"), tensor(s)?);
-            }
-            changes.push((name, tensor(&w)?));
-        }
-        for (name, w) in changes {
-            model.set_parameter(&name, &w)?;
-        }
-        Ok(())
     }
 }
 

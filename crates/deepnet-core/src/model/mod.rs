@@ -1,9 +1,11 @@
 //! A stack of layers built from a [`ModelSpec`]: its parameters (candle tensors, what checkpoints
-//! save), input scaling and class names. Inference and gradients are in [`inference`], the layer
-//! table in [`summary`]; both run through the engine.
+//! save), input scaling and class names; the [`Mlp`] builder; the layer table. Inference and
+//! gradients run through the engine and live in [`crate::inference`].
 
-mod inference;
+mod builder;
 mod summary;
+
+pub use builder::Mlp;
 
 use candle_core::{DType, Device, Tensor};
 

@@ -16,10 +16,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-mod builder;
 mod recipe;
 
-pub use builder::Mlp;
 pub use recipe::{Schedule, TrainSpec};
 
 use crate::activation::Activation;

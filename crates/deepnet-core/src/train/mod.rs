@@ -4,6 +4,7 @@
 mod config;
 mod data;
 mod history;
+mod manual_step;
 mod observer;
 mod schedule;
 mod state;

@@ -10,11 +10,11 @@
 //! # Ok::<(), deepnet_core::Error>(())
 //! ```
 
-use super::{LayerSpec, ModelSpec, Output, TrainSpec};
+use super::Sequential;
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::init::Init;
-use crate::model::Sequential;
+use crate::spec::{LayerSpec, ModelSpec, Output, TrainSpec};
 
 /// A multi-layer perceptron under construction. The output follows the last dense layer:
 /// [`Mlp::sigmoid`] there makes a binary classifier, [`Mlp::softmax`] a multi-class one, and

@@ -3,10 +3,10 @@
 
 use candle_core::{DType, Module, Tensor};
 
-use super::Sequential;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gradients::Gradients;
+use crate::model::Sequential;
 use crate::real::Real;
 use crate::rng::Rng;
 use crate::spec::Output;
@@ -15,35 +15,13 @@ use crate::targets::{target_values, with_features};
 impl Sequential {
     /// Inference: the logits `[batch, outputs]` (dropout off).
     pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
-        match self.dtype() {
-            DType::F64 => self.logits_in::<f64>(x),
-            _ => self.logits_in::<f32>(x),
-        }
-    }
-
-    fn logits_in<T: Real>(&self, x: &Tensor) -> Result<Tensor> {
-        let mut engine = Engine::<T>::new(self, None)?;
-        let z = with_features(
-            self.spec(),
-            x,
-            "the input",
-            |xs: &[T]| Ok(engine.logits(xs)),
-        )?;
-        let n = x.dims()[0];
-        Ok(Tensor::from_vec(z, (n, engine.outputs()), x.device())?.to_dtype(self.dtype())?)
+        self.outputs(x, false)
     }
 
     /// Output probabilities: σ(z) `[n, 1]` for sigmoid, softmax(z) `[n, k]` for softmax; the raw
     /// outputs for a linear (regression) model.
     pub fn predict_proba(&self, x: &Tensor) -> Result<Tensor> {
-        let z = self.logits(x)?;
-        let k = z.dims()[1];
-        let zs = f64::values(&z)?;
-        let mut p = vec![0f64; zs.len()];
-        for (zr, pr) in zs.chunks_exact(k).zip(p.chunks_exact_mut(k)) {
-            self.loss().probabilities(zr, pr);
-        }
-        Ok(Tensor::from_vec(p, z.dims(), z.device())?.to_dtype(z.dtype())?)
+        self.outputs(x, true)
     }
 
     /// Predicted class per row (σ(z) > 0.5, or the arg-max of the logits). Errors for a regression model.
@@ -60,6 +38,36 @@ impl Sequential {
             .chunks_exact(k)
             .filter_map(|zr| self.loss().predicted_class(zr))
             .collect())
+    }
+
+    /// The logits, or with `probabilities` what the output non-linearity makes of them, computed
+    /// in the model's dtype and returned on the input's device.
+    fn outputs(&self, x: &Tensor, probabilities: bool) -> Result<Tensor> {
+        match self.dtype() {
+            DType::F64 => self.outputs_in::<f64>(x, probabilities),
+            _ => self.outputs_in::<f32>(x, probabilities),
+        }
+    }
+
+    fn outputs_in<T: Real>(&self, x: &Tensor, probabilities: bool) -> Result<Tensor> {
+        let mut engine = Engine::<T>::new(self, None)?;
+        let k = engine.outputs();
+        let mut z = with_features(
+            self.spec(),
+            x,
+            "the input",
+            |xs: &[T]| Ok(engine.logits(xs)),
+        )?;
+        if probabilities {
+            let loss = self.loss();
+            let mut p = vec![T::ZERO; k];
+            for row in z.chunks_exact_mut(k) {
+                loss.probabilities(row, &mut p);
+                row.copy_from_slice(&p);
+            }
+        }
+        let n = x.dims()[0];
+        Ok(Tensor::from_vec(z, (n, k), x.device())?.to_dtype(self.dtype())?)
     }
 
     /// The mean loss on (`x`, `targets`) and its gradient dJ/dθ for every parameter, computed by
