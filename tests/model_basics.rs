@@ -186,6 +186,29 @@ fn shape_mismatches_and_training_on_empty_data_are_errors() {
         vec!["a".into()],
         deepnet::data::Labels::Values(vec![]),
     );
+    // Tensors of the wrong rank, built by hand past TrainData::new, are errors too.
+    let scalar = Tensor::new(1f32, &Device::Cpu).unwrap();
+    assert_eq!(
+        model.logits(&scalar).unwrap_err().to_string(),
+        "shape mismatch: the input must be [rows, 30], got []"
+    );
+    assert_eq!(
+        deepnet::evaluate(&model, &scalar, &scalar).unwrap_err().to_string(),
+        "shape mismatch: the evaluation data must be [rows, 30], got []"
+    );
+    let by_hand = TrainData {
+        x: scalar.clone(),
+        y: scalar.clone(),
+    };
+    let mut m = model.clone();
+    assert_eq!(
+        Trainer::new(TrainConfig::default())
+            .unwrap()
+            .fit(&mut m, &by_hand, None)
+            .unwrap_err()
+            .to_string(),
+        "shape mismatch: the training data must be [rows, 30], got []"
+    );
     // A dataset may be empty (a filter that matched nothing), but it cannot be trained on.
     let empty = bad.unwrap();
     assert!(empty.is_empty());

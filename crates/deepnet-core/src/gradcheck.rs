@@ -39,7 +39,7 @@ pub fn gradcheck(
     }
     let model = model.to_dtype(DType::F64)?;
     let xs = with_features(model.spec(), x, "the input", |v: &[f64]| Ok(v.to_vec()))?;
-    let ys = target_values::<f64>(model.spec(), targets, x.dims()[0])?;
+    let ys = target_values::<f64>(model.spec(), targets, xs.len() / model.spec().inputs)?;
     let mut engine = Engine::<f64>::new(&model, Some(1))?;
     let (_, grads) = engine.gradients(&xs, &ys, &mut Rng::new(0));
     let mut out = Vec::new();

@@ -92,9 +92,9 @@ impl Sequential {
         targets: &Tensor,
         rng: &mut Rng,
     ) -> Result<(f64, Gradients)> {
-        let ys = target_values::<T>(self.spec(), targets, x.dims()[0])?;
         let mut engine = Engine::<T>::new(self, Some(1))?;
         let (loss, grads) = with_features(self.spec(), x, "the input", |xs: &[T]| {
+            let ys = target_values::<T>(self.spec(), targets, xs.len() / self.spec().inputs)?;
             Ok(engine.gradients(xs, &ys, rng))
         })?;
         let shapes: Vec<(String, Tensor)> = self.parameters();

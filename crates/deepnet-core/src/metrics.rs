@@ -45,11 +45,13 @@ pub fn evaluate(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metr
 }
 
 fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
-    let ys = target_values::<T>(model.spec(), targets, x.dims()[0])?;
     let mut engine = Engine::<T>::new(model, None)?;
-    let (loss, predicted) = with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
-        Ok(engine.evaluate(xs, &ys))
-    })?;
+    let (loss, predicted, ys) =
+        with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
+            let ys = target_values::<T>(model.spec(), targets, xs.len() / model.spec().inputs)?;
+            let (loss, predicted) = engine.evaluate(xs, &ys);
+            Ok((loss, predicted, ys))
+        })?;
     Ok(metrics_from(model.loss(), loss, &ys, &predicted))
 }
 

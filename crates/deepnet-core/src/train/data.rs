@@ -31,7 +31,7 @@ impl TrainData {
 
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.x.dims()[0]
+        self.x.dims().first().copied().unwrap_or(0)
     }
 
     /// Always false: [`TrainData::new`] refuses empty data.

@@ -135,15 +135,16 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<History> {
         let spec = model.spec().clone();
-        let n = train.len();
-        // Validation, once, before the engine runs.
-        let ys = target_values::<T>(&spec, &train.y, n)?;
-        check_two_classes(&spec, &ys)?;
-        if let Some(v) = val {
-            with_features(&spec, &v.x, "the validation data", |_: &[T]| Ok(()))?;
-            target_values::<T>(&spec, &v.y, v.len())?;
-        }
+        // Validation, once, before the engine runs: features (borrowed when they are contiguous
+        // CPU data of the engine's type), targets, classes, and the validation set.
         with_features(&spec, &train.x, "the training data", |xs: &[T]| {
+            let ys = target_values::<T>(&spec, &train.y, xs.len() / spec.inputs)?;
+            check_two_classes(&spec, &ys)?;
+            if let Some(v) = val {
+                with_features(&spec, &v.x, "the validation data", |vx: &[T]| {
+                    target_values::<T>(&spec, &v.y, vx.len() / spec.inputs).map(|_| ())
+                })?;
+            }
             self.run_epochs(model, xs, &ys, val, observer)
         })
     }
