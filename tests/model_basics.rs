@@ -193,7 +193,9 @@ fn shape_mismatches_and_training_on_empty_data_are_errors() {
         "shape mismatch: the input must be [rows, 30], got []"
     );
     assert_eq!(
-        deepnet::evaluate(&model, &scalar, &scalar).unwrap_err().to_string(),
+        deepnet::evaluate(&model, &scalar, &scalar)
+            .unwrap_err()
+            .to_string(),
         "shape mismatch: the evaluation data must be [rows, 30], got []"
     );
     let by_hand = TrainData {
