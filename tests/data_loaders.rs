@@ -209,6 +209,17 @@ fn idx_files_parse_plain_and_gzip_and_malformed_ones_are_refused() {
         err("huge.idx", &idx_bytes(&[65535, 65535, 65535], &[])),
         "dimensions [65535, 65535, 65535] claim 281462092005375 bytes, more than the limit of 1073741824"
     );
+    // No images, with dimensions whose product would overflow: refused before they are used.
+    let images = temp_file(
+        "none-images.idx",
+        &idx_bytes(&[0, u32::MAX, u32::MAX, u32::MAX], &[]),
+    );
+    let labels = temp_file("none-labels.idx", &idx_bytes(&[0], &[]));
+    let e = deepnet::data::idx::idx_dataset("none", &images, &labels, &["a", "b"]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{}: the file holds no images", images.display())
+    );
 }
 
 #[test]

@@ -170,7 +170,15 @@ pub fn idx_dataset(
             format!("label {l} out of range for {} classes", class_names.len()),
         ));
     }
-    let width: usize = img.dims[1..].iter().product();
+    // The header's dimensions multiply to at most MAX_IDX_BYTES when there is at least one
+    // image; with none they are unchecked, so refuse that before using them.
+    if img.dims[0] == 0 {
+        return Err(bad(images, "the file holds no images".to_string()));
+    }
+    let width: usize = img.dims[1..]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| bad(images, format!("image dimensions {:?} overflow", img.dims)))?;
     let features = img.data.par_iter().map(|&p| p as f32 / 255.0).collect();
     let feature_names = (0..width).map(|i| format!("pixel{i}")).collect();
     Dataset::new(
