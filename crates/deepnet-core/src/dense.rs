@@ -164,6 +164,10 @@ pub(crate) fn backward_params<T: Real>(
         matmul(dw, dzv.t(), View::new(x, rows, inputs), false);
     }
     if let Some(db) = db {
+        if outputs == 1 {
+            db[0] = dz.iter().copied().sum();
+            return;
+        }
         db.fill(T::ZERO);
         for row in dz.chunks_exact(outputs) {
             for (g, &v) in db.iter_mut().zip(&row[j0..j0 + block]) {
