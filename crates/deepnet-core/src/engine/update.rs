@@ -1,4 +1,4 @@
-//! Phase 2 of a fast-path step: for every block of a dense layer's output units, the weight
+//! Phase 2 of an engine step: for every block of a dense layer's output units, the weight
 //! gradient over the whole batch (dW = dZᵀ·X, db = Σ dZ) and, right after, the optimiser update of
 //! that block — in parallel over blocks. Each block's gradient comes from one matrix product over
 //! all rows, so no per-thread partial gradients are summed and the result does not depend on the

@@ -1,6 +1,6 @@
 //! A bounds-checked wrapper over the `gemm` crate for row-major f32/f64 matrices, single-threaded.
 //!
-//! The fast path parallelises by splitting the batch across workers instead of splitting each
+//! The engine parallelises by splitting the batch across workers instead of splitting each
 //! product: on the 2-core reference machine, candle's default (every product on all rayon threads)
 //! made small steps slower on 2 threads than on 1, and gemm's own split of the 784-256-128-10 MLP's
 //! products at batch 128 gained 3% (154k vs 149k samples/s), against 1.5× for the batch split.
