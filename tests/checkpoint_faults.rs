@@ -248,7 +248,15 @@ fn a_process_killed_while_saving_always_leaves_a_loadable_file() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20 + rng.below(150) as u64));
+        // Wait until the child is in its write loop (its first save replaced the file; a debug
+        // build starts slower than a release one), then kill it at a random moment of a save.
+        let start = std::time::Instant::now();
+        while std::fs::read(&path).unwrap() == before
+            && start.elapsed() < std::time::Duration::from_secs(30)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(rng.below(60) as u64));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let m =
