@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use candle_core::Device;
-use deepnet::data::{fashion_mnist, load_csv, parse_csv, read_idx, synthetic, Labels};
+use deepnet::data::{
+    fashion_mnist, load_csv, parse_csv, read_idx, sniff_delimiter, synthetic, Labels,
+};
 use deepnet::{
     InputScaling, ModelSpec, OptimizerConfig, Sequential, TrainConfig, TrainData, Trainer,
 };
@@ -92,6 +94,37 @@ fn csv_targets_become_classes_or_values() {
     assert_eq!(ds.feature_names, vec!["x".to_string()]);
     let ds = parse_csv("x,y\n1,0.5\n2,1.5\n".as_bytes(), "s", None).unwrap();
     assert_eq!(ds.labels, Labels::Values(vec![0.5, 1.5]));
+    // Whole numbers written as floats (pandas, for an integer column with missing values) are
+    // the classes they name.
+    let ds = parse_csv("x,y\n1,1.0\n2,3.0\n3,1.0\n".as_bytes(), "s", None).unwrap();
+    assert_eq!(
+        ds.labels,
+        Labels::Classes {
+            ids: vec![0, 1, 0],
+            names: vec!["1".into(), "3".into()]
+        }
+    );
+}
+
+#[test]
+fn csv_delimiters_are_detected_from_the_header() {
+    for (sep, text) in [
+        (b',', "a,b,y\n1,2,0\n3,4,1\n"),
+        (b';', "a;b;y\n1;2;0\n3;4;1\n"),
+        (b'\t', "a\tb\ty\n1\t2\t0\n3\t4\t1\n"),
+        (b'|', "a|b|y\n1|2|0\n3|4|1\n"),
+    ] {
+        assert_eq!(
+            sniff_delimiter(text.lines().next().unwrap().as_bytes()),
+            sep
+        );
+        let ds = parse_csv(text.as_bytes(), "s", None).unwrap();
+        assert_eq!(ds.features, vec![1.0, 2.0, 3.0, 4.0], "{}", sep as char);
+        assert_eq!(ds.feature_names, vec!["a".to_string(), "b".to_string()]);
+    }
+    // A comma inside quotes does not count; a single column stays comma-separated.
+    assert_eq!(sniff_delimiter(b"\"a,b\";c;y"), b';');
+    assert_eq!(sniff_delimiter(b"only"), b',');
 }
 
 #[test]

@@ -28,10 +28,7 @@ pub fn run(a: PredictArgs) -> Result<()> {
     };
     let input = a.input.display().to_string();
     let file = std::fs::File::open(&a.input).with_context(|| input.clone())?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(file);
+    let mut rdr = deepnet::data::csv_reader(file).with_context(|| input.clone())?;
     let header: Vec<String> = rdr
         .headers()
         .with_context(|| input.clone())?
@@ -102,7 +99,11 @@ struct Stream<'a> {
 
 impl Stream<'_> {
     /// Reads rows in chunks of [`CHUNK`], predicts and writes them; returns the row count.
-    fn run(&self, rdr: &mut csv::Reader<std::fs::File>, out: &mut dyn Write) -> Result<usize> {
+    fn run(
+        &self,
+        rdr: &mut csv::Reader<std::io::BufReader<std::fs::File>>,
+        out: &mut dyn Write,
+    ) -> Result<usize> {
         let (model, input, header) = (self.model, self.input, self.header);
         let inputs = model.spec().inputs;
         let mut w = csv::Writer::from_writer(out);

@@ -1,10 +1,12 @@
 //! CSV tables with a header: numeric feature columns and one target column.
 //!
-//! Targets that are all integers or all strings become classes (sorted unique values mapped to
-//! indices 0..k, the names kept); other numeric targets become regression values.
+//! The delimiter is detected from the header line: comma, semicolon, tab or pipe. Targets that
+//! are all whole numbers (`3`, or `3.0` as pandas writes integer columns that had missing values)
+//! or all strings become classes (sorted unique values mapped to indices 0..k, the names kept);
+//! other numeric targets become regression values.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::dataset::{Dataset, Labels};
@@ -25,12 +27,53 @@ pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset>
     Ok(ds)
 }
 
-/// Parses CSV text from `reader`; `source` names it in errors.
-pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Result<Dataset> {
-    let mut rdr = csv::ReaderBuilder::new()
+/// The delimiters a header line is checked for, in order of preference on a tie.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter of a CSV file from its header line: the one of `,` `;` tab `|` that occurs most
+/// often outside quotes (the first of them on a tie), comma when none occurs.
+pub fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..DELIMITERS.len())
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        DELIMITERS[best]
+    }
+}
+
+/// A CSV reader over `reader` (fields trimmed, rows of any length) with the delimiter detected
+/// from the header line by [`sniff_delimiter`].
+pub fn csv_reader<R: Read>(reader: R) -> std::io::Result<csv::Reader<BufReader<R>>> {
+    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    let head = buf.fill_buf()?;
+    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let delimiter = sniff_delimiter(&head[..end]);
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(buf))
+}
+
+/// Parses CSV text from `reader`; `source` names it in errors.
+pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Result<Dataset> {
+    let mut rdr = csv_reader(reader).map_err(|cause| DataError::Io {
+        path: source.into(),
+        cause,
+    })?;
     let csv_err = |e: csv::Error| DataError::Csv {
         path: source.to_string(),
         msg: e.to_string(),
@@ -133,7 +176,7 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
             msg: "empty target cell".into(),
         });
     }
-    let ints: Option<Vec<i64>> = raw.iter().map(|(_, v)| v.parse::<i64>().ok()).collect();
+    let ints: Option<Vec<i64>> = raw.iter().map(|(_, v)| whole_number(v)).collect();
     if let Some(ints) = ints {
         let unique: BTreeMap<i64, u32> = ints.iter().map(|&v| (v, 0)).collect();
         let index: BTreeMap<i64, u32> = unique
@@ -168,4 +211,14 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
         ids: raw.iter().map(|(_, v)| index[v.as_str()]).collect(),
         names: index.keys().map(|v| v.to_string()).collect(),
     })
+}
+
+/// The value of a cell holding a whole number: `3`, or `3.0` as pandas writes an integer column
+/// that had missing values.
+fn whole_number(v: &str) -> Option<i64> {
+    if let Ok(i) = v.parse::<i64>() {
+        return Some(i);
+    }
+    let f = v.parse::<f64>().ok()?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }

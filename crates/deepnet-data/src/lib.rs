@@ -13,7 +13,7 @@ pub mod idx;
 pub mod split;
 pub mod synthetic;
 
-pub use crate::csv::{load_csv, parse_csv, parse_number};
+pub use crate::csv::{csv_reader, load_csv, parse_csv, parse_number, sniff_delimiter};
 pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
