@@ -111,7 +111,7 @@ pub struct EvalArgs {
     /// Dataset to evaluate on (a source's own test set when it has one).
     #[arg(long, value_name = "SOURCE")]
     pub data: String,
-    /// Label column of a CSV file (default: the last).
+    /// Label column of a CSV file (default: the checkpoint's training target, else the last).
     #[arg(long, value_name = "COLUMN")]
     pub target: Option<String>,
 }

@@ -336,6 +336,55 @@ fn bad_inputs_give_one_error_line_and_status_1() {
     );
 }
 
+/// `eval` defaults the target column to the one the checkpoint was trained on, so a table whose
+/// label is not its last column needs `--target` only once; the file is semicolon-separated.
+#[test]
+fn eval_reads_the_training_target_from_the_checkpoint() {
+    let dir = temp("eval-target");
+    let mut text = String::from("label;u;v\n");
+    for i in 0..120 {
+        let (u, v) = ((i % 11) as f32 / 5.0 - 1.0, (i % 7) as f32 / 3.0 - 1.0);
+        text.push_str(&format!("{};{u};{v}\n", i32::from(u + v > 0.0)));
+    }
+    let data = dir.join("t.csv");
+    std::fs::write(&data, text).unwrap();
+    let run = dir.join("run");
+    let data = data.to_str().unwrap();
+    let o = deepnet(&[
+        "train",
+        "--model",
+        "models/moons_mlp.json",
+        "--data",
+        data,
+        "--target",
+        "label",
+        "--epochs",
+        "5",
+        "--quiet",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ck = run.join("model.safetensors");
+    let implicit = deepnet(&["eval", "--checkpoint", ck.to_str().unwrap(), "--data", data]);
+    assert!(
+        implicit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&implicit.stderr)
+    );
+    let explicit = deepnet(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--data",
+        data,
+        "--target",
+        "label",
+    ]);
+    assert_eq!(stdout(&implicit), stdout(&explicit));
+    assert_eq!(value(&stdout(&implicit), "rows"), "120");
+}
+
 /// Each way a model and a table can disagree stops `deepnet train` before training, with exit
 /// status 1 and one line naming the mismatch.
 #[test]

@@ -20,7 +20,8 @@ use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use config::train_config;
 use report::print_metrics;
-use resume::{load_run, RUN_KEY};
+use resume::load_run;
+pub use resume::RUN_KEY;
 
 /// The data of a run after splitting: training rows, and validation and test rows when held out.
 struct Splits {
