@@ -4,8 +4,16 @@ use anyhow::{bail, Result};
 use deepnet::data::{numeric_names, preview, Dataset, Labels};
 use deepnet::{Device, ModelSpec, Output, TrainData};
 
+/// What the data are for: training asks more of them (every class of the model present, at least
+/// two) than scoring a file that may hold only some classes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    Train,
+    Score,
+}
+
 /// Checks that `ds` fits `spec`: feature count, and classes for classifiers.
-pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str) -> Result<()> {
+pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> Result<()> {
     if ds.width() != spec.inputs {
         bail!(
             "the spec's `inputs` is {} but data `{source}` has {} feature columns",
@@ -15,15 +23,23 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str) -> Result<()> {
     }
     let units = spec.output_units();
     match (spec.output, &ds.labels) {
-        (Output::Sigmoid | Output::Softmax, Labels::Classes { names, .. }) if names.len() < 2 => bail!(
-            "data `{source}` has a single class ({}); a classifier needs at least two",
-            preview(names)
-        ),
-        (Output::Softmax, Labels::Classes { names, .. }) if names.len() != units => bail!(
-            "data `{source}` has {} classes but the model's softmax has {units} units; set the last dense layer's `units` to {}",
-            names.len(),
-            names.len()
-        ),
+        (Output::Sigmoid | Output::Softmax, Labels::Classes { names, .. })
+            if usage == Use::Train && names.len() < 2 =>
+        {
+            bail!(
+                "data `{source}` has a single class ({}); a classifier needs at least two",
+                preview(names)
+            )
+        }
+        (Output::Softmax, Labels::Classes { names, .. })
+            if names.len() > units || (usage == Use::Train && names.len() != units) =>
+        {
+            bail!(
+                "data `{source}` has {} classes but the model's softmax has {units} units; set the last dense layer's `units` to {}",
+                names.len(),
+                names.len()
+            )
+        }
         (Output::Linear, Labels::Classes { names, .. }) if numeric_names(names).is_none() => bail!(
             "data `{source}` has text labels ({}) but output `linear` needs numeric targets; use `sigmoid` or `softmax`",
             preview(names)

@@ -5,21 +5,20 @@ use deepnet::checkpoint::load_model_with_metadata;
 use deepnet::data::load_source;
 use deepnet::{evaluate, DType, Device};
 
-use crate::args::{EvalArgs, TrainArgs};
-use crate::data::{align_classes, check_fits, tensors};
-use crate::train::RUN_KEY;
+use crate::args::EvalArgs;
+use crate::data::{align_classes, check_fits, tensors, Use};
+use crate::train::saved_args;
 
 pub fn run(a: EvalArgs) -> Result<()> {
     let (model, meta) = load_model_with_metadata(&a.checkpoint, &Device::Cpu, DType::F32)?;
     // The target column: --target, else the one the checkpoint was trained on.
-    let trained_on = meta
-        .get(RUN_KEY)
-        .and_then(|t| serde_json::from_str::<TrainArgs>(t).ok())
+    let trained_on = saved_args(&meta)
+        .and_then(|run| run.ok())
         .and_then(|run| run.target);
     let target = a.target.clone().or(trained_on);
     let source = load_source(&a.data, target.as_deref(), 0)?;
     let ds = source.test.unwrap_or(source.data);
-    check_fits(model.spec(), &ds, &a.data)?;
+    check_fits(model.spec(), &ds, &a.data, Use::Score)?;
     let ds = align_classes(&ds, model.class_names(), &a.data)?;
     let t = tensors(&ds, model.spec())?;
     let m = evaluate(&model, &t.x, &t.y)?;

@@ -5,7 +5,7 @@ use deepnet::data::load_source;
 use deepnet::{gradcheck, DType, Device, InputScaling, ModelSpec, Output, Rng, Sequential, Tensor};
 
 use crate::args::GradcheckArgs;
-use crate::data::{check_fits, tensors};
+use crate::data::{check_fits, tensors, Use};
 
 /// Largest relative difference accepted.
 const TOLERANCE: f64 = 1e-6;
@@ -19,7 +19,7 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     let (x, y) = match &a.data {
         Some(source) => {
             let ds = load_source(source, None, 0)?.data;
-            check_fits(&spec, &ds, source)?;
+            check_fits(&spec, &ds, source, Use::Score)?;
             let idx: Vec<usize> = (0..a.samples.min(ds.len())).collect();
             let ds = ds.subset(&idx);
             model.set_input_scaling(Some(InputScaling::fit(&ds.features, ds.width())?))?;

@@ -383,6 +383,51 @@ fn eval_reads_the_training_target_from_the_checkpoint() {
     ]);
     assert_eq!(stdout(&implicit), stdout(&explicit));
     assert_eq!(value(&stdout(&implicit), "rows"), "120");
+    // A file holding only one of the classes is scored, not refused (that check is for training).
+    let ones = dir.join("ones.csv");
+    std::fs::write(&ones, "label;u;v\n1;0.9;0.5\n1;0.3;0.8\n").unwrap();
+    let o = deepnet(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--data",
+        ones.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(value(&stdout(&o), "rows"), "2");
+    // Likewise for a softmax model scored on a file with two of its three classes.
+    let spec = dir.join("softmax3.json");
+    std::fs::write(
+        &spec,
+        r#"{"inputs": 2, "output": "softmax", "layers": [{"type": "dense", "units": 3}]}"#,
+    )
+    .unwrap();
+    let run3 = dir.join("run3");
+    let o = deepnet(&[
+        "train",
+        "--model",
+        spec.to_str().unwrap(),
+        "--data",
+        "spirals",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        run3.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let two = dir.join("two.csv");
+    std::fs::write(&two, "x,y,label\n0.1,0.2,0\n-0.3,0.4,2\n").unwrap();
+    let ck3 = run3.join("model.safetensors");
+    let o = deepnet(&[
+        "eval",
+        "--checkpoint",
+        ck3.to_str().unwrap(),
+        "--data",
+        two.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(value(&stdout(&o), "rows"), "2");
 }
 
 /// Each way a model and a table can disagree stops `deepnet train` before training, with exit

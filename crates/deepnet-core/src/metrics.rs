@@ -56,12 +56,7 @@ fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Res
 }
 
 /// Metrics from the mean `loss`, the targets in the loss's form and the predicted classes.
-pub(crate) fn metrics_from<T: Real>(
-    loss_fn: Loss,
-    loss: f64,
-    targets: &[T],
-    predicted: &[u32],
-) -> Metrics {
+fn metrics_from<T: Real>(loss_fn: Loss, loss: f64, targets: &[T], predicted: &[u32]) -> Metrics {
     let truth: Vec<u32> = match loss_fn {
         Loss::MeanSquaredError => Vec::new(),
         _ => targets

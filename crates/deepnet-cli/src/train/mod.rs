@@ -15,13 +15,13 @@ use deepnet::data::{load_source, split, Dataset};
 use deepnet::{evaluate, Device, InputScaling, ModelSpec, Sequential, Trainer};
 
 use crate::args::TrainArgs;
-use crate::data::{check_fits, tensors};
+use crate::data::{check_fits, tensors, Use};
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use config::train_config;
 use report::print_metrics;
-use resume::load_run;
-pub use resume::RUN_KEY;
+pub use resume::saved_args;
+use resume::{load_run, RUN_KEY};
 
 /// The data of a run after splitting: training rows, and validation and test rows when held out.
 struct Splits {
@@ -144,7 +144,7 @@ fn load_splits(a: &TrainArgs, spec: &ModelSpec, source_name: &str, seed: u64) ->
         }
     }
     let source = load_source(source_name, a.target.as_deref(), seed)?;
-    check_fits(spec, &source.data, source_name)?;
+    check_fits(spec, &source.data, source_name, Use::Train)?;
     let (train_all, test) = match source.test {
         Some(t) => (source.data, Some(t)),
         None => match a.test_split.unwrap_or(0.2) {

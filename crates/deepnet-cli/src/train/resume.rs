@@ -1,5 +1,6 @@
 //! `--resume DIR`: the run's model and its saved arguments, with the explicit flags over them.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -11,12 +12,17 @@ use crate::args::TrainArgs;
 /// The run's arguments as resolved, saved in every checkpoint so `--resume` repeats the run.
 pub const RUN_KEY: &str = "deepnet.run";
 
+/// The `deepnet train` arguments a checkpoint was written with, when it has them.
+pub fn saved_args(meta: &BTreeMap<String, String>) -> Option<serde_json::Result<TrainArgs>> {
+    meta.get(RUN_KEY).map(|t| serde_json::from_str(t))
+}
+
 /// Loads a run's model and merges its saved arguments under the explicit ones.
 pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
     let path = dir.join(MODEL_FILE);
     let (model, meta) = load_model_with_metadata(&path, &Device::Cpu, deepnet::DType::F32)?;
-    let saved: TrainArgs = match meta.get(RUN_KEY) {
-        Some(t) => serde_json::from_str(t)
+    let saved: TrainArgs = match saved_args(&meta) {
+        Some(args) => args
             .with_context(|| format!("checkpoint {}: `{RUN_KEY}` is not valid", path.display()))?,
         None => bail!(
             "checkpoint {}: no `{RUN_KEY}`; --resume needs a directory written by `deepnet train`",

@@ -333,42 +333,36 @@ impl<T: Real> Engine<T> {
 
     /// Inference: the logits of every row of `x`, row-major, dropout off.
     pub fn logits(&mut self, x: &[T]) -> Vec<T> {
-        let d = self.widths[0];
-        let n = x.len() / d.max(1);
-        let k = self.outputs();
-        let mut out = Vec::with_capacity(n * k);
-        let mut start = 0;
-        while start < n {
-            let len = INFER_BATCH.min(n - start);
-            let rows: Vec<u32> = (start as u32..(start + len) as u32).collect();
-            self.phase1(x, &[], &rows, false, None, Pass::Infer);
-            out.extend_from_slice(&self.acts[self.ops.len()]);
-            start += len;
-        }
+        let mut out = Vec::with_capacity(self.all_rows(x).len() * self.outputs());
+        self.in_chunks(x, &[], Pass::Infer, |_, z| out.extend_from_slice(z));
         out
     }
 
-    /// The mean loss and the correct predictions over all rows of `x`, dropout off.
+    /// The mean loss and the predicted classes over all rows of `x`, dropout off.
     pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> (f64, Vec<u32>) {
-        let d = self.widths[0];
-        let n = x.len() / d.max(1);
-        let k = self.outputs();
-        let mut loss_sum = 0.0;
+        let (k, loss_fn) = (self.outputs(), self.loss);
+        let (mut loss_sum, mut rows) = (0.0, 0);
         let mut predicted = Vec::new();
-        let mut start = 0;
-        while start < n {
-            let len = INFER_BATCH.min(n - start);
-            let rows: Vec<u32> = (start as u32..(start + len) as u32).collect();
-            let (loss, _) = self.phase1(x, targets, &rows, false, None, Pass::Loss);
+        self.in_chunks(x, targets, Pass::Loss, |loss, z| {
+            let len = z.len() / k;
             loss_sum += loss * len as f64;
-            for z in self.acts[self.ops.len()].chunks_exact(k) {
-                if let Some(c) = self.loss.predicted_class(z) {
-                    predicted.push(c);
-                }
-            }
-            start += len;
+            rows += len;
+            predicted.extend(
+                z.chunks_exact(k)
+                    .filter_map(|zr| loss_fn.predicted_class(zr)),
+            );
+        });
+        (loss_sum / rows.max(1) as f64, predicted)
+    }
+
+    /// Phase 1 with dropout off over all rows of `x`, in chunks of [`INFER_BATCH`] rows (to bound
+    /// memory); `each` gets every chunk's mean loss and logits.
+    fn in_chunks(&mut self, x: &[T], targets: &[T], pass: Pass, mut each: impl FnMut(f64, &[T])) {
+        let rows = self.all_rows(x);
+        for chunk in rows.chunks(INFER_BATCH) {
+            let (loss, _) = self.phase1(x, targets, chunk, false, None, pass);
+            each(loss, &self.acts[self.ops.len()]);
         }
-        (loss_sum / n.max(1) as f64, predicted)
     }
 
     fn all_rows(&self, x: &[T]) -> Vec<u32> {

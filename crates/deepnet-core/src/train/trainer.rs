@@ -158,13 +158,12 @@ impl Trainer {
         val: Option<&TrainData>,
         observer: &mut dyn Observer,
     ) -> Result<History> {
-        let spec = model.spec().clone();
-        let n = xs.len() / spec.inputs;
+        let output = model.spec().output;
+        let n = xs.len() / model.spec().inputs;
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
         let mut engine = Engine::<T>::new(model, self.threads)?;
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
-        let output = spec.output;
         observer.on_train_begin(&RunInfo {
             first_epoch: self.state.epoch + 1,
             epochs: self.config.epochs,
