@@ -93,7 +93,13 @@ fn csv_targets_become_classes_or_values() {
     );
     assert_eq!(ds.feature_names, vec!["x".to_string()]);
     let ds = parse_csv("x,y\n1,0.5\n2,1.5\n".as_bytes(), "s", None).unwrap();
-    assert_eq!(ds.labels, Labels::Values(vec![0.5, 1.5]));
+    assert_eq!(
+        ds.labels,
+        Labels::Values {
+            values: vec![0.5, 1.5],
+            names: vec!["y".into()]
+        }
+    );
     // Whole numbers written as floats (pandas, for an integer column with missing values) are
     // the classes they name.
     let ds = parse_csv("x,y\n1,1.0\n2,3.0\n3,1.0\n".as_bytes(), "s", None).unwrap();

@@ -184,7 +184,10 @@ fn shape_mismatches_and_training_on_empty_data_are_errors() {
         "t",
         vec![],
         vec!["a".into()],
-        deepnet::data::Labels::Values(vec![]),
+        deepnet::data::Labels::Values {
+            values: vec![],
+            names: vec!["y".into()],
+        },
     );
     // Tensors of the wrong rank, built by hand past TrainData::new, are errors too.
     let scalar = Tensor::new(1f32, &Device::Cpu).unwrap();

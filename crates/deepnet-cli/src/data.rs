@@ -52,7 +52,7 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> R
             names.len(),
             names.len()
         ),
-        (Output::Sigmoid | Output::Softmax, Labels::Values(_)) => bail!(
+        (Output::Sigmoid | Output::Softmax, Labels::Values { .. }) => bail!(
             "data `{source}` has a real-valued target; a classifier needs class labels (use output `linear`)"
         ),
         _ => Ok(()),

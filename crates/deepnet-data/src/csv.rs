@@ -1,4 +1,6 @@
-//! CSV tables with a header: numeric feature columns and one target column.
+//! Numeric CSV tables with a header: numeric feature columns and one target column, read
+//! strictly (every cell a finite number). Tables with string categories, missing cells or several
+//! targets go through [`crate::table`].
 //!
 //! The delimiter is detected from the header line: comma, semicolon, tab or pipe. Targets that
 //! are all whole numbers (`3`, or `3.0` as pandas writes integer columns that had missing values)
@@ -6,11 +8,12 @@
 //! other numeric targets become regression values.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
+use crate::table::{csv_reader, whole_number};
 
 /// Loads a CSV file; `target` names the label column (default: the last).
 pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset> {
@@ -25,47 +28,6 @@ pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset>
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| ds.name.clone());
     Ok(ds)
-}
-
-/// The delimiters a header line is checked for, in order of preference on a tie.
-const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
-
-/// The delimiter of a CSV file from its header line: the one of `,` `;` tab `|` that occurs most
-/// often outside quotes (the first of them on a tie), comma when none occurs.
-pub fn sniff_delimiter(header: &[u8]) -> u8 {
-    let mut counts = [0usize; DELIMITERS.len()];
-    let mut quoted = false;
-    for &b in header {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
-                counts[i] += 1;
-            }
-        }
-    }
-    let best = (0..DELIMITERS.len())
-        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
-        .unwrap_or(0);
-    if counts[best] == 0 {
-        b','
-    } else {
-        DELIMITERS[best]
-    }
-}
-
-/// A CSV reader over `reader` (fields trimmed, rows of any length) with the delimiter detected
-/// from the header line by [`sniff_delimiter`].
-pub fn csv_reader<R: Read>(reader: R) -> std::io::Result<csv::Reader<BufReader<R>>> {
-    let mut buf = BufReader::with_capacity(1 << 16, reader);
-    let head = buf.fill_buf()?;
-    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
-    let delimiter = sniff_delimiter(&head[..end]);
-    Ok(csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(buf))
 }
 
 /// Parses CSV text from `reader`; `source` names it in errors.
@@ -199,7 +161,10 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
                 msg: format!("`{v}` is not a finite number"),
             });
         }
-        return Ok(Labels::Values(values));
+        return Ok(Labels::Values {
+            values,
+            names: vec![column.to_string()],
+        });
     }
     let index: BTreeMap<&str, u32> = raw.iter().map(|(_, v)| (v.as_str(), 0)).collect();
     let index: BTreeMap<&str, u32> = index
@@ -211,14 +176,4 @@ fn parse_targets(raw: &[(u64, String)], source: &str, column: &str) -> Result<La
         ids: raw.iter().map(|(_, v)| index[v.as_str()]).collect(),
         names: index.keys().map(|v| v.to_string()).collect(),
     })
-}
-
-/// The value of a cell holding a whole number: `3`, or `3.0` as pandas writes an integer column
-/// that had missing values.
-fn whole_number(v: &str) -> Option<i64> {
-    if let Ok(i) = v.parse::<i64>() {
-        return Some(i);
-    }
-    let f = v.parse::<f64>().ok()?;
-    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }

@@ -14,8 +14,13 @@ pub enum Labels {
         /// Name of every class.
         names: Vec<String>,
     },
-    /// One real-valued target per row (regression).
-    Values(Vec<f32>),
+    /// Real-valued targets (regression): `names.len()` per row, row-major.
+    Values {
+        /// Row-major target values, `rows × names.len()`.
+        values: Vec<f32>,
+        /// Name of every target column.
+        names: Vec<String>,
+    },
 }
 
 /// Features and labels.
@@ -51,7 +56,16 @@ impl Dataset {
                 }
                 ids.len()
             }
-            Labels::Values(v) => v.len(),
+            Labels::Values { values, names } => {
+                if names.is_empty() || values.len() % names.len() != 0 {
+                    return Err(DataError::Invalid(format!(
+                        "{name}: {} target values do not make rows of {} targets",
+                        values.len(),
+                        names.len()
+                    )));
+                }
+                values.len() / names.len()
+            }
         };
         if d == 0 || features.len() != n * d {
             return Err(DataError::Invalid(format!(
@@ -86,7 +100,7 @@ impl Dataset {
     pub fn num_classes(&self) -> usize {
         match &self.labels {
             Labels::Classes { names, .. } => names.len(),
-            Labels::Values(_) => 0,
+            Labels::Values { .. } => 0,
         }
     }
 
@@ -94,7 +108,15 @@ impl Dataset {
     pub fn class_names(&self) -> &[String] {
         match &self.labels {
             Labels::Classes { names, .. } => names,
-            Labels::Values(_) => &[],
+            Labels::Values { .. } => &[],
+        }
+    }
+
+    /// Target values per row: 1 for classes, the number of target columns for regression.
+    pub fn targets_per_row(&self) -> usize {
+        match &self.labels {
+            Labels::Classes { .. } => 1,
+            Labels::Values { names, .. } => names.len(),
         }
     }
 
@@ -102,7 +124,7 @@ impl Dataset {
     pub fn class_ids(&self) -> Option<&[u32]> {
         match &self.labels {
             Labels::Classes { ids, .. } => Some(ids),
-            Labels::Values(_) => None,
+            Labels::Values { .. } => None,
         }
     }
 
@@ -118,7 +140,16 @@ impl Dataset {
                 ids: indices.iter().map(|&i| ids[i]).collect(),
                 names: names.clone(),
             },
-            Labels::Values(v) => Labels::Values(indices.iter().map(|&i| v[i]).collect()),
+            Labels::Values { values, names } => {
+                let t = names.len();
+                Labels::Values {
+                    values: indices
+                        .iter()
+                        .flat_map(|&i| values[i * t..(i + 1) * t].iter().copied())
+                        .collect(),
+                    names: names.clone(),
+                }
+            }
         };
         Dataset {
             name: self.name.clone(),
@@ -158,7 +189,7 @@ impl Dataset {
     }
 
     /// Targets in the form the loss of `output` expects: f32 `[n, 1]` 0/1 for sigmoid, u32 `[n]`
-    /// class indices for softmax, f32 `[n, 1]` values for linear.
+    /// class indices for softmax, f32 `[n, t]` values for linear (`t` target columns).
     pub fn targets_tensor(&self, output: Output, device: &Device) -> Result<Tensor> {
         let n = self.len();
         let t = match (&self.labels, output) {
@@ -187,8 +218,10 @@ impl Dataset {
                 Tensor::from_vec(v, (n, 1), device)
             }
             (Labels::Classes { ids, .. }, Output::Softmax) => Tensor::from_slice(ids, n, device),
-            (Labels::Values(v), Output::Linear) => Tensor::from_slice(v, (n, 1), device),
-            (Labels::Values(_), _) => {
+            (Labels::Values { values, names }, Output::Linear) => {
+                Tensor::from_slice(values, (n, names.len()), device)
+            }
+            (Labels::Values { .. }, _) => {
                 return Err(DataError::Invalid(format!(
                     "{}: the target holds real values, which need output `linear`, not classes",
                     self.name

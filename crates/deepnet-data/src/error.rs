@@ -55,6 +55,18 @@ pub enum DataError {
         /// The header's columns, comma-separated.
         available: String,
     },
+    /// A column named on the command line or in a checkpoint that the file does not have.
+    #[error("{path}: no column `{column}` ({what}); the header has: {available}")]
+    Column {
+        /// The file at fault.
+        path: String,
+        /// The requested column.
+        column: String,
+        /// Who asked for it (`--target`, `--ignore`, `a feature`).
+        what: String,
+        /// The header's columns, comma-separated.
+        available: String,
+    },
     /// A malformed CSV file (quoting, encoding).
     #[error("{path}: {msg}")]
     Csv {

@@ -12,14 +12,16 @@ pub mod error;
 pub mod idx;
 pub mod split;
 pub mod synthetic;
+pub mod table;
 
-pub use crate::csv::{csv_reader, load_csv, parse_csv, parse_number, sniff_delimiter};
+pub use crate::csv::{load_csv, parse_csv, parse_number};
 pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
 pub use idx::{fashion_mnist, read_idx, FASHION_MNIST_DIR};
-pub use split::split;
+pub use split::{split, split_indices};
 pub use synthetic::{synthetic, SYNTHETIC_NAMES};
+pub use table::{csv_reader, sniff_delimiter, Preprocessing, RawTable, TableOptions};
 
 /// Names of the built-in sources, for `--data`.
 pub const SOURCES: [&str; 8] = [

@@ -8,23 +8,35 @@ use crate::error::{DataError, Result};
 /// Splits `ds` into (rest, held-out) with about `fraction` of the rows held out. With `stratify`
 /// and class labels, every class is split in the same proportion. Rows are shuffled with `seed`.
 pub fn split(ds: &Dataset, fraction: f64, seed: u64, stratify: bool) -> Result<(Dataset, Dataset)> {
+    let (rest, held) = split_indices(&ds.labels, ds.len(), fraction, seed, stratify)
+        .map_err(|msg| DataError::Invalid(format!("{}: {msg}", ds.name)))?;
+    Ok((ds.subset(&rest), ds.subset(&held)))
+}
+
+/// The row indices of [`split`]: (rest, held-out) for `n` rows labelled `labels`. The error says
+/// why the split is impossible (a bad fraction, or a side left empty).
+pub fn split_indices(
+    labels: &Labels,
+    n: usize,
+    fraction: f64,
+    seed: u64,
+    stratify: bool,
+) -> std::result::Result<(Vec<usize>, Vec<usize>), String> {
     if !(fraction > 0.0 && fraction < 1.0) {
-        return Err(DataError::Invalid(format!(
-            "split fraction must be in (0, 1), got {fraction}"
-        )));
+        return Err(format!("split fraction must be in (0, 1), got {fraction}"));
     }
     let mut rng = Rng::new(seed);
     let mut held = Vec::new();
     let mut rest = Vec::new();
-    let groups: Vec<Vec<usize>> = match (&ds.labels, stratify) {
+    let groups: Vec<Vec<usize>> = match (labels, stratify) {
         (Labels::Classes { ids, names }, true) => {
             let mut g = vec![Vec::new(); names.len()];
-            for (i, &c) in ids.iter().enumerate() {
+            for (i, &c) in ids.iter().enumerate().take(n) {
                 g[c as usize].push(i);
             }
             g
         }
-        _ => vec![(0..ds.len()).collect()],
+        _ => vec![(0..n).collect()],
     };
     for mut g in groups {
         rng.shuffle(&mut g);
@@ -33,13 +45,11 @@ pub fn split(ds: &Dataset, fraction: f64, seed: u64, stratify: bool) -> Result<(
         rest.extend_from_slice(&g[k..]);
     }
     if held.is_empty() || rest.is_empty() {
-        return Err(DataError::Invalid(format!(
-            "{}: splitting {} rows with fraction {fraction} leaves one side empty",
-            ds.name,
-            ds.len()
-        )));
+        return Err(format!(
+            "splitting {n} rows with fraction {fraction} leaves one side empty"
+        ));
     }
     rng.shuffle(&mut held);
     rng.shuffle(&mut rest);
-    Ok((ds.subset(&rest), ds.subset(&held)))
+    Ok((rest, held))
 }

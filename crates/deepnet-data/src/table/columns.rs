@@ -1,0 +1,248 @@
+//! Feature columns: what a column is (numeric or categorical), learned from the training rows,
+//! and how one of its cells becomes model inputs. [`FeatureColumn::encode`] is the only
+//! definition of a cell's encoding; whole tables and streamed rows both go through it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::table::raw::RawColumn;
+
+/// One source column used as features.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureColumn {
+    /// The column's name in the header.
+    pub name: String,
+    /// How it is encoded.
+    #[serde(flatten)]
+    pub kind: FeatureKind,
+}
+
+/// How a feature column becomes inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeatureKind {
+    /// A number; a missing cell becomes `median`, and with `indicator` a second input is 1 for
+    /// a missing cell and 0 otherwise (added when the training rows had missing cells).
+    Numeric {
+        /// The training rows' median, used for missing cells.
+        median: f64,
+        /// Whether a 0/1 missing-indicator input follows the value.
+        indicator: bool,
+    },
+    /// One input per category (one-hot, training vocabulary in sorted order); with
+    /// `missing_category`, one more input for a missing cell (the training rows had some). A
+    /// category not in the vocabulary encodes as all zeros.
+    Categorical {
+        /// The training rows' distinct values, sorted.
+        categories: Vec<String>,
+        /// Whether a missing cell has its own input, after the categories.
+        missing_category: bool,
+    },
+}
+
+/// What encoding a cell found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// A value the column knows (or a missing cell it imputes).
+    Known,
+    /// A category not seen in training: encoded as all zeros.
+    Unseen,
+    /// A numeric column's cell that is not a finite number.
+    NotANumber,
+}
+
+impl FeatureColumn {
+    /// Number of inputs this column produces.
+    pub fn width(&self) -> usize {
+        match &self.kind {
+            FeatureKind::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+            FeatureKind::Categorical {
+                categories,
+                missing_category,
+            } => categories.len() + usize::from(*missing_category),
+        }
+    }
+
+    /// Names of this column's inputs: `col`, `col.missing`; `col=value` per category and
+    /// `col=<missing>`.
+    pub fn input_names(&self) -> Vec<String> {
+        let name = &self.name;
+        match &self.kind {
+            FeatureKind::Numeric { indicator, .. } => {
+                let mut v = vec![name.clone()];
+                if *indicator {
+                    v.push(format!("{name}.missing"));
+                }
+                v
+            }
+            FeatureKind::Categorical {
+                categories,
+                missing_category,
+            } => {
+                let mut v: Vec<String> = categories.iter().map(|c| format!("{name}={c}")).collect();
+                if *missing_category {
+                    v.push(format!("{name}=<missing>"));
+                }
+                v
+            }
+        }
+    }
+
+    /// Writes the inputs of one cell (`None` when missing) into `out` (`width()` values).
+    ///
+    /// Numeric: `[x]`, or `[median]` when missing; with the indicator, `[x, 0]` / `[median, 1]`.
+    /// Categorical: one-hot over the categories (then the missing input), all zeros when unseen.
+    pub fn encode(&self, cell: Option<&str>, out: &mut [f32]) -> Cell {
+        out.fill(0.0);
+        match (&self.kind, cell) {
+            (FeatureKind::Numeric { median, indicator }, None) => {
+                out[0] = *median as f32;
+                if *indicator {
+                    out[1] = 1.0;
+                }
+                Cell::Known
+            }
+            (FeatureKind::Numeric { .. }, Some(text)) => match parse_finite(text) {
+                Some(v) => {
+                    out[0] = v as f32;
+                    Cell::Known
+                }
+                None => Cell::NotANumber,
+            },
+            (
+                FeatureKind::Categorical {
+                    categories,
+                    missing_category,
+                },
+                None,
+            ) => {
+                if *missing_category {
+                    out[categories.len()] = 1.0;
+                    Cell::Known
+                } else {
+                    Cell::Unseen
+                }
+            }
+            (FeatureKind::Categorical { categories, .. }, Some(text)) => {
+                match categories.binary_search_by(|c| c.as_str().cmp(text)) {
+                    Ok(i) => {
+                        out[i] = 1.0;
+                        Cell::Known
+                    }
+                    Err(_) => Cell::Unseen,
+                }
+            }
+        }
+    }
+}
+
+/// The value of a cell holding a finite number.
+pub fn parse_finite(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// What the training rows say about one column.
+pub(crate) struct ColumnFit {
+    /// Non-missing cells among the training rows.
+    pub present: usize,
+    /// Missing cells among the training rows.
+    pub missing: usize,
+    /// The encoding learned, `None` when every training cell is missing.
+    pub column: Option<FeatureColumn>,
+    /// Distinct non-missing values (for the category limit).
+    pub distinct: usize,
+}
+
+/// Learns a column's encoding from its cells at `rows`: numeric when every non-missing value is
+/// a finite number and `categorical` is false, else categorical with the sorted vocabulary.
+pub(crate) fn fit_column(
+    name: &str,
+    col: &RawColumn,
+    rows: &[usize],
+    categorical: bool,
+) -> ColumnFit {
+    let mut seen = vec![false; col.values.len()];
+    let mut missing = 0;
+    for &r in rows {
+        match col.codes[r] {
+            crate::table::raw::MISSING => missing += 1,
+            c => seen[c as usize] = true,
+        }
+    }
+    let present = rows.len() - missing;
+    let used: Vec<&str> = col
+        .values
+        .iter()
+        .zip(&seen)
+        .filter(|(_, &s)| s)
+        .map(|(v, _)| v.as_str())
+        .collect();
+    let distinct = used.len();
+    if present == 0 {
+        return ColumnFit {
+            present,
+            missing,
+            column: None,
+            distinct,
+        };
+    }
+    let numbers: Option<Vec<f64>> = used.iter().map(|v| parse_finite(v)).collect();
+    let kind = match numbers {
+        Some(parsed) if !categorical => {
+            // The median over the rows (not over distinct values).
+            let value: Vec<f64> = {
+                let mut map = vec![f64::NAN; col.values.len()];
+                let mut k = 0;
+                for (i, &s) in seen.iter().enumerate() {
+                    if s {
+                        map[i] = parsed[k];
+                        k += 1;
+                    }
+                }
+                map
+            };
+            let mut xs: Vec<f64> = rows
+                .iter()
+                .filter_map(|&r| match col.codes[r] {
+                    crate::table::raw::MISSING => None,
+                    c => Some(value[c as usize]),
+                })
+                .collect();
+            FeatureKind::Numeric {
+                median: median(&mut xs),
+                indicator: missing > 0,
+            }
+        }
+        _ => {
+            let mut categories: Vec<String> = used.iter().map(|s| s.to_string()).collect();
+            categories.sort();
+            FeatureKind::Categorical {
+                categories,
+                missing_category: missing > 0,
+            }
+        }
+    };
+    ColumnFit {
+        present,
+        missing,
+        column: Some(FeatureColumn {
+            name: name.to_string(),
+            kind,
+        }),
+        distinct,
+    }
+}
+
+/// The median of `xs` (the mean of the two middle values for an even count), as numpy's.
+pub fn median(xs: &mut [f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}

@@ -1,0 +1,41 @@
+//! Tables as a data scientist gets them: string categories, missing cells, ID columns, several
+//! targets, any common delimiter. Reading ([`RawTable`]) keeps every cell as text; fitting
+//! ([`Preprocessing::fit`]) learns from the training rows which columns are numeric or
+//! categorical, their medians and vocabularies, and the target classes or scaling; applying it
+//! ([`Preprocessing::dataset`], [`Preprocessing::encode`]) turns any file with the same columns
+//! into model inputs. The preprocessing is plain serde data, saved in the checkpoint.
+//!
+//! ```
+//! use deepnet_data::table::{target_rows, Dialect, Preprocessing, RawTable, TableOptions, Task};
+//!
+//! let csv = "id,colour,size,label\n1,red,2.5,yes\n2,blue,,no\n3,red,1.0,no\n4,green,3.0,yes\n";
+//! let table = RawTable::parse(csv.as_bytes(), "example.csv", &Dialect::default())?;
+//! let mut options = TableOptions::new(Task::Classification);
+//! options.ignore = vec!["id".into()];
+//! let (rows, _labels) = target_rows(&table, &options)?;
+//! let fitted = Preprocessing::fit(&table, &options, &rows)?;
+//! let p = fitted.preprocessing;
+//! assert_eq!(
+//!     p.input_names(),
+//!     ["colour=blue", "colour=green", "colour=red", "size", "size.missing"]
+//! );
+//! let (ds, _report) = p.dataset(&table, None)?;
+//! assert_eq!(&ds.features[5..10], &[1.0, 0.0, 0.0, 2.5, 1.0]); // size imputed with the median
+//! # Ok::<(), deepnet_data::DataError>(())
+//! ```
+
+mod columns;
+mod preprocessing;
+mod raw;
+mod targets;
+
+pub use columns::{median, parse_finite, Cell, FeatureColumn, FeatureKind};
+pub use preprocessing::{
+    target_rows, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions, Task, FORMAT,
+    MAX_CATEGORIES,
+};
+pub use raw::{
+    csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,
+    DEFAULT_NA_VALUES, MISSING,
+};
+pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};

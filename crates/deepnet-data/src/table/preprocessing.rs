@@ -1,0 +1,645 @@
+//! [`Preprocessing`]: everything learned from a table's training rows — column roles and kinds,
+//! vocabularies, imputation values, target classes or scaling — as one serde struct that is
+//! saved in the checkpoint (`deepnet.preprocessing`) and applied to new rows.
+
+use std::collections::BTreeMap;
+
+use deepnet_core::InputScaling;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, Labels};
+use crate::error::{DataError, Result};
+use crate::table::columns::{fit_column, Cell, FeatureColumn};
+use crate::table::raw::{Dialect, RawTable, MISSING};
+use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
+
+/// The current format of the saved preprocessing.
+pub const FORMAT: u32 = 1;
+
+/// Whether the model predicts classes or values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// One column of labels (sigmoid or softmax output).
+    Classification,
+    /// One or more numeric columns (linear output).
+    Regression,
+}
+
+/// What to do with missing cells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// Impute: numeric median plus an indicator, a category of its own; rows without a target
+    /// are skipped.
+    #[default]
+    Impute,
+    /// Refuse any missing cell with an error naming its line and column.
+    Error,
+}
+
+/// How to read a table for training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableOptions {
+    /// The target column(s); empty means the last column.
+    pub targets: Vec<String>,
+    /// Columns that are not features (IDs, free text).
+    pub ignore: Vec<String>,
+    /// Columns that are categorical even though their values are numbers.
+    pub categorical: Vec<String>,
+    /// Delimiter and NA tokens.
+    pub dialect: Dialect,
+    /// Missing cells imputed or refused.
+    pub missing: MissingPolicy,
+    /// Most distinct values a categorical column may have.
+    pub max_categories: usize,
+    /// The positive class of a binary target.
+    pub positive: Option<String>,
+    /// Classes or values.
+    pub task: Task,
+}
+
+/// Default for [`TableOptions::max_categories`].
+pub const MAX_CATEGORIES: usize = 1000;
+
+impl TableOptions {
+    /// Options for `task` with every default: the last column is the target.
+    pub fn new(task: Task) -> Self {
+        TableOptions {
+            targets: Vec::new(),
+            ignore: Vec::new(),
+            categorical: Vec::new(),
+            dialect: Dialect::default(),
+            missing: MissingPolicy::Impute,
+            max_categories: MAX_CATEGORIES,
+            positive: None,
+            task,
+        }
+    }
+}
+
+/// Preprocessing learned from training rows; see the README's "deepnet.preprocessing" section
+/// for the JSON form, key by key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preprocessing {
+    /// Format version ([`FORMAT`]).
+    pub format: u32,
+    /// Tokens read as missing cells besides the empty cell.
+    pub na_values: Vec<String>,
+    /// Missing cells imputed or refused.
+    pub missing: MissingPolicy,
+    /// The feature columns in input order, each with its encoding.
+    pub features: Vec<FeatureColumn>,
+    /// Columns ignored by request.
+    #[serde(default)]
+    pub ignored: Vec<String>,
+    /// Columns dropped because every training cell was missing.
+    #[serde(default)]
+    pub dropped: Vec<String>,
+    /// The target column(s).
+    pub targets: Vec<String>,
+    /// How the targets are learned.
+    pub target: TargetEncoding,
+}
+
+/// What applying a preprocessing found, for warnings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EncodeReport {
+    /// Rows skipped because a target cell was missing.
+    pub skipped_rows: usize,
+    /// Cells per column whose category was not seen in training (encoded as zeros).
+    pub unseen: BTreeMap<String, usize>,
+}
+
+impl EncodeReport {
+    /// One warning line per finding.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.skipped_rows > 0 {
+            w.push(format!(
+                "skipped {} row{} whose target is missing",
+                self.skipped_rows,
+                if self.skipped_rows == 1 { "" } else { "s" }
+            ));
+        }
+        for (col, n) in &self.unseen {
+            w.push(format!(
+                "column `{col}`: {n} cell{} with a category not seen in training (encoded as all zeros)",
+                if *n == 1 { "" } else { "s" }
+            ));
+        }
+        w
+    }
+}
+
+/// The fitted preprocessing with the notes worth telling the user.
+pub struct Fitted {
+    /// The preprocessing.
+    pub preprocessing: Preprocessing,
+    /// Warnings (dropped columns).
+    pub warnings: Vec<String>,
+    /// How the positive class was chosen, for a binary target.
+    pub positive_rule: Option<PositiveRule>,
+}
+
+/// The rows of `table` that have every target cell, and their class labels (classification) or
+/// raw values (regression), for stratified splitting before anything is fitted.
+pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usize>, Labels)> {
+    let targets = target_columns(table, options)?;
+    let mut rows = Vec::with_capacity(table.len());
+    for r in 0..table.len() {
+        match targets
+            .iter()
+            .find(|&&c| table.columns[c].codes[r] == MISSING)
+        {
+            None => rows.push(r),
+            Some(&c) if options.missing == MissingPolicy::Error => {
+                return Err(missing_cell(table, r, c))
+            }
+            Some(_) => {}
+        }
+    }
+    if rows.is_empty() {
+        return Err(DataError::Empty {
+            path: table.source.clone(),
+            msg: format!(
+                "every row's target `{}` is missing",
+                table.header[targets[0]]
+            ),
+        });
+    }
+    let labels = match options.task {
+        Task::Classification => {
+            let col = &table.columns[targets[0]];
+            let mut index: BTreeMap<String, u32> = BTreeMap::new();
+            for &r in &rows {
+                let name = class_name(col.cell(r).unwrap_or_default());
+                let next = index.len() as u32;
+                index.entry(name).or_insert(next);
+            }
+            let names: Vec<String> = {
+                let mut v = vec![String::new(); index.len()];
+                for (n, &i) in &index {
+                    v[i as usize] = n.clone();
+                }
+                v
+            };
+            let ids = rows
+                .iter()
+                .map(|&r| index[&class_name(col.cell(r).unwrap_or_default())])
+                .collect();
+            Labels::Classes { ids, names }
+        }
+        Task::Regression => {
+            let mut values = Vec::with_capacity(rows.len() * targets.len());
+            for &r in &rows {
+                for &c in &targets {
+                    values.push(target_number(table, r, c)? as f32);
+                }
+            }
+            Labels::Values {
+                values,
+                names: targets.iter().map(|&c| table.header[c].clone()).collect(),
+            }
+        }
+    };
+    Ok((rows, labels))
+}
+
+impl Preprocessing {
+    /// Learns the preprocessing of `table` from the rows `train` (row indices into the table,
+    /// every one with its target; see [`target_rows`]).
+    pub fn fit(table: &RawTable, options: &TableOptions, train: &[usize]) -> Result<Fitted> {
+        let bad = |msg: String| DataError::Empty {
+            path: table.source.clone(),
+            msg,
+        };
+        let targets = target_columns(table, options)?;
+        let mut ignored = Vec::new();
+        for name in &options.ignore {
+            let c = table.column(name, "--ignore")?;
+            if targets.contains(&c) {
+                return Err(bad(format!(
+                    "column `{name}` is the target; it cannot also be ignored"
+                )));
+            }
+            ignored.push(c);
+        }
+        let mut categorical = Vec::new();
+        for name in &options.categorical {
+            let c = table.column(name, "--categorical")?;
+            if targets.contains(&c) {
+                return Err(bad(format!(
+                    "column `{name}` is the target; --categorical is for feature columns"
+                )));
+            }
+            categorical.push(c);
+        }
+        if train.is_empty() {
+            return Err(bad("no training rows".into()));
+        }
+        let mut features = Vec::new();
+        let mut dropped = Vec::new();
+        let mut warnings = Vec::new();
+        for (c, name) in table.header.iter().enumerate() {
+            if targets.contains(&c) || ignored.contains(&c) {
+                continue;
+            }
+            let col = &table.columns[c];
+            let fit = fit_column(name, col, train, categorical.contains(&c));
+            if options.missing == MissingPolicy::Error && fit.missing > 0 {
+                let r = train.iter().copied().find(|&r| col.codes[r] == MISSING);
+                return Err(missing_cell(table, r.unwrap_or(0), c));
+            }
+            let Some(column) = fit.column else {
+                dropped.push(name.clone());
+                warnings.push(format!(
+                    "column `{name}` is missing in every training row; it is dropped"
+                ));
+                continue;
+            };
+            if matches!(column.kind, crate::table::FeatureKind::Categorical { .. })
+                && fit.distinct > options.max_categories
+            {
+                let example = col
+                    .cell(
+                        train
+                            .iter()
+                            .copied()
+                            .find(|&r| col.codes[r] != MISSING)
+                            .unwrap_or(0),
+                    )
+                    .unwrap_or_default()
+                    .to_string();
+                return Err(bad(format!(
+                    "column `{name}` has {} distinct values (e.g. `{example}`), more than the limit of {} for a categorical column; ignore it with --ignore {name} if it is an ID or free text, or raise --max-categories",
+                    fit.distinct, options.max_categories
+                )));
+            }
+            let _ = fit.present;
+            features.push(column);
+        }
+        if features.is_empty() {
+            return Err(bad(
+                "no feature columns are left after the target and the ignored columns".into(),
+            ));
+        }
+        let (target, positive_rule) = match options.task {
+            Task::Classification => {
+                let col = &table.columns[targets[0]];
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for &r in train {
+                    *counts
+                        .entry(class_name(col.cell(r).unwrap_or_default()))
+                        .or_default() += 1;
+                }
+                let (names, positive) =
+                    class_order(&counts, options.positive.as_deref()).map_err(bad)?;
+                let rule = positive.as_ref().map(|p| p.1);
+                (
+                    TargetEncoding::Classes {
+                        names,
+                        positive: positive.map(|p| p.0),
+                    },
+                    rule,
+                )
+            }
+            Task::Regression => {
+                if options.positive.is_some() {
+                    return Err(bad(
+                        "--positive is for a binary target, not regression".into()
+                    ));
+                }
+                let mut values = Vec::with_capacity(train.len() * targets.len());
+                for &r in train {
+                    for &c in &targets {
+                        values.push(target_number(table, r, c)? as f32);
+                    }
+                }
+                let s = InputScaling::fit(&values, targets.len())?;
+                (
+                    TargetEncoding::Values {
+                        mean: s.mean.iter().map(|&v| v as f64).collect(),
+                        scale: s.scale.iter().map(|&v| v as f64).collect(),
+                    },
+                    None,
+                )
+            }
+        };
+        Ok(Fitted {
+            preprocessing: Preprocessing {
+                format: FORMAT,
+                na_values: options.dialect.na_values.clone(),
+                missing: options.missing,
+                features,
+                ignored: ignored.iter().map(|&c| table.header[c].clone()).collect(),
+                dropped,
+                targets: targets.iter().map(|&c| table.header[c].clone()).collect(),
+                target,
+            },
+            warnings,
+            positive_rule,
+        })
+    }
+
+    /// Number of model inputs after encoding.
+    pub fn width(&self) -> usize {
+        self.features.iter().map(FeatureColumn::width).sum()
+    }
+
+    /// Names of the model inputs, in order.
+    pub fn input_names(&self) -> Vec<String> {
+        self.features
+            .iter()
+            .flat_map(FeatureColumn::input_names)
+            .collect()
+    }
+
+    /// The dialect to read new files with: the saved NA tokens, the delimiter detected.
+    pub fn dialect(&self) -> Dialect {
+        Dialect {
+            delimiter: None,
+            na_values: self.na_values.clone(),
+        }
+    }
+
+    /// The class names (empty for regression).
+    pub fn class_names(&self) -> &[String] {
+        match &self.target {
+            TargetEncoding::Classes { names, .. } => names,
+            TargetEncoding::Values { .. } => &[],
+        }
+    }
+
+    /// The encoded features and the targets of `table`'s rows `rows` (every row when `None`);
+    /// rows whose target is missing are skipped and counted. Regression targets are
+    /// standardised; class labels must be among the model's classes.
+    pub fn dataset(
+        &self,
+        table: &RawTable,
+        rows: Option<&[usize]>,
+    ) -> Result<(Dataset, EncodeReport)> {
+        let all: Vec<usize>;
+        let rows = match rows {
+            Some(r) => r,
+            None => {
+                all = (0..table.len()).collect();
+                &all
+            }
+        };
+        let targets: Vec<usize> = self
+            .targets
+            .iter()
+            .map(|t| table.column(t, "the target"))
+            .collect::<Result<_>>()?;
+        let mut report = EncodeReport::default();
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut ids = Vec::new();
+        let mut values = Vec::new();
+        for &r in rows {
+            if targets
+                .iter()
+                .any(|&c| table.columns[c].codes[r] == MISSING)
+            {
+                if self.missing == MissingPolicy::Error {
+                    let c = targets
+                        .iter()
+                        .copied()
+                        .find(|&c| table.columns[c].codes[r] == MISSING)
+                        .unwrap_or(0);
+                    return Err(missing_cell(table, r, c));
+                }
+                report.skipped_rows += 1;
+                continue;
+            }
+            kept.push(r);
+            match &self.target {
+                TargetEncoding::Classes { names, .. } => {
+                    let cell = table.columns[targets[0]].cell(r).unwrap_or_default();
+                    let id = self.target.class_of(cell).ok_or_else(|| DataError::Value {
+                        path: table.source.clone(),
+                        line: table.lines[r],
+                        column: self.targets[0].clone(),
+                        msg: format!(
+                            "label `{cell}` is not one of the model's classes ({})",
+                            names.join(", ")
+                        ),
+                    })?;
+                    ids.push(id);
+                }
+                TargetEncoding::Values { .. } => {
+                    for (j, &c) in targets.iter().enumerate() {
+                        let cell = table.columns[c].cell(r).unwrap_or_default();
+                        match self.target.standardise(j, cell) {
+                            Some(v) => values.push(v),
+                            None => return Err(not_a_number(table, r, c, true)),
+                        }
+                    }
+                }
+            }
+        }
+        if kept.is_empty() {
+            return Err(DataError::Empty {
+                path: table.source.clone(),
+                msg: "no row has its target".into(),
+            });
+        }
+        let features = self.encode(table, &kept, &mut report)?;
+        let labels = match &self.target {
+            TargetEncoding::Classes { names, .. } => Labels::Classes {
+                ids,
+                names: names.clone(),
+            },
+            TargetEncoding::Values { .. } => Labels::Values {
+                values,
+                names: self.targets.clone(),
+            },
+        };
+        let ds = Dataset::new(table.source.clone(), features, self.input_names(), labels)?;
+        Ok((ds, report))
+    }
+
+    /// The encoded features of `table`'s rows `rows`, row-major (`width()` per row); unseen
+    /// categories are counted in `report`.
+    pub fn encode(
+        &self,
+        table: &RawTable,
+        rows: &[usize],
+        report: &mut EncodeReport,
+    ) -> Result<Vec<f32>> {
+        let width = self.width();
+        let mut out = vec![0f32; rows.len() * width];
+        let mut offset = 0;
+        for f in &self.features {
+            let c = table.column(&f.name, "a feature")?;
+            let col = &table.columns[c];
+            let w = f.width();
+            // Encode each distinct text once, then copy per row.
+            let mut cache = vec![0f32; (col.values.len() + 1) * w];
+            let mut outcome = Vec::with_capacity(col.values.len() + 1);
+            for (k, v) in col.values.iter().enumerate() {
+                outcome.push(f.encode(Some(v), &mut cache[k * w..(k + 1) * w]));
+            }
+            let m = col.values.len();
+            outcome.push(f.encode(None, &mut cache[m * w..(m + 1) * w]));
+            for (i, &r) in rows.iter().enumerate() {
+                let k = match col.codes[r] {
+                    MISSING => m,
+                    c => c as usize,
+                };
+                if k == m && self.missing == MissingPolicy::Error {
+                    return Err(missing_cell(table, r, c));
+                }
+                match outcome[k] {
+                    Cell::Known => {}
+                    // Unseen, or missing where training had no missing cell: all zeros.
+                    Cell::Unseen => *report.unseen.entry(f.name.clone()).or_default() += 1,
+                    Cell::NotANumber => return Err(not_a_number(table, r, c, false)),
+                }
+                out[i * width + offset..i * width + offset + w]
+                    .copy_from_slice(&cache[k * w..(k + 1) * w]);
+            }
+            offset += w;
+        }
+        Ok(out)
+    }
+
+    /// The preprocessing as JSON (the `deepnet.preprocessing` metadata entry).
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses and checks a `deepnet.preprocessing` entry; `source` names it in errors.
+    pub fn from_json(text: &str, source: &str) -> Result<Self> {
+        let bad =
+            |msg: String| DataError::Invalid(format!("{source}: `deepnet.preprocessing`: {msg}"));
+        let p: Preprocessing = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if p.format != FORMAT {
+            return Err(bad(format!(
+                "format {} is not supported (this deepnet reads format {FORMAT})",
+                p.format
+            )));
+        }
+        if p.features.is_empty() || p.targets.is_empty() {
+            return Err(bad("needs at least one feature and one target".into()));
+        }
+        for f in &p.features {
+            match &f.kind {
+                crate::table::FeatureKind::Numeric { median, .. } if !median.is_finite() => {
+                    return Err(bad(format!(
+                        "column `{}`: the median is not finite",
+                        f.name
+                    )))
+                }
+                crate::table::FeatureKind::Categorical { categories, .. }
+                    if !categories.windows(2).all(|w| w[0] < w[1]) =>
+                {
+                    return Err(bad(format!(
+                        "column `{}`: the categories are not sorted and distinct",
+                        f.name
+                    )))
+                }
+                _ => {}
+            }
+        }
+        match &p.target {
+            TargetEncoding::Classes { names, positive } => {
+                if names.len() < 2 {
+                    return Err(bad("a classifier needs at least two class names".into()));
+                }
+                if p.targets.len() != 1 {
+                    return Err(bad("classes need exactly one target column".into()));
+                }
+                if let Some(pos) = positive {
+                    if names.len() != 2 || names[1] != *pos {
+                        return Err(bad(format!(
+                            "the positive class `{pos}` must be the second of two classes"
+                        )));
+                    }
+                }
+            }
+            TargetEncoding::Values { mean, scale } => {
+                if mean.len() != p.targets.len() || scale.len() != p.targets.len() {
+                    return Err(bad(format!(
+                        "{} targets but {} means and {} scales",
+                        p.targets.len(),
+                        mean.len(),
+                        scale.len()
+                    )));
+                }
+                if mean.iter().any(|m| !m.is_finite())
+                    || scale.iter().any(|s| !(s.is_finite() && *s > 0.0))
+                {
+                    return Err(bad(
+                        "target means must be finite and scales positive and finite".into(),
+                    ));
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// The target column indices: the named ones, or the last column.
+fn target_columns(table: &RawTable, options: &TableOptions) -> Result<Vec<usize>> {
+    let targets: Vec<usize> = if options.targets.is_empty() {
+        vec![table.header.len() - 1]
+    } else {
+        options
+            .targets
+            .iter()
+            .map(|t| table.column(t, "--target"))
+            .collect::<Result<_>>()?
+    };
+    if table.header.len() < 2 {
+        return Err(DataError::Empty {
+            path: table.source.clone(),
+            msg: format!(
+                "the header has 1 column (`{}`); expected feature columns and a target column",
+                table.header[0]
+            ),
+        });
+    }
+    if options.task == Task::Classification && targets.len() > 1 {
+        return Err(DataError::Empty {
+            path: table.source.clone(),
+            msg: format!(
+                "{} target columns, but a classifier predicts one; several targets need output `linear`",
+                targets.len()
+            ),
+        });
+    }
+    Ok(targets)
+}
+
+/// A regression target cell's number, or an error naming the line.
+fn target_number(table: &RawTable, r: usize, c: usize) -> Result<f64> {
+    table.columns[c]
+        .cell(r)
+        .and_then(crate::table::columns::parse_finite)
+        .ok_or_else(|| not_a_number(table, r, c, true))
+}
+
+fn not_a_number(table: &RawTable, r: usize, c: usize, target: bool) -> DataError {
+    let cell = table.columns[c].cell(r).unwrap_or_default();
+    DataError::Value {
+        path: table.source.clone(),
+        line: table.lines[r],
+        column: table.header[c].clone(),
+        msg: if target {
+            format!("cannot parse `{cell}` as a number; output `linear` needs numeric targets (use `sigmoid` or `softmax` for labels)")
+        } else {
+            format!("cannot parse `{cell}` as a number; the column was numeric in training")
+        },
+    }
+}
+
+fn missing_cell(table: &RawTable, r: usize, c: usize) -> DataError {
+    DataError::Value {
+        path: table.source.clone(),
+        line: table.lines[r],
+        column: table.header[c].clone(),
+        msg: "missing cell (refused by --missing error)".into(),
+    }
+}

@@ -1,0 +1,269 @@
+//! A CSV table as text: the header and every cell, stored per column as a code into that column's
+//! distinct values, with missing cells (empty or an NA token) marked. Nothing is interpreted yet;
+//! [`crate::table::Preprocessing`] decides what the columns are.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::error::{DataError, Result};
+
+/// The code of a missing cell.
+pub const MISSING: u32 = u32::MAX;
+
+/// The NA tokens read as missing cells by default (the empty cell is always missing).
+pub const DEFAULT_NA_VALUES: [&str; 7] = ["NA", "N/A", "NaN", "nan", "null", "NULL", "?"];
+
+/// How a CSV file is read: its delimiter (detected when `None`) and the tokens that mark a
+/// missing cell besides the empty one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dialect {
+    /// The field delimiter; `None` detects it from the header line (see [`sniff_delimiter`]).
+    pub delimiter: Option<u8>,
+    /// Cells equal to one of these (after trimming) are missing.
+    pub na_values: Vec<String>,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: None,
+            na_values: DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl Dialect {
+    /// True when the trimmed `cell` is missing: empty, or one of the NA tokens.
+    pub fn is_missing(&self, cell: &str) -> bool {
+        cell.is_empty() || self.na_values.iter().any(|na| na == cell)
+    }
+}
+
+/// One column's cells: a code per row into `values` (its distinct non-missing texts, in order of
+/// first appearance), [`MISSING`] for a missing cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawColumn {
+    /// Code of every row's cell.
+    pub codes: Vec<u32>,
+    /// The distinct texts.
+    pub values: Vec<String>,
+}
+
+impl RawColumn {
+    /// The text of row `r`'s cell, `None` when missing.
+    pub fn cell(&self, r: usize) -> Option<&str> {
+        match self.codes[r] {
+            MISSING => None,
+            c => Some(&self.values[c as usize]),
+        }
+    }
+
+    /// Number of missing cells among `rows`.
+    pub fn missing_in(&self, rows: &[usize]) -> usize {
+        rows.iter().filter(|&&r| self.codes[r] == MISSING).count()
+    }
+}
+
+/// A whole CSV table as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawTable {
+    /// Names the file in errors.
+    pub source: String,
+    /// Column names, in file order.
+    pub header: Vec<String>,
+    /// One entry per header column.
+    pub columns: Vec<RawColumn>,
+    /// The file's line number of every row (1-based, counting the header as line 1).
+    pub lines: Vec<u64>,
+}
+
+impl RawTable {
+    /// Reads a CSV file.
+    pub fn read(path: impl AsRef<Path>, dialect: &Dialect) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|cause| DataError::Io {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        Self::parse(file, &path.display().to_string(), dialect)
+    }
+
+    /// Reads CSV text from `reader`; `source` names it in errors.
+    pub fn parse(reader: impl Read, source: &str, dialect: &Dialect) -> Result<Self> {
+        let mut rdr =
+            csv_reader_with(reader, dialect.delimiter).map_err(|cause| DataError::Io {
+                path: source.into(),
+                cause,
+            })?;
+        let csv_err = |e: csv::Error| DataError::Csv {
+            path: source.to_string(),
+            msg: e.to_string(),
+        };
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(String::from)
+            .collect();
+        if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+            return Err(DataError::Empty {
+                path: source.to_string(),
+                msg: "the file is empty; expected a header line with column names".into(),
+            });
+        }
+        if let Some(dup) = header
+            .iter()
+            .enumerate()
+            .find(|(i, h)| header[..*i].contains(h))
+        {
+            return Err(DataError::Empty {
+                path: source.to_string(),
+                msg: format!("the header names column `{}` twice", dup.1),
+            });
+        }
+        let mut columns: Vec<RawColumn> = header
+            .iter()
+            .map(|_| RawColumn {
+                codes: Vec::new(),
+                values: Vec::new(),
+            })
+            .collect();
+        let mut index: Vec<HashMap<String, u32>> = vec![HashMap::new(); header.len()];
+        let mut lines = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while rdr.read_record(&mut record).map_err(csv_err)? {
+            let line = record.position().map_or(0, |p| p.line());
+            if record.len() == 1 && record[0].is_empty() {
+                continue; // a blank line
+            }
+            if record.len() != header.len() {
+                return Err(DataError::Ragged {
+                    path: source.to_string(),
+                    line,
+                    expected: header.len(),
+                    found: record.len(),
+                });
+            }
+            for ((cell, col), idx) in record.iter().zip(&mut columns).zip(&mut index) {
+                let code = if dialect.is_missing(cell) {
+                    MISSING
+                } else if let Some(&c) = idx.get(cell) {
+                    c
+                } else {
+                    let c = col.values.len() as u32;
+                    col.values.push(cell.to_string());
+                    idx.insert(cell.to_string(), c);
+                    c
+                };
+                col.codes.push(code);
+            }
+            lines.push(line);
+        }
+        if lines.is_empty() {
+            return Err(DataError::Empty {
+                path: source.to_string(),
+                msg: "the file has a header but no data rows".into(),
+            });
+        }
+        Ok(RawTable {
+            source: source.to_string(),
+            header,
+            columns,
+            lines,
+        })
+    }
+
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when there are no data rows (never, for a table that was read).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The index of column `name`, or an error naming the flag that asked for it and the header.
+    pub fn column(&self, name: &str, what: &str) -> Result<usize> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| DataError::Column {
+                path: self.source.clone(),
+                column: name.to_string(),
+                what: what.to_string(),
+                available: self.header.join(", "),
+            })
+    }
+}
+
+/// The delimiters a header line is checked for, in order of preference on a tie.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter of a CSV file from its header line: the one of `,` `;` tab `|` that occurs most
+/// often outside quotes (the first of them on a tie), comma when none occurs.
+pub fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..DELIMITERS.len())
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        DELIMITERS[best]
+    }
+}
+
+/// A CSV reader over `reader` (fields trimmed, rows of any length) with the delimiter detected
+/// from the header line by [`sniff_delimiter`].
+pub fn csv_reader<R: Read>(reader: R) -> std::io::Result<csv::Reader<BufReader<R>>> {
+    csv_reader_with(reader, None)
+}
+
+/// [`csv_reader`] with the delimiter given, or detected when `None`. Files whose first line ends
+/// in CRLF are read with `\n` as the terminator (the `\r` is trimmed with the other whitespace),
+/// so that error line numbers are the file's own.
+pub fn csv_reader_with<R: Read>(
+    reader: R,
+    delimiter: Option<u8>,
+) -> std::io::Result<csv::Reader<BufReader<R>>> {
+    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    let head = buf.fill_buf()?;
+    let end = head.iter().position(|&b| b == b'\n');
+    let first = &head[..end.unwrap_or(head.len())];
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(first));
+    let crlf = end.is_some() && first.last() == Some(&b'\r');
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All);
+    if crlf {
+        builder.terminator(csv::Terminator::Any(b'\n'));
+    }
+    Ok(builder.from_reader(buf))
+}
+
+/// Parses a `--delimiter` value: one ASCII character, or `tab` / `\t`.
+pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        t if t.len() == 1 && t.is_ascii() && t != "\"" && t != "\n" && t != "\r" => {
+            Ok(t.as_bytes()[0])
+        }
+        t => Err(format!(
+            "the delimiter must be one character (or `tab`), got `{t}`"
+        )),
+    }
+}
