@@ -55,9 +55,13 @@ pub struct TrainArgs {
     /// breast-cancer, digits, fashion-mnist, moons, circles, spirals, xor, blobs, or a CSV path.
     #[arg(long, value_name = "SOURCE")]
     pub data: Option<String>,
-    /// Label column of a CSV file (default: the last).
+    /// Target column of a CSV file (default: the last); repeat it for several regression targets.
     #[arg(long, value_name = "COLUMN")]
-    pub target: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub target: Vec<String>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub table: TableArgs,
     /// Number of epochs.
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
@@ -102,6 +106,74 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
+/// How a CSV table is read and encoded (training only; eval and predict use the checkpoint's).
+#[derive(Args, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TableArgs {
+    /// A column that is not a feature (an ID, free text); repeatable.
+    #[arg(long, value_name = "COLUMN")]
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// A column to one-hot encode although its values are numbers (codes); repeatable.
+    #[arg(long, value_name = "COLUMN")]
+    #[serde(default)]
+    pub categorical: Vec<String>,
+    /// Comma-separated tokens that mark a missing cell, replacing NA,N/A,NaN,nan,null,NULL,? (an
+    /// empty cell is always missing).
+    #[arg(long, value_name = "LIST")]
+    #[serde(default)]
+    pub na_values: Option<String>,
+    /// Missing cells: impute (median and indicator, or a category of their own; rows without a
+    /// target skipped) or error [default: impute].
+    #[arg(long, value_enum)]
+    #[serde(default)]
+    pub missing: Option<MissingArg>,
+    /// Most distinct values a categorical column may have [default: 1000].
+    #[arg(long, value_name = "N")]
+    #[serde(default)]
+    pub max_categories: Option<usize>,
+    /// Field delimiter: one character or `tab` [default: detected from the header line].
+    #[arg(long, value_name = "C")]
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// The positive class of a binary target [default: 1, true or yes when one of the labels is,
+    /// else the less frequent class].
+    #[arg(long, value_name = "LABEL")]
+    #[serde(default)]
+    pub positive: Option<String>,
+    /// Class weights in the loss: balanced weighs class c by n / (k · n_c) [default: none].
+    #[arg(long, value_enum)]
+    #[serde(default)]
+    pub class_weight: Option<ClassWeightArg>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingArg {
+    Impute,
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeightArg {
+    Balanced,
+}
+
+/// A saved `target`: one name (older checkpoints), a list, or null.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
 /// `deepnet eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -111,9 +183,12 @@ pub struct EvalArgs {
     /// Dataset to evaluate on (a source's own test set when it has one).
     #[arg(long, value_name = "SOURCE")]
     pub data: String,
-    /// Label column of a CSV file (default: the checkpoint's training target, else the last).
+    /// Target column(s) of a CSV file (default: the checkpoint's training target, else the last).
     #[arg(long, value_name = "COLUMN")]
-    pub target: Option<String>,
+    pub target: Vec<String>,
+    /// Field delimiter: one character or `tab` [default: detected from the header line].
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
 }
 
 /// `deepnet predict`.
@@ -128,6 +203,9 @@ pub struct PredictArgs {
     /// Where to write the predictions [default: stdout]. Written atomically: all rows or nothing.
     #[arg(long, value_name = "FILE.csv")]
     pub output: Option<PathBuf>,
+    /// Field delimiter: one character or `tab` [default: detected from the header line].
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
 }
 
 /// `deepnet inspect`.

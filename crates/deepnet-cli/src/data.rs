@@ -44,9 +44,15 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> R
             "data `{source}` has text labels ({}) but output `linear` needs numeric targets; use `sigmoid` or `softmax`",
             preview(names)
         ),
-        (Output::Linear, _) if units != 1 => bail!(
-            "the model's linear output has {units} units but data `{source}` has 1 target column; set the last dense layer's `units` to 1"
-        ),
+        (Output::Linear, _) if units != ds.targets_per_row() => {
+            let t = ds.targets_per_row();
+            bail!(
+                "the model's linear output has {units} unit{} but data `{source}` has {t} target column{} ({}); set the last dense layer's `units` to {t}",
+                if units == 1 { "" } else { "s" },
+                if t == 1 { "" } else { "s" },
+                ds.target_names().join(", ")
+            )
+        }
         (Output::Sigmoid, Labels::Classes { names, .. }) if names.len() > 2 => bail!(
             "data `{source}` has {} classes but output `sigmoid` is binary; use `softmax` with {} units",
             names.len(),

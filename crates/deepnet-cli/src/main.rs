@@ -12,6 +12,7 @@ mod inspect;
 mod plot;
 mod predict;
 mod progress;
+mod table;
 mod train;
 
 use clap::Parser;

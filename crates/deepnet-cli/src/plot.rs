@@ -49,9 +49,10 @@ fn panel(svg: &mut String, x0: f64, title: &str, ylabel: &str, series: &[(&str, 
         let fx = xmin + (xmax - xmin) * i as f64 / 4.0;
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" font-size="10" text-anchor="end">{fy:.3}</text>"#,
+            r#"<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>"#,
             x0 + left - 4.0,
-            sy(fy) + 3.0
+            sy(fy) + 3.0,
+            tick_label(fy, (ymax - ymin) / 4.0)
         );
         let _ = write!(
             svg,
@@ -104,7 +105,29 @@ fn panel(svg: &mut String, x0: f64, title: &str, ylabel: &str, series: &[(&str, 
     }
 }
 
-/// Loss (left) and accuracy (right) per epoch, train and validation.
+/// A tick value rounded to the precision its spacing `step` needs (at most 4 decimals), short
+/// enough to stay inside the figure's margin: `0.25`, `1200`, `3.5e6`.
+pub fn tick_label(v: f64, step: f64) -> String {
+    if v.abs() >= 1e5 {
+        return format!("{v:.1e}");
+    }
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10().floor()).clamp(0.0, 4.0) as usize
+    } else {
+        2
+    };
+    let s = format!("{v:.decimals$}");
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// Loss (left) and accuracy — R² for regression — (right) per epoch, train and validation.
 pub fn loss_svg(h: &History) -> String {
     let series = |f: &dyn Fn(&EpochRecord) -> Option<f64>| -> Vec<(f64, f64)> {
         h.epochs
@@ -125,18 +148,102 @@ pub fn loss_svg(h: &History) -> String {
             ("validation", series(&|e| e.val_loss)),
         ],
     );
-    panel(
-        &mut svg,
-        430.0,
-        "accuracy",
-        "accuracy",
-        &[
-            ("train", series(&|e| e.train_accuracy)),
-            ("validation", series(&|e| e.val_accuracy)),
-        ],
-    );
+    if h.epochs.iter().any(|e| e.val_r2.is_some()) {
+        panel(
+            &mut svg,
+            430.0,
+            "R² (validation)",
+            "R²",
+            &[("validation", series(&|e| e.val_r2))],
+        );
+    } else {
+        panel(
+            &mut svg,
+            430.0,
+            "accuracy",
+            "accuracy",
+            &[
+                ("train", series(&|e| e.train_accuracy)),
+                ("validation", series(&|e| e.val_accuracy)),
+            ],
+        );
+    }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Predicted against actual values of one regression target on the test rows, with the line
+/// y = x where every point would lie if the model were exact.
+pub fn fit_svg(predicted: &[f32], actual: &[f32], target: &str) -> String {
+    let (w, h, left, top, bottom, right) = (460.0, 420.0, 70.0, 30.0, 50.0, 20.0);
+    let all = predicted.iter().chain(actual).map(|&v| v as f64);
+    let lo = all.clone().fold(f64::INFINITY, f64::min);
+    let mut hi = all.fold(f64::NEG_INFINITY, f64::max);
+    if !(hi - lo).is_normal() {
+        hi = lo + 1.0;
+    }
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let sx = |v: f64| left + (v - lo) / (hi - lo) * pw;
+    let sy = |v: f64| top + (1.0 - (v - lo) / (hi - lo)) * ph;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>"#
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="18" font-size="14" text-anchor="middle">{}: predicted vs actual (test rows)</text>"#,
+        left + pw / 2.0,
+        xml_escape(target)
+    );
+    let _ = write!(
+        svg,
+        r##"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>"##
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
+        sx(lo),
+        sy(lo),
+        sx(hi),
+        sy(hi)
+    );
+    for i in 0..=4 {
+        let v = lo + (hi - lo) * i as f64 / 4.0;
+        let label = tick_label(v, (hi - lo) / 4.0);
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{:.1}" font-size="10" text-anchor="end">{label}</text><text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{label}</text>"#,
+            left - 4.0,
+            sy(v) + 3.0,
+            sx(v),
+            top + ph + 14.0
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="{}" font-size="12" text-anchor="middle">actual</text><text x="14" y="{}" font-size="12" text-anchor="middle" transform="rotate(-90 14 {})">predicted</text>"#,
+        left + pw / 2.0,
+        h - 12.0,
+        top + ph / 2.0,
+        top + ph / 2.0
+    );
+    for (p, a) in predicted.iter().zip(actual) {
+        let _ = write!(
+            svg,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="2" fill="{}" fill-opacity="0.5"/>"#,
+            sx(*a as f64),
+            sy(*p as f64),
+            COLORS[0]
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// `text` with the XML special characters escaped.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The model's predicted class over the plane (a grid of cells), with the data points on top.
@@ -245,6 +352,10 @@ pub fn read_history(path: &Path) -> Result<History> {
             val_precision: None,
             val_recall: None,
             val_f1: None,
+            val_r2: match header.iter().position(|h| *h == "val_r2") {
+                Some(i) => num(i)?,
+                None => None,
+            },
             lr: num(5)?.unwrap_or(f64::NAN),
             seconds: num(6)?.unwrap_or(0.0),
             grad_norms: Vec::new(),

@@ -46,6 +46,9 @@ pub fn epoch_line(r: &EpochRecord, epochs: usize, samples: usize) -> String {
     if let Some(f) = r.val_f1 {
         s.push_str(&format!("  val_f1 {f:.4}"));
     }
+    if let Some(r2) = r.val_r2 {
+        s.push_str(&format!("  val_r2 {r2:.4}"));
+    }
     let rate = samples as f64 / r.seconds.max(1e-9);
     s.push_str(&format!(
         "  lr {:.3e}  {:.2}s  {rate:.0} samples/s",

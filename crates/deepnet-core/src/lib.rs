@@ -43,13 +43,15 @@ pub use gradients::Gradients;
 pub use init::Init;
 pub use layer::Layer;
 pub use loss::Loss;
-pub use metrics::{evaluate, BinaryMetrics, Metrics};
+pub use metrics::{
+    class_scores, evaluate, regression_scores, BinaryMetrics, ClassScores, Metrics, TargetScores,
+};
 pub use model::{Mlp, Sequential};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 pub use real::Real;
 pub use rng::Rng;
 pub use scaling::InputScaling;
-pub use spec::{LayerSpec, ModelSpec, Output, Schedule, TrainSpec};
+pub use spec::{ClassWeight, LayerSpec, ModelSpec, Output, Schedule, TrainSpec};
 pub use train::{
     EpochRecord, History, LrScheduler, Observer, RunInfo, Silent, StepInfo, TrainConfig, TrainData,
     TrainState, Trainer,

@@ -1,5 +1,5 @@
-//! Evaluation metrics: loss, accuracy, and for binary tasks precision, recall, F1 and the
-//! confusion matrix.
+//! Evaluation metrics: loss; accuracy, per-class precision, recall and F1 for classifiers (with
+//! the confusion matrix of a binary one); RMSE, MAE and R² per target for regression.
 
 use candle_core::{DType, Tensor};
 use serde::Serialize;
@@ -33,6 +33,123 @@ pub struct Metrics {
     pub accuracy: Option<f64>,
     /// Precision, recall, F1 and confusion matrix for sigmoid outputs.
     pub binary: Option<BinaryMetrics>,
+    /// Precision, recall and F1 of every class (softmax outputs).
+    pub per_class: Option<Vec<ClassScores>>,
+    /// RMSE, MAE and R² of every target (linear outputs), in the units of the targets given.
+    pub per_target: Option<Vec<TargetScores>>,
+}
+
+impl Metrics {
+    /// The mean R² over the targets (regression).
+    pub fn r2(&self) -> Option<f64> {
+        self.per_target
+            .as_ref()
+            .map(|t| t.iter().map(|s| s.r2).sum::<f64>() / t.len().max(1) as f64)
+    }
+
+    /// The unweighted mean F1 over the classes (softmax outputs).
+    pub fn macro_f1(&self) -> Option<f64> {
+        self.per_class
+            .as_ref()
+            .map(|c| c.iter().map(|s| s.f1).sum::<f64>() / c.len().max(1) as f64)
+    }
+}
+
+/// One class's scores, treating it as the positive class against the rest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClassScores {
+    /// tp / (tp + fp), 0 when the class was never predicted.
+    pub precision: f64,
+    /// tp / (tp + fn), 0 when the class has no rows.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
+    pub f1: f64,
+    /// Rows of this class.
+    pub support: u64,
+}
+
+/// One regression target's scores.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TargetScores {
+    /// √(Σ(ŷ − y)² / n).
+    pub rmse: f64,
+    /// Σ|ŷ − y| / n.
+    pub mae: f64,
+    /// 1 − Σ(ŷ − y)² / Σ(y − ȳ)²; for a constant target 1 when every prediction is exact, else 0
+    /// (as scikit-learn's `r2_score`).
+    pub r2: f64,
+}
+
+/// RMSE, MAE and R² of every target from row-major predictions and truths with `t` targets per
+/// row.
+pub fn regression_scores<T: Real>(predicted: &[T], truth: &[T], t: usize) -> Vec<TargetScores> {
+    let n = (truth.len() / t.max(1)).max(1) as f64;
+    (0..t)
+        .map(|j| {
+            let col =
+                |v: &[T]| -> Vec<f64> { v.iter().skip(j).step_by(t).map(|x| x.to_f64()).collect() };
+            let (p, y) = (col(predicted), col(truth));
+            let mean = y.iter().sum::<f64>() / n;
+            let sse: f64 = p.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum();
+            let sst: f64 = y.iter().map(|b| (b - mean) * (b - mean)).sum();
+            let mae = p.iter().zip(&y).map(|(a, b)| (a - b).abs()).sum::<f64>() / n;
+            let r2 = if sst > 0.0 {
+                1.0 - sse / sst
+            } else if sse == 0.0 {
+                1.0
+            } else {
+                0.0
+            };
+            TargetScores {
+                rmse: (sse / n).sqrt(),
+                mae,
+                r2,
+            }
+        })
+        .collect()
+}
+
+/// Precision, recall, F1 and support of each of `k` classes from true and predicted classes.
+pub fn class_scores(truth: &[u32], predicted: &[u32], k: usize) -> Vec<ClassScores> {
+    let (mut tp, mut fp, mut fneg) = (vec![0u64; k], vec![0u64; k], vec![0u64; k]);
+    for (&t, &p) in truth.iter().zip(predicted) {
+        let (t, p) = ((t as usize).min(k - 1), (p as usize).min(k - 1));
+        if t == p {
+            tp[t] += 1;
+        } else {
+            fp[p] += 1;
+            fneg[t] += 1;
+        }
+    }
+    (0..k)
+        .map(|c| {
+            let (precision, recall, f1) = precision_recall_f1(tp[c], fp[c], fneg[c]);
+            ClassScores {
+                precision,
+                recall,
+                f1,
+                support: tp[c] + fneg[c],
+            }
+        })
+        .collect()
+}
+
+/// Precision, recall and F1 from the counts of true positives, false positives and false
+/// negatives; a ratio with a zero denominator is 0 (as scikit-learn's `zero_division=0`).
+fn precision_recall_f1(tp: u64, fp: u64, fneg: u64) -> (f64, f64, f64) {
+    let (tp, fp, fneg) = (tp as f64, fp as f64, fneg as f64);
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let recall = if tp + fneg > 0.0 {
+        tp / (tp + fneg)
+    } else {
+        0.0
+    };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    (precision, recall, f1)
 }
 
 /// Loss and metrics of `model` on (`x`, `targets`), through the engine with dropout off.
@@ -46,13 +163,21 @@ pub fn evaluate(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metr
 
 fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
     let mut engine = Engine::<T>::new(model, None)?;
-    let (loss, predicted, ys) =
-        with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
-            let ys = target_values::<T>(model.spec(), targets, xs.len() / model.spec().inputs)?;
-            let (loss, predicted) = engine.evaluate(xs, &ys);
-            Ok((loss, predicted, ys))
-        })?;
-    Ok(metrics_from(model.loss(), loss, &ys, &predicted))
+    let (e, ys) = with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
+        let ys = target_values::<T>(model.spec(), targets, xs.len() / model.spec().inputs)?;
+        Ok((engine.evaluate(xs, &ys), ys))
+    })?;
+    let k = model.spec().output_units();
+    let mut m = metrics_from(model.loss(), e.loss, &ys, &e.predicted);
+    match model.loss() {
+        Loss::MeanSquaredError => m.per_target = Some(regression_scores(&e.values, &ys, k)),
+        Loss::CrossEntropy => {
+            let truth: Vec<u32> = ys.iter().map(|y| y.to_f64() as u32).collect();
+            m.per_class = Some(class_scores(&truth, &e.predicted, k));
+        }
+        Loss::BinaryCrossEntropy => {}
+    }
+    Ok(m)
 }
 
 /// Metrics from the mean `loss`, the targets in the loss's form and the predicted classes.
@@ -72,6 +197,8 @@ fn metrics_from<T: Real>(loss_fn: Loss, loss: f64, targets: &[T], predicted: &[u
         loss,
         accuracy,
         binary,
+        per_class: None,
+        per_target: None,
     }
 }
 
@@ -81,18 +208,7 @@ pub fn binary_metrics(truth: &[u32], predicted: &[u32]) -> BinaryMetrics {
     for (&t, &p) in truth.iter().zip(predicted) {
         c[(t as usize).min(1)][(p as usize).min(1)] += 1;
     }
-    let (tp, fp, fneg) = (c[1][1] as f64, c[0][1] as f64, c[1][0] as f64);
-    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
-    let recall = if tp + fneg > 0.0 {
-        tp / (tp + fneg)
-    } else {
-        0.0
-    };
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
+    let (precision, recall, f1) = precision_recall_f1(c[1][1], c[0][1], c[1][0]);
     BinaryMetrics {
         precision,
         recall,

@@ -120,6 +120,14 @@ impl Dataset {
         }
     }
 
+    /// Names of the target columns (regression), or `["target"]` for classes.
+    pub fn target_names(&self) -> Vec<String> {
+        match &self.labels {
+            Labels::Classes { .. } => vec!["target".into()],
+            Labels::Values { names, .. } => names.clone(),
+        }
+    }
+
     /// Class index of every row (`None` for regression).
     pub fn class_ids(&self) -> Option<&[u32]> {
         match &self.labels {

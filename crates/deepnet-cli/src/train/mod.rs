@@ -11,23 +11,33 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, save_model, RunDir, MODEL_FILE};
-use deepnet::data::{load_source, split, Dataset};
-use deepnet::{evaluate, Device, InputScaling, ModelSpec, Sequential, Trainer};
+use deepnet::data::table::{
+    target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
+    MAX_CATEGORIES,
+};
+use deepnet::data::{load_source, split, split_indices, Dataset, Labels};
+use deepnet::{
+    evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, TrainConfig,
+    Trainer,
+};
 
-use crate::args::TrainArgs;
+use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
 use crate::data::{check_fits, tensors, Use};
-use crate::plot::write_figures;
+use crate::plot::{fit_svg, write_figures};
 use crate::progress::ProgressBars;
+use crate::table::{dialect, is_table, original_units, scores_in_units, PREPROCESSING_KEY};
 use config::train_config;
 use report::print_metrics;
 pub use resume::saved_args;
 use resume::{load_run, RUN_KEY};
 
-/// The data of a run after splitting: training rows, and validation and test rows when held out.
+/// The data of a run after splitting: training rows, and validation and test rows when held out,
+/// with the preprocessing learned from the training rows of a CSV table.
 struct Splits {
     train: Dataset,
     val: Option<Dataset>,
     test: Option<Dataset>,
+    preprocessing: Option<Preprocessing>,
 }
 
 pub fn run(mut a: TrainArgs) -> Result<()> {
@@ -43,24 +53,35 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         Some(dir) => Some(load_run(dir, &mut a)?),
         None => None,
     };
-    let spec = match (&resumed, &a.model) {
-        (Some(m), _) => m.spec().clone(),
-        (None, Some(path)) => ModelSpec::from_file(path)?,
+    let mut spec = match (&resumed, &a.model) {
+        (Some((m, _)), _) => m.spec().clone(),
+        (None, Some(path)) => ModelSpec::read_unsized(path)?,
         (None, None) => bail!("--model is required (or --resume DIR)"),
     };
-    for w in spec.warnings() {
-        eprintln!("warning: {w}");
-    }
     let source_name = a
         .data
         .clone()
         .ok_or_else(|| anyhow!("--data is required"))?;
-    let config = train_config(&spec, &a)?;
+    let mut config = train_config(&spec, &a)?;
     let seed = config.seed;
     a.seed = Some(seed);
-    let splits = load_splits(&a, &spec, &source_name, seed)?;
+    let saved_pre = match &resumed {
+        Some((_, meta)) => meta
+            .get(PREPROCESSING_KEY)
+            .map(|t| Preprocessing::from_json(t, "the resumed checkpoint"))
+            .transpose()?,
+        None => None,
+    };
+    let splits = load_splits(&a, &spec, &source_name, seed, saved_pre)?;
+    fit_inputs(&mut spec, &splits, &source_name)?;
+    spec.validate()?;
+    for w in spec.warnings() {
+        eprintln!("warning: {w}");
+    }
+    check_fits(&spec, &splits.train, &source_name, Use::Train)?;
+    config.class_weights = class_weights(&a, &spec, &splits.train)?;
     let mut model = match resumed {
-        Some(m) => m,
+        Some((m, _)) => m,
         None => new_model(&spec, &splits.train, seed)?,
     };
 
@@ -76,6 +97,9 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         serde_json::to_string(&splits.train.feature_names)?,
     );
     extra.insert("deepnet.seed".to_string(), seed.to_string());
+    if let Some(p) = &splits.preprocessing {
+        extra.insert(PREPROCESSING_KEY.to_string(), p.to_json());
+    }
     let run_dir = RunDir::new(&out, extra.clone())
         .with_context(|| format!("{}: cannot create the run directory", out.display()))?;
 
@@ -93,13 +117,17 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         );
     }
     eprintln!(
-        "training on {} rows ({} validation, {} test), {} epochs, {} parameters -> {}",
+        "training on {} rows ({} validation, {} test), {} inputs, {} parameters -> {}",
         splits.train.len(),
         splits.val.as_ref().map_or(0, Dataset::len),
         splits.test.as_ref().map_or(0, Dataset::len),
-        trainer.config().epochs,
+        spec.inputs,
         model.parameter_count(),
         out.display()
+    );
+    eprintln!(
+        "recipe: {}",
+        recipe_line(trainer.config(), spec.train.is_some())
     );
     let mut observer = (ProgressBars::new(a.quiet), run_dir);
     let start = Instant::now();
@@ -113,29 +141,127 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     final_meta.insert("deepnet.epoch".into(), last.epoch.to_string());
     let test_metrics = match &splits.test {
         Some(t) => {
-            let t = tensors(t, &spec)?;
-            Some(evaluate(&model, &t.x, &t.y)?)
+            let tt = tensors(t, &spec)?;
+            Some(evaluate(&model, &tt.x, &tt.y)?)
         }
         None => None,
     };
+    let mut test_scores = None;
+    if let (Some(t), Some(p), Output::Linear) = (&splits.test, &splits.preprocessing, spec.output) {
+        let (pred, actual) = original_units(&model, p, t)?;
+        let k = t.targets_per_row();
+        let first: Vec<f32> = pred.iter().step_by(k).copied().collect();
+        let truth: Vec<f32> = actual.iter().step_by(k).copied().collect();
+        atomic_write(
+            &out.join("fit.svg"),
+            fit_svg(&first, &truth, &p.targets[0]).as_bytes(),
+        )?;
+        test_scores = Some(scores_in_units(&model, p, t)?);
+    }
     if let Some(m) = &test_metrics {
         final_meta.insert("deepnet.test_loss".into(), m.loss.to_string());
         if let Some(acc) = m.accuracy {
             final_meta.insert("deepnet.test_accuracy".into(), acc.to_string());
         }
+        if let Some(r2) = m.r2() {
+            final_meta.insert("deepnet.test_r2".into(), r2.to_string());
+        }
     }
     save_model(&model, &out.join(MODEL_FILE), &final_meta)?;
     atomic_write(&out.join("history.json"), history.to_json().as_bytes())?;
     write_figures(&out, &history, &model, Some(&splits.train))?;
-    print_metrics(&history, splits.val.is_some(), test_metrics.as_ref());
+    print_metrics(
+        &history,
+        splits.val.is_some(),
+        test_metrics.as_ref(),
+        test_scores.as_deref(),
+        &splits.train,
+    );
     println!("train_seconds: {seconds:.2}");
     println!("run_dir: {}", out.display());
     Ok(())
 }
 
-/// Loads the data source, checks it fits the spec, and holds out the test and validation rows
-/// (stratified, seeded).
-fn load_splits(a: &TrainArgs, spec: &ModelSpec, source_name: &str, seed: u64) -> Result<Splits> {
+/// The effective recipe in one line: optimiser, learning rate, batch, epochs, early stopping.
+fn recipe_line(c: &TrainConfig, from_spec: bool) -> String {
+    let mut s = format!(
+        "{} lr {}, batch {}, {} {} epochs",
+        c.optimizer.kind.name(),
+        c.optimizer.lr,
+        c.batch_size.map_or("full".to_string(), |b| b.to_string()),
+        if c.patience.is_some() { "up to" } else { "" },
+        c.epochs
+    )
+    .replace("  ", " ");
+    if let Some(p) = c.patience {
+        s.push_str(&format!(
+            ", early stopping after {p} epochs without improvement"
+        ));
+    }
+    if c.class_weights.is_some() {
+        s.push_str(", balanced class weights");
+    }
+    if !from_spec {
+        s.push_str(" (the defaults: the spec has no \"train\" object)");
+    }
+    s
+}
+
+/// Sets the spec's `inputs` from the data when the spec leaves it out; when it is given and
+/// differs, the error says both numbers and why.
+fn fit_inputs(spec: &mut ModelSpec, splits: &Splits, source: &str) -> Result<()> {
+    let width = splits.train.width();
+    if spec.inputs == 0 {
+        spec.inputs = width;
+        return Ok(());
+    }
+    if let (Some(p), true) = (&splits.preprocessing, spec.inputs != width) {
+        let parts: Vec<String> = p
+            .features
+            .iter()
+            .filter(|f| f.width() != 1)
+            .map(|f| format!("`{}` → {}", f.name, f.width()))
+            .collect();
+        bail!(
+            "the spec's `inputs` is {} but data `{source}` encodes to {width} inputs ({} feature columns{}{}); leave `inputs` out of the spec to use the encoded width",
+            spec.inputs,
+            p.features.len(),
+            if parts.is_empty() { "" } else { "; one-hot and missing indicators: " },
+            parts.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The class weights asked for by `--class-weight` or the recipe's `class_weight`.
+fn class_weights(a: &TrainArgs, spec: &ModelSpec, train: &Dataset) -> Result<Option<Vec<f64>>> {
+    let rule = match a.table.class_weight {
+        Some(ClassWeightArg::Balanced) => Some(ClassWeight::Balanced),
+        None => spec.train.as_ref().and_then(|t| t.class_weight),
+    };
+    let Some(rule) = rule else { return Ok(None) };
+    let Labels::Classes { ids, names } = &train.labels else {
+        bail!("--class-weight needs class labels; a regression target has no classes");
+    };
+    if spec.output == Output::Linear {
+        bail!("--class-weight needs a classifier (output `sigmoid` or `softmax`)");
+    }
+    let mut counts = vec![0usize; names.len()];
+    for &i in ids {
+        counts[i as usize] += 1;
+    }
+    Ok(Some(rule.weights(&counts)))
+}
+
+/// Loads the data source (a CSV table through its preprocessing, fitted on the training rows),
+/// checks it, and holds out the test and validation rows (stratified, seeded).
+fn load_splits(
+    a: &TrainArgs,
+    spec: &ModelSpec,
+    source_name: &str,
+    seed: u64,
+    saved: Option<Preprocessing>,
+) -> Result<Splits> {
     for (flag, v) in [("--val-split", a.val_split), ("--test-split", a.test_split)] {
         if let Some(f) = v {
             if !(0.0..1.0).contains(&f) {
@@ -143,11 +269,23 @@ fn load_splits(a: &TrainArgs, spec: &ModelSpec, source_name: &str, seed: u64) ->
             }
         }
     }
-    let source = load_source(source_name, a.target.as_deref(), seed)?;
-    check_fits(spec, &source.data, source_name, Use::Train)?;
+    let test_f = a.test_split.unwrap_or(0.2);
+    let val_f = a.val_split.unwrap_or(0.1);
+    if is_table(source_name) {
+        return load_table(a, spec, source_name, seed, saved, test_f, val_f);
+    }
+    let target = match a.target.as_slice() {
+        [] => None,
+        [one] => Some(one.as_str()),
+        _ => bail!("several --target columns need a CSV file"),
+    };
+    let source = load_source(source_name, target, seed)?;
+    if spec.inputs != 0 {
+        check_fits(spec, &source.data, source_name, Use::Train)?;
+    }
     let (train_all, test) = match source.test {
         Some(t) => (source.data, Some(t)),
-        None => match a.test_split.unwrap_or(0.2) {
+        None => match test_f {
             f if f > 0.0 => {
                 let (tr, te) = split(&source.data, f, seed, true)?;
                 (tr, Some(te))
@@ -155,14 +293,133 @@ fn load_splits(a: &TrainArgs, spec: &ModelSpec, source_name: &str, seed: u64) ->
             _ => (source.data, None),
         },
     };
-    let (train, val) = match a.val_split.unwrap_or(0.1) {
+    let (train, val) = match val_f {
         f if f > 0.0 => {
             let (tr, v) = split(&train_all, f, seed.wrapping_add(1), true)?;
             (tr, Some(v))
         }
         _ => (train_all, None),
     };
-    Ok(Splits { train, val, test })
+    Ok(Splits {
+        train,
+        val,
+        test,
+        preprocessing: None,
+    })
+}
+
+/// A CSV table: rows with a target, split, then the preprocessing fitted on the training rows
+/// (or the resumed run's own) and applied to every split.
+fn load_table(
+    a: &TrainArgs,
+    spec: &ModelSpec,
+    path: &str,
+    seed: u64,
+    saved: Option<Preprocessing>,
+    test_f: f64,
+    val_f: f64,
+) -> Result<Splits> {
+    let t = &a.table;
+    let task = match spec.output {
+        Output::Linear => Task::Regression,
+        _ => Task::Classification,
+    };
+    let options = TableOptions {
+        targets: a.target.clone(),
+        ignore: t.ignore.clone(),
+        categorical: t.categorical.clone(),
+        dialect: dialect(
+            t.delimiter.as_deref(),
+            t.na_values.as_deref(),
+            Default::default(),
+        )?,
+        missing: match t.missing {
+            Some(MissingArg::Error) => MissingPolicy::Error,
+            _ => MissingPolicy::Impute,
+        },
+        max_categories: t.max_categories.unwrap_or(MAX_CATEGORIES),
+        positive: t.positive.clone(),
+        task,
+    };
+    let table = RawTable::read(path, &options.dialect)?;
+    let (rows, labels) = target_rows(&table, &options)?;
+    if rows.len() < table.len() {
+        eprintln!(
+            "note: skipped {} of {} rows whose target is missing",
+            table.len() - rows.len(),
+            table.len()
+        );
+    }
+    // Splits over positions in `rows`, stratified by class.
+    let positions = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| rows[i]).collect() };
+    let sub = |l: &Labels, idx: &[usize]| -> Labels {
+        match l {
+            Labels::Classes { ids, names } => Labels::Classes {
+                ids: idx.iter().map(|&i| ids[i]).collect(),
+                names: names.clone(),
+            },
+            other => other.clone(),
+        }
+    };
+    let all: Vec<usize> = (0..rows.len()).collect();
+    let split_err = |e: String| anyhow!("{path}: {e}");
+    let (rest, test) = if test_f > 0.0 {
+        let (r, t) = split_indices(&labels, rows.len(), test_f, seed, true).map_err(split_err)?;
+        (r, Some(t))
+    } else {
+        (all, None)
+    };
+    let rest_labels = sub(&labels, &rest);
+    let (train, val) = if val_f > 0.0 {
+        let (tr, v) = split_indices(&rest_labels, rest.len(), val_f, seed.wrapping_add(1), true)
+            .map_err(split_err)?;
+        (
+            tr.iter().map(|&i| rest[i]).collect::<Vec<_>>(),
+            Some(v.iter().map(|&i| rest[i]).collect::<Vec<_>>()),
+        )
+    } else {
+        (rest, None)
+    };
+    let train_rows = positions(&train);
+    let pre = match saved {
+        Some(p) => p,
+        None => {
+            let fitted = Preprocessing::fit(&table, &options, &train_rows)?;
+            for w in &fitted.warnings {
+                eprintln!("warning: {w}");
+            }
+            if let (Some(pos), Some(rule)) = (
+                match &fitted.preprocessing.target {
+                    deepnet::data::table::TargetEncoding::Classes { positive, .. } => {
+                        positive.clone()
+                    }
+                    _ => None,
+                },
+                fitted.positive_rule,
+            ) {
+                let why = match rule {
+                    PositiveRule::Given => "--positive",
+                    PositiveRule::Conventional => "the conventional label",
+                    PositiveRule::Rarer => "the less frequent class; set it with --positive",
+                };
+                eprintln!("positive class: `{pos}` ({why})");
+            }
+            fitted.preprocessing
+        }
+    };
+    let make = |idx: &[usize]| -> Result<Dataset> {
+        let (ds, report) = pre.dataset(&table, Some(&positions(idx)))?;
+        for w in report.warnings() {
+            eprintln!("warning: {w}");
+        }
+        Ok(ds)
+    };
+    Ok(Splits {
+        train: make(&train)?,
+        val: val.as_deref().map(make).transpose()?,
+        test: test.as_deref().map(make).transpose()?,
+        preprocessing: Some(pre),
+    })
 }
 
 /// A freshly initialised model carrying the training rows' standardisation and class names.

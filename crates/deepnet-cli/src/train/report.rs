@@ -1,9 +1,20 @@
 //! The final `key: value` lines on stdout.
 
-use deepnet::{History, Metrics};
+use deepnet::data::Dataset;
+use deepnet::{History, Metrics, TargetScores};
 
-/// Prints the epochs, the best epoch, the losses and the held-out metrics.
-pub fn print_metrics(history: &History, has_val: bool, test: Option<&Metrics>) {
+use crate::table::print_regression;
+
+/// Prints the epochs, the best epoch, the losses and the held-out metrics: accuracy (with the
+/// positive class's precision, recall and F1 for binary tasks) or, for regression, RMSE, MAE
+/// and R² in the targets' own units.
+pub fn print_metrics(
+    history: &History,
+    has_val: bool,
+    test: Option<&Metrics>,
+    test_scores: Option<&[TargetScores]>,
+    train: &Dataset,
+) {
     let Some(last) = history.epochs.last() else {
         return;
     };
@@ -17,6 +28,9 @@ pub fn print_metrics(history: &History, has_val: bool, test: Option<&Metrics>) {
         if let Some(acc) = b.val_accuracy {
             println!("val_accuracy: {acc:.4}");
         }
+        if let Some(r2) = b.val_r2 {
+            println!("val_r2: {r2:.4}");
+        }
     }
     if let Some(m) = test {
         println!("test_loss: {:.4}", m.loss);
@@ -27,6 +41,14 @@ pub fn print_metrics(history: &History, has_val: bool, test: Option<&Metrics>) {
             println!("test_precision: {:.4}", b.precision);
             println!("test_recall: {:.4}", b.recall);
             println!("test_f1: {:.4}", b.f1);
+        }
+        if let Some(f1) = m.macro_f1() {
+            println!("test_macro_f1: {f1:.4}");
+        }
+        match (test_scores, &m.per_target) {
+            (Some(s), _) => print_regression("test_", &train.target_names(), s),
+            (None, Some(s)) => print_regression("test_", &train.target_names(), s),
+            _ => {}
         }
     }
 }

@@ -17,8 +17,9 @@ pub fn saved_args(meta: &BTreeMap<String, String>) -> Option<serde_json::Result<
     meta.get(RUN_KEY).map(|t| serde_json::from_str(t))
 }
 
-/// Loads a run's model and merges its saved arguments under the explicit ones.
-pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
+/// Loads a run's model (and its checkpoint metadata) and merges its saved arguments under the
+/// explicit ones.
+pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<(Sequential, BTreeMap<String, String>)> {
     let path = dir.join(MODEL_FILE);
     let (model, meta) = load_model_with_metadata(&path, &Device::Cpu, deepnet::DType::F32)?;
     let saved: TrainArgs = match saved_args(&meta) {
@@ -40,11 +41,14 @@ pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<Sequential> {
         ($($f:ident),*) => { $( if keep.$f.is_some() { a.$f = keep.$f.clone(); } )* };
     }
     over!(
-        data, target, epochs, batch_size, optimizer, lr, schedule, patience, val_split, test_split,
-        seed, out
+        data, epochs, batch_size, optimizer, lr, schedule, patience, val_split, test_split, seed,
+        out
     );
+    if !keep.target.is_empty() {
+        a.target = keep.target.clone();
+    }
     if keep.model.is_some() {
         eprintln!("note: --model is ignored with --resume; the run's own spec is used");
     }
-    Ok(model)
+    Ok((model, meta))
 }

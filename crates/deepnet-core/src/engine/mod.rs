@@ -35,6 +35,16 @@ const MIN_MACS_PER_WORKER: usize = 1 << 20;
 /// Rows per forward pass at inference, to bound memory on large inputs.
 const INFER_BATCH: usize = 4096;
 
+/// What [`Engine::evaluate`] measures.
+pub(crate) struct Evaluation<T> {
+    /// Mean loss.
+    pub loss: f64,
+    /// Predicted class of every row (classification).
+    pub predicted: Vec<u32>,
+    /// Row-major outputs (regression).
+    pub values: Vec<T>,
+}
+
 /// One step's numbers.
 pub(crate) struct StepStats {
     pub loss: f64,
@@ -50,6 +60,8 @@ pub(crate) struct Engine<T: Real> {
     /// Width of every op's input, then of the logits.
     widths: Vec<usize>,
     loss: Loss,
+    /// Weight of every class in the training loss (None: unweighted).
+    class_weights: Option<Vec<T>>,
     macs_per_row: usize,
     scaling: Option<(Vec<T>, Vec<T>)>,
     threads: usize,
@@ -105,6 +117,7 @@ impl<T: Real> Engine<T> {
             dense,
             widths,
             loss: model.loss(),
+            class_weights: None,
             macs_per_row,
             scaling: model.input_scaling().map(|s| s.factors()),
             threads: threads
@@ -115,6 +128,12 @@ impl<T: Real> Engine<T> {
             dzs: vec![Vec::new(); n_ops],
             scratch: Vec::new(),
         })
+    }
+
+    /// Weighs each class's rows in the loss (and so in the gradients): row i of class c
+    /// contributes w_c · ℓ_i. `None` weighs every row 1.
+    pub fn set_class_weights(&mut self, weights: Option<&[f64]>) {
+        self.class_weights = weights.map(|w| w.iter().map(|&v| T::from_f64(v)).collect());
     }
 
     /// Loads the optimiser's buffers for `kind` from `state` (zeros where absent, which give the
@@ -221,6 +240,7 @@ impl<T: Real> Engine<T> {
             widths: &self.widths,
             masks: &self.masks,
             loss: self.loss,
+            class_weights: self.class_weights.as_deref(),
             scaling: self.scaling.as_ref(),
             x,
             targets,
@@ -338,21 +358,31 @@ impl<T: Real> Engine<T> {
         out
     }
 
-    /// The mean loss and the predicted classes over all rows of `x`, dropout off.
-    pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> (f64, Vec<u32>) {
+    /// The mean loss and the predicted classes (classification) or outputs (regression) over
+    /// all rows of `x`, dropout off.
+    pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> Evaluation<T> {
         let (k, loss_fn) = (self.outputs(), self.loss);
         let (mut loss_sum, mut rows) = (0.0, 0);
         let mut predicted = Vec::new();
+        let mut values = Vec::new();
         self.in_chunks(x, targets, Pass::Loss, |loss, z| {
             let len = z.len() / k;
             loss_sum += loss * len as f64;
             rows += len;
-            predicted.extend(
-                z.chunks_exact(k)
-                    .filter_map(|zr| loss_fn.predicted_class(zr)),
-            );
+            if loss_fn == Loss::MeanSquaredError {
+                values.extend_from_slice(z);
+            } else {
+                predicted.extend(
+                    z.chunks_exact(k)
+                        .filter_map(|zr| loss_fn.predicted_class(zr)),
+                );
+            }
         });
-        (loss_sum / rows.max(1) as f64, predicted)
+        Evaluation {
+            loss: loss_sum / rows.max(1) as f64,
+            predicted,
+            values,
+        }
     }
 
     /// Phase 1 with dropout off over all rows of `x`, in chunks of [`INFER_BATCH`] rows (to bound

@@ -40,6 +40,8 @@ pub(super) struct Shared<'a, T> {
     /// Dropout masks of the whole batch, per op (empty at inference).
     pub masks: &'a [Vec<T>],
     pub loss: Loss,
+    /// Weight of every class in the loss (None: all 1).
+    pub class_weights: Option<&'a [T]>,
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
@@ -143,7 +145,12 @@ fn loss_grad<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], g: &mut Vec<T>) 
     let (mut loss, mut correct) = (0f64, 0usize);
     for ((zr, gr), &r) in z.chunks_exact(k).zip(g.chunks_exact_mut(k)).zip(rows) {
         let y = &s.targets[r as usize * t..(r as usize + 1) * t];
-        loss += s.loss.row(zr, y, gr, inv_n);
+        // A weighted row: J_i = w_c · ℓ_i, so dJ/dz = w_c · dℓ/dz (w_c the class's weight).
+        let w = match (s.class_weights, s.loss.target_class(y)) {
+            (Some(ws), Some(c)) => ws.get(c as usize).copied().unwrap_or(T::ONE),
+            _ => T::ONE,
+        };
+        loss += w.to_f64() * s.loss.row(zr, y, gr, inv_n * w);
         if let Some(c) = s.loss.predicted_class(zr) {
             correct += usize::from(Some(c) == s.loss.target_class(y));
         }

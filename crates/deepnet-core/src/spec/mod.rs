@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 mod recipe;
 
-pub use recipe::{Schedule, TrainSpec};
+pub use recipe::{ClassWeight, Schedule, TrainSpec};
 
 use crate::activation::Activation;
 use crate::error::{Error, Result};
@@ -43,7 +43,9 @@ pub struct ModelSpec {
     /// Optional name, used for run directories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Number of input features.
+    /// Number of input features. Optional in a spec file read with [`ModelSpec::read_unsized`]
+    /// (absent is 0, filled in from the data before the model is built).
+    #[serde(default)]
     pub inputs: usize,
     /// The layers, applied in order.
     pub layers: Vec<LayerSpec>,
@@ -192,16 +194,37 @@ impl LayerSpec {
 impl ModelSpec {
     /// Parses and validates a spec from JSON text.
     pub fn from_json(text: &str) -> Result<Self> {
-        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
+        let spec = Self::parse_unsized(text)?;
         spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Parses a spec whose `inputs` may be absent (0) and validates everything else.
+    fn parse_unsized(text: &str) -> Result<Self> {
+        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
+        let mut sized = spec.clone();
+        sized.inputs = sized.inputs.max(1);
+        sized.validate()?;
         Ok(spec)
     }
 
     /// Reads, parses and validates a spec file; errors name the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let spec = Self::read_unsized(&path)?;
+        spec.validate().map_err(|e| match e {
+            Error::Spec(msg) => Error::Spec(format!("{}: {msg}", path.as_ref().display())),
+            other => other,
+        })?;
+        Ok(spec)
+    }
+
+    /// [`ModelSpec::from_file`] for a spec whose `"inputs"` may be left out: it is then 0, to be
+    /// set from the data (the `deepnet` command sets it to the width after encoding) before
+    /// [`ModelSpec::validate`] passes.
+    pub fn read_unsized(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut spec = Self::from_json(&text).map_err(|e| match e {
+        let mut spec = Self::parse_unsized(&text).map_err(|e| match e {
             Error::Spec(msg) => Error::Spec(format!("{}: {msg}", path.display())),
             other => other,
         })?;
@@ -271,7 +294,9 @@ impl ModelSpec {
     /// Checks that the spec describes a network deepnet can build; errors name the entry.
     pub fn validate(&self) -> Result<()> {
         if self.inputs == 0 {
-            return Err(Error::Spec("`inputs` must be at least 1".into()));
+            return Err(Error::Spec(
+                "`inputs` is missing or 0; set it to the number of input features".into(),
+            ));
         }
         let Some(last) = self.layers.last() else {
             return Err(Error::Spec(

@@ -34,6 +34,33 @@ pub enum Schedule {
     },
 }
 
+/// How classes are weighted in the training loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// Class c weighs n / (k · n_c) (n rows, k classes, n_c rows of class c), as scikit-learn's
+    /// and Keras's `"balanced"`: every class contributes equally to the loss.
+    Balanced,
+}
+
+impl ClassWeight {
+    /// The weight of every class from the training rows' class counts.
+    pub fn weights(self, counts: &[usize]) -> Vec<f64> {
+        let n: usize = counts.iter().sum();
+        let k = counts.len() as f64;
+        counts
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    n as f64 / (k * c as f64)
+                }
+            })
+            .collect()
+    }
+}
+
 /// A training recipe; every field is optional and explicit arguments override it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +89,9 @@ pub struct TrainSpec {
     /// Seed for initialisation, shuffling and dropout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Class weights in the training loss (`"balanced"`); absent is unweighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<ClassWeight>,
 }
 
 impl TrainSpec {

@@ -23,6 +23,9 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Reshuffle the rows every epoch.
     pub shuffle: bool,
+    /// Weight of every class in the training loss (`None`: unweighted); see
+    /// [`crate::ClassWeight`]. Validation losses stay unweighted.
+    pub class_weights: Option<Vec<f64>>,
 }
 
 impl Default for TrainConfig {
@@ -36,16 +39,33 @@ impl Default for TrainConfig {
             min_delta: 0.0,
             seed: 0,
             shuffle: true,
+            class_weights: None,
         }
     }
 }
 
 impl TrainConfig {
+    /// The recipe of a spec without a `"train"` object, at least as good as scikit-learn's
+    /// `MLPClassifier`/`MLPRegressor` defaults (Adam 1e-3, up to 200 epochs): Adam 1e-3, batch
+    /// 64, up to 200 epochs, early stopping on the validation loss after 10 epochs without
+    /// improvement (the best epoch's weights restored).
+    pub fn without_recipe() -> Self {
+        TrainConfig {
+            batch_size: Some(64),
+            epochs: 200,
+            patience: Some(10),
+            ..TrainConfig::default()
+        }
+    }
+
     /// The recipe of a spec's `"train"` object over the defaults (Adam, lr 1e-3 — 0.01 for plain
     /// SGD and momentum — batch 32, 10 epochs, constant schedule, no early stopping, seed 0).
+    /// A spec with no `"train"` object gets [`TrainConfig::without_recipe`].
     pub fn from_spec(train: Option<&TrainSpec>) -> Self {
         let mut c = TrainConfig::default();
-        let Some(t) = train else { return c };
+        let Some(t) = train else {
+            return Self::without_recipe();
+        };
         let kind = t.optimizer.unwrap_or(OptimizerKind::Adam);
         c.optimizer = OptimizerConfig::new(kind, t.lr.unwrap_or(kind.default_lr()));
         if let Some(wd) = t.weight_decay {

@@ -26,6 +26,9 @@ pub struct EpochRecord {
     /// See `val_precision`.
     #[serde(default)]
     pub val_f1: Option<f64>,
+    /// Validation R², the mean over targets (regression only).
+    #[serde(default)]
+    pub val_r2: Option<f64>,
     /// Learning rate used during the epoch.
     pub lr: f64,
     /// Wall-clock seconds of the epoch (training and validation).
@@ -48,7 +51,7 @@ fn opt(v: Option<f64>) -> String {
 
 impl History {
     /// CSV with a header: `epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,
-    /// val_precision,val_recall,val_f1`, then `grad_norm_<layer>` per dense layer. Absent values
+    /// val_precision,val_recall,val_f1,val_r2`, then `grad_norm_<layer>` per dense layer. Absent values
     /// are empty cells.
     pub fn to_csv(&self) -> String {
         let layers: Vec<usize> = self
@@ -57,7 +60,7 @@ impl History {
             .map(|e| e.grad_norms.iter().map(|(i, _)| *i).collect())
             .unwrap_or_default();
         let mut s =
-            String::from("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,val_precision,val_recall,val_f1");
+            String::from("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,val_precision,val_recall,val_f1,val_r2");
         for i in &layers {
             let _ = write!(s, ",grad_norm_{i}");
         }
@@ -65,7 +68,7 @@ impl History {
         for e in &self.epochs {
             let _ = write!(
                 s,
-                "{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 e.epoch,
                 e.train_loss,
                 opt(e.train_accuracy),
@@ -75,7 +78,8 @@ impl History {
                 e.seconds,
                 opt(e.val_precision),
                 opt(e.val_recall),
-                opt(e.val_f1)
+                opt(e.val_f1),
+                opt(e.val_r2)
             );
             for (_, g) in &e.grad_norms {
                 let _ = write!(s, ",{g}");

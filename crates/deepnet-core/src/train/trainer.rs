@@ -162,6 +162,7 @@ impl Trainer {
         let n = xs.len() / model.spec().inputs;
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
         let mut engine = Engine::<T>::new(model, self.threads)?;
+        engine.set_class_weights(self.config.class_weights.as_deref());
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
@@ -240,6 +241,7 @@ impl Trainer {
                 val_precision: binary.map(|b| b.precision),
                 val_recall: binary.map(|b| b.recall),
                 val_f1: binary.map(|b| b.f1),
+                val_r2: val_metrics.as_ref().and_then(|m| m.r2()),
                 lr,
                 seconds: start.elapsed().as_secs_f64(),
                 grad_norms: norm_sums

@@ -27,6 +27,7 @@
 mod columns;
 mod preprocessing;
 mod raw;
+mod stream;
 mod targets;
 
 pub use columns::{median, parse_finite, Cell, FeatureColumn, FeatureKind};
@@ -38,4 +39,5 @@ pub use raw::{
     csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,
     DEFAULT_NA_VALUES, MISSING,
 };
+pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};

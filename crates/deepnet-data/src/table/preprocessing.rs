@@ -630,7 +630,7 @@ fn not_a_number(table: &RawTable, r: usize, c: usize, target: bool) -> DataError
         msg: if target {
             format!("cannot parse `{cell}` as a number; output `linear` needs numeric targets (use `sigmoid` or `softmax` for labels)")
         } else {
-            format!("cannot parse `{cell}` as a number; the column was numeric in training")
+            not_numeric(cell)
         },
     }
 }
@@ -640,6 +640,15 @@ fn missing_cell(table: &RawTable, r: usize, c: usize) -> DataError {
         path: table.source.clone(),
         line: table.lines[r],
         column: table.header[c].clone(),
-        msg: "missing cell (refused by --missing error)".into(),
+        msg: MISSING_REFUSED.into(),
     }
+}
+
+/// The message for a missing cell under [`MissingPolicy::Error`].
+pub(crate) const MISSING_REFUSED: &str =
+    "missing cell; this model refuses missing values (--missing error)";
+
+/// The message for a numeric feature's cell that is not a number.
+pub(crate) fn not_numeric(cell: &str) -> String {
+    format!("cannot parse `{cell}` as a number")
 }
