@@ -161,7 +161,7 @@ def run_sklearn(task, targets, ignored, train, test):
     if task == "classification":
         ytr = [r[tcols[0]] for r in tr]
         yte = [r[tcols[0]] for r in te]
-        model = Pipeline([("pre", pre), ("mlp", MLPClassifier((64, 32), random_state=0, max_iter=200))])
+        model = Pipeline([("pre", pre), ("mlp", MLPClassifier(hidden_layer_sizes=(64, 32), random_state=0, max_iter=200))])
         model.fit(xtr, ytr)
         seconds = time.perf_counter() - t0
         return accuracy_score(yte, model.predict(xte)), seconds
@@ -169,7 +169,7 @@ def run_sklearn(task, targets, ignored, train, test):
     yte = np.array([[float(r[c]) for c in tcols] for r in te])
     if len(tcols) == 1:
         ytr, yte = ytr[:, 0], yte[:, 0]
-    mlp = TransformedTargetRegressor(MLPRegressor((64, 32), random_state=0, max_iter=200), transformer=StandardScaler())
+    mlp = TransformedTargetRegressor(MLPRegressor(hidden_layer_sizes=(64, 32), random_state=0, max_iter=200), transformer=StandardScaler())
     model = Pipeline([("pre", pre), ("mlp", mlp)])
     model.fit(xtr, ytr)
     seconds = time.perf_counter() - t0

@@ -21,8 +21,22 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> R
             ds.width()
         );
     }
+    check_targets(spec, &ds.labels, source, usage)
+}
+
+/// Checks that the targets `labels` fit the spec's output: classes for classifiers, as many
+/// target columns as linear units.
+pub fn check_targets(spec: &ModelSpec, labels: &Labels, source: &str, usage: Use) -> Result<()> {
     let units = spec.output_units();
-    match (spec.output, &ds.labels) {
+    let per_row = match labels {
+        Labels::Classes { .. } => 1,
+        Labels::Values { names, .. } => names.len(),
+    };
+    let target_names = match labels {
+        Labels::Classes { .. } => "target".to_string(),
+        Labels::Values { names, .. } => names.join(", "),
+    };
+    match (spec.output, labels) {
         (Output::Sigmoid | Output::Softmax, Labels::Classes { names, .. })
             if usage == Use::Train && names.len() < 2 =>
         {
@@ -44,13 +58,12 @@ pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> R
             "data `{source}` has text labels ({}) but output `linear` needs numeric targets; use `sigmoid` or `softmax`",
             preview(names)
         ),
-        (Output::Linear, _) if units != ds.targets_per_row() => {
-            let t = ds.targets_per_row();
+        (Output::Linear, _) if units != per_row => {
+            let t = per_row;
             bail!(
-                "the model's linear output has {units} unit{} but data `{source}` has {t} target column{} ({}); set the last dense layer's `units` to {t}",
+                "the model's linear output has {units} unit{} but data `{source}` has {t} target column{} ({target_names}); set the last dense layer's `units` to {t}",
                 if units == 1 { "" } else { "s" },
                 if t == 1 { "" } else { "s" },
-                ds.target_names().join(", ")
             )
         }
         (Output::Sigmoid, Labels::Classes { names, .. }) if names.len() > 2 => bail!(

@@ -256,7 +256,11 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         p.to_str().unwrap().to_string()
     };
     let empty = write("empty.csv", "");
-    let text_cell = write("cell.csv", "a,b,y\n1,2,0\n3,oops,1\n");
+    // A text cell makes its column categorical: `b` becomes two one-hot inputs.
+    let text_cell = write(
+        "cell.csv",
+        &format!("a,b,y\n{}", "1,2,0\n3,oops,1\n".repeat(10)),
+    );
     let three_classes = write("three.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,2\n");
     let not_st = write("model.safetensors", "this is not a checkpoint");
     let spec = "models/moons_mlp.json";
@@ -270,7 +274,7 @@ fn bad_inputs_give_one_error_line_and_status_1() {
     );
     assert_eq!(
         fails(&["train", "--model", spec, "--data", &text_cell]),
-        format!("error: {text_cell}:3: column `b`: cannot parse `oops` as a number")
+        format!("error: the spec's `inputs` is 2 but data `{text_cell}` encodes to 3 inputs (2 feature columns; one-hot and missing indicators: `b` → 2); leave `inputs` out of the spec to use the encoded width")
     );
     assert_eq!(fails(&["train", "--model", spec, "--data", &three_classes]), format!("error: data `{three_classes}` has 3 classes but output `sigmoid` is binary; use `softmax` with 3 units"));
     assert_eq!(
@@ -481,7 +485,7 @@ fn model_and_data_mismatches_are_one_error_line() {
     );
     assert_eq!(
         fails(&["train", "--model", &linear2, "--data", &values]),
-        format!("error: the model's linear output has 2 units but data `{values}` has 1 target column; set the last dense layer's `units` to 1")
+        format!("error: the model's linear output has 2 units but data `{values}` has 1 target column (y); set the last dense layer's `units` to 1")
     );
     assert_eq!(
         fails(&["train", "--model", &softmax4, "--data", "spirals"]),
@@ -505,7 +509,7 @@ fn model_and_data_mismatches_are_one_error_line() {
     );
     assert_eq!(
         fails(&["train", "--model", &linear1, "--data", &colours]),
-        format!("error: data `{colours}` has text labels (`blue`, `green`, `red`) but output `linear` needs numeric targets; use `sigmoid` or `softmax`")
+        format!("error: {colours}:2: column `y`: cannot parse `red` as a number; output `linear` needs numeric targets (use `sigmoid` or `softmax` for labels)")
     );
 }
 

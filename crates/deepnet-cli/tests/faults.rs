@@ -463,7 +463,8 @@ fn unwritable_directories_and_full_disks_are_errors_that_keep_earlier_files() {
 fn non_finite_inputs_are_refused_and_divergence_keeps_finite_weights() {
     let dir = temp("numeric");
     let csv = dir.join("inf.csv");
-    std::fs::write(&csv, "x,y,label\n1,2,0\n3,inf,1\n").unwrap();
+    let rows = "1,2,0\n3,4,1\n".repeat(10);
+    std::fs::write(&csv, format!("x,y,label\n1,2,0\n3,inf,1\n{rows}")).unwrap();
     assert_eq!(
         clean(&[
             "train",

@@ -22,7 +22,7 @@ use deepnet::{
 };
 
 use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
-use crate::data::{check_fits, tensors, Use};
+use crate::data::{check_fits, check_targets, tensors, Use};
 use crate::plot::{fit_svg, write_figures};
 use crate::progress::ProgressBars;
 use crate::table::{dialect, is_table, original_units, scores_in_units, PREPROCESSING_KEY};
@@ -343,6 +343,7 @@ fn load_table(
     };
     let table = RawTable::read(path, &options.dialect)?;
     let (rows, labels) = target_rows(&table, &options)?;
+    check_targets(spec, &labels, path, Use::Train)?;
     if rows.len() < table.len() {
         eprintln!(
             "note: skipped {} of {} rows whose target is missing",

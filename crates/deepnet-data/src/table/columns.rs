@@ -8,7 +8,6 @@ use crate::table::raw::RawColumn;
 
 /// One source column used as features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FeatureColumn {
     /// The column's name in the header.
     pub name: String,
@@ -19,7 +18,7 @@ pub struct FeatureColumn {
 
 /// How a feature column becomes inputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FeatureKind {
     /// A number; a missing cell becomes `median`, and with `indicator` a second input is 1 for
     /// a missing cell and 0 otherwise (added when the training rows had missing cells).

@@ -41,3 +41,23 @@ pub use raw::{
 };
 pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preprocessing_json_round_trips_and_refuses_unknown_keys() {
+        let csv = "id,c,x,y\n1,a,1.5,yes\n2,b,,no\n3,a,2.5,no\n";
+        let t = RawTable::parse(csv.as_bytes(), "t.csv", &Dialect::default()).unwrap();
+        let mut o = TableOptions::new(Task::Classification);
+        o.ignore = vec!["id".into()];
+        let (rows, _) = target_rows(&t, &o).unwrap();
+        let p = Preprocessing::fit(&t, &o, &rows).unwrap().preprocessing;
+        let json = p.to_json();
+        assert_eq!(Preprocessing::from_json(&json, "m").unwrap(), p);
+        let bad = json.replacen("\"median\"", "\"bogus\":1,\"median\"", 1);
+        let e = Preprocessing::from_json(&bad, "m").unwrap_err().to_string();
+        assert!(e.contains("unknown field `bogus`"), "{e}");
+    }
+}

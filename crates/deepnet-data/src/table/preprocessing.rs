@@ -246,6 +246,25 @@ impl Preprocessing {
                 continue;
             }
             let col = &table.columns[c];
+            // A number that is not finite (`inf`) is refused rather than read as a category.
+            let non_finite = |v: &String| v.parse::<f64>().is_ok_and(|x| !x.is_finite());
+            if let Some(code) = col.values.iter().position(non_finite) {
+                let r = col
+                    .codes
+                    .iter()
+                    .position(|&c| c == code as u32)
+                    .unwrap_or(0);
+                let v = &col.values[code];
+                return Err(DataError::Value {
+                    path: table.source.clone(),
+                    line: table.lines[r],
+                    column: name.clone(),
+                    msg: format!(
+                        "`{v}` is {}; values must be finite numbers",
+                        v.parse::<f64>().unwrap_or(f64::NAN)
+                    ),
+                });
+            }
             let fit = fit_column(name, col, train, categorical.contains(&c));
             if options.missing == MissingPolicy::Error && fit.missing > 0 {
                 let r = train.iter().copied().find(|&r| col.codes[r] == MISSING);
