@@ -280,18 +280,8 @@ impl Preprocessing {
             if matches!(column.kind, crate::table::FeatureKind::Categorical { .. })
                 && fit.distinct > options.max_categories
             {
-                let example = col
-                    .cell(
-                        train
-                            .iter()
-                            .copied()
-                            .find(|&r| col.codes[r] != MISSING)
-                            .unwrap_or(0),
-                    )
-                    .unwrap_or_default()
-                    .to_string();
                 return Err(bad(format!(
-                    "column `{name}` has {} distinct values (e.g. `{example}`), more than the limit of {} for a categorical column; ignore it with --ignore {name} if it is an ID or free text, or raise --max-categories",
+                    "column `{name}` has {} distinct values, more than the limit of {} for a categorical column; ignore it with --ignore {name} if it is an ID or free text, or raise --max-categories",
                     fit.distinct, options.max_categories
                 )));
             }

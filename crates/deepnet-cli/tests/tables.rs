@@ -1,0 +1,445 @@
+//! Real tables through the `deepnet` binary: a public table with string categories, missing
+//! cells, ID and free-text columns (tests/fixtures/penguins-raw.csv) trained with no hand
+//! preprocessing, several targets, binary and multi-class figures with class names, predictions
+//! in the targets' own units checked against numpy, and one `error:` line per mistake.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PENGUINS: &str = "tests/fixtures/penguins-raw.csv";
+const IDS: [&str; 6] = [
+    "--ignore",
+    "Sample Number",
+    "--ignore",
+    "Individual ID",
+    "--ignore",
+    "Comments",
+];
+
+fn deepnet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deepnet"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deepnet-tables-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ok(args: &[&str]) -> (String, String) {
+    let o = deepnet(args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "{args:?}: {err}");
+    (out, err)
+}
+
+fn value(out: &str, key: &str) -> f64 {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
+        .parse()
+        .unwrap()
+}
+
+/// Exit status 1, the last stderr line `error: ...`; returns it.
+fn fails(args: &[&str]) -> String {
+    let o = deepnet(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("error: "), "{args:?}: {err}");
+    last
+}
+
+fn spec(dir: &Path, units: usize, output: &str) -> String {
+    let p = dir.join(format!("{output}{units}.json"));
+    std::fs::write(
+        &p,
+        format!(
+            r#"{{"layers": [{{"type": "dense", "units": 32}}, {{"type": "relu"}}, {{"type": "dense", "units": {units}}}], "output": "{output}", "train": {{"epochs": 60, "patience": 10, "batch_size": 32}}}}"#
+        ),
+    )
+    .unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// The Python with numpy and safetensors (see tests/checkpoints.rs).
+fn numpy_python() -> String {
+    let python = std::env::var("DEEPNET_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import numpy, safetensors"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{python} lacks numpy or safetensors: run the tests with ./test.sh (it installs them in a venv), or set DEEPNET_PYTHON"
+    );
+    python
+}
+
+#[test]
+fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing() {
+    let dir = temp("species");
+    let run = dir.join("run");
+    let mut args = vec![
+        "train",
+        "--model",
+        "",
+        "--data",
+        PENGUINS,
+        "--target",
+        "Species",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+    ];
+    let s = spec(&dir, 3, "softmax");
+    args[2] = &s;
+    args.extend(IDS);
+    let (out, err) = ok(&args);
+    // The spec has no `inputs`: it is the width after encoding, and the saved spec records it.
+    assert!(err.contains("inputs, "), "{err}");
+    assert!(value(&out, "test_accuracy") >= 0.95, "{out}");
+    assert!(value(&out, "test_macro_f1") >= 0.9, "{out}");
+    let ckpt = run.join("model.safetensors");
+    let (insp, _) = ok(&["inspect", "--json", ckpt.to_str().unwrap()]);
+    assert!(insp.contains("deepnet.preprocessing"), "{insp}");
+
+    // eval reads the features by name through the checkpoint and defaults the target.
+    let (ev, _) = ok(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--data",
+        PENGUINS,
+    ]);
+    assert_eq!(value(&ev, "rows"), 344.0);
+    for class in [
+        "Adelie Penguin (Pygoscelis adeliae)",
+        "Chinstrap penguin (Pygoscelis antarctica)",
+        "Gentoo penguin (Pygoscelis papua)",
+    ] {
+        assert!(value(&ev, &format!("f1_{class}")) > 0.8, "{ev}");
+    }
+    let f1s: Vec<f64> = ev
+        .lines()
+        .filter(|l| l.starts_with("f1_"))
+        .map(|l| l.rsplit(": ").next().unwrap().parse().unwrap())
+        .collect();
+    let macro_f1 = f1s.iter().sum::<f64>() / 3.0;
+    assert!((value(&ev, "macro_f1") - macro_f1).abs() < 1e-4, "{ev}");
+
+    // predict on the raw rows, with the columns in another order and the target removed.
+    let text = std::fs::read_to_string(root().join(PENGUINS)).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let keep: Vec<usize> = (0..header.len())
+        .rev()
+        .filter(|&i| header[i] != "Species")
+        .collect();
+    let mut w = csv::Writer::from_path(dir.join("new.csv")).unwrap();
+    w.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    let mut truth = Vec::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        truth.push(r[2].to_string());
+        w.write_record(keep.iter().map(|&i| &r[i])).unwrap();
+    }
+    w.flush().unwrap();
+    let pred = dir.join("pred.csv");
+    ok(&[
+        "predict",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--input",
+        dir.join("new.csv").to_str().unwrap(),
+        "--output",
+        pred.to_str().unwrap(),
+    ]);
+    let p = std::fs::read_to_string(&pred).unwrap();
+    let labels: Vec<String> = csv::Reader::from_reader(p.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    let hits = labels.iter().zip(&truth).filter(|(a, b)| a == b).count();
+    assert!(
+        (hits as f64 / 344.0 - value(&ev, "accuracy")).abs() < 5e-5,
+        "predict and eval disagree"
+    );
+    let py = Command::new(numpy_python())
+        .arg(root().join("tests/interop_table.py"))
+        .args([&ckpt, &dir.join("new.csv"), &pred])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&py.stdout),
+        String::from_utf8_lossy(&py.stderr)
+    );
+}
+
+#[test]
+fn several_regression_targets_are_learned_and_predicted_in_their_own_units() {
+    let dir = temp("mass");
+    let run = dir.join("run");
+    let s = spec(&dir, 2, "linear");
+    let mut args = vec![
+        "train",
+        "--model",
+        &s,
+        "--data",
+        PENGUINS,
+        "--target",
+        "Body Mass (g)",
+        "--target",
+        "Flipper Length (mm)",
+        "--ignore",
+        "Species",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend(IDS);
+    let (out, err) = ok(&args);
+    // Two rows have neither measurement.
+    assert!(
+        err.contains("skipped 2 of 344 rows whose target is missing"),
+        "{err}"
+    );
+    for key in [
+        "test_r2_Body Mass (g)",
+        "test_r2_Flipper Length (mm)",
+        "test_r2",
+    ] {
+        assert!(value(&out, key) > 0.5, "{key}: {out}");
+    }
+    // RMSE is in grams: the body masses' spread is ~800 g.
+    let rmse = value(&out, "test_rmse_Body Mass (g)");
+    assert!(rmse > 50.0 && rmse < 800.0, "{out}");
+    assert!(run.join("fit.svg").exists());
+    let history = std::fs::read_to_string(run.join("history.csv")).unwrap();
+    assert!(history
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(10)
+        .unwrap()
+        .parse::<f64>()
+        .is_ok());
+
+    let ckpt = run.join("model.safetensors");
+    let (ev, err) = ok(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--data",
+        PENGUINS,
+    ]);
+    assert!(
+        err.contains("skipped 2 rows whose target is missing"),
+        "{err}"
+    );
+    assert_eq!(value(&ev, "rows"), 342.0);
+    let mean = (value(&ev, "r2_Body Mass (g)") + value(&ev, "r2_Flipper Length (mm)")) / 2.0;
+    assert!((value(&ev, "r2") - mean).abs() < 1e-4, "{ev}");
+
+    let pred = dir.join("pred.csv");
+    ok(&[
+        "predict",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--input",
+        PENGUINS,
+        "--output",
+        pred.to_str().unwrap(),
+    ]);
+    let p = std::fs::read_to_string(&pred).unwrap();
+    assert!(p.starts_with("Body Mass (g),Flipper Length (mm)\n"), "{p}");
+    let py = Command::new(numpy_python())
+        .arg(root().join("tests/interop_table.py"))
+        .args([&ckpt, &root().join(PENGUINS), &pred])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&py.stdout),
+        String::from_utf8_lossy(&py.stderr)
+    );
+}
+
+#[test]
+fn binary_figures_name_the_positive_class() {
+    let dir = temp("binary");
+    // `fraud` is rare: with no --positive it is the positive class.
+    let mut text = String::from("id;amount;channel;label\r\n");
+    for i in 0..300 {
+        let fraud = i % 5 == 0;
+        let amount = if fraud { 900 + i % 50 } else { 100 + i % 400 };
+        let channel = ["web", "shop", "phone"][i % 3];
+        let label = if fraud { "fraud" } else { "ok" };
+        text.push_str(&format!("{i};{amount};{channel};{label}\r\n"));
+    }
+    let data = dir.join("tx.csv");
+    std::fs::write(&data, text).unwrap();
+    let run = dir.join("run");
+    let s = spec(&dir, 1, "sigmoid");
+    let (out, err) = ok(&[
+        "train",
+        "--model",
+        &s,
+        "--data",
+        data.to_str().unwrap(),
+        "--ignore",
+        "id",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        err.contains("positive class: `fraud` (the less frequent class; set it with --positive)"),
+        "{err}"
+    );
+    assert!(value(&out, "test_recall") > 0.9, "{out}");
+    let ckpt = run.join("model.safetensors");
+    let (ev, _) = ok(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ev.contains("positive_class: fraud\n"), "{ev}");
+    assert!(
+        ev.contains("(rows: true ok/fraud, columns: predicted ok/fraud)"),
+        "{ev}"
+    );
+    // --positive picks the other class; balanced class weights are accepted and recorded.
+    let (_, err) = ok(&[
+        "train",
+        "--model",
+        &s,
+        "--data",
+        data.to_str().unwrap(),
+        "--ignore",
+        "id",
+        "--positive",
+        "ok",
+        "--class-weight",
+        "balanced",
+        "--epochs",
+        "2",
+        "--out",
+        dir.join("run2").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(err.contains("positive class: `ok` (--positive)"), "{err}");
+    assert!(err.contains("balanced class weights"), "{err}");
+}
+
+#[test]
+fn table_mistakes_are_one_error_line() {
+    let dir = temp("mistakes");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let rows: String = (0..40)
+        .map(|i| format!("{i},{},c{},{}\n", i % 7, i % 3, i % 2))
+        .collect();
+    let data = write("t.csv", &format!("id,x,cat,y\n{rows}"));
+    let s = spec(&dir, 1, "sigmoid");
+    let out = dir.join("run");
+    let train = |extra: &[&str]| {
+        let mut a = vec![
+            "train",
+            "--model",
+            &s,
+            "--data",
+            &data,
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        fails(&a)
+    };
+    assert_eq!(
+        train(&["--target", "label"]),
+        format!("error: {data}: no column `label` (--target); the header has: id, x, cat, y")
+    );
+    assert_eq!(
+        train(&["--ignore", "ID"]),
+        format!("error: {data}: no column `ID` (--ignore); the header has: id, x, cat, y")
+    );
+    assert_eq!(
+        train(&["--ignore", "y"]),
+        format!("error: {data}: column `y` is the target; it cannot also be ignored")
+    );
+    assert_eq!(
+        train(&["--max-categories", "2"]),
+        format!("error: {data}: column `cat` has 3 distinct values, more than the limit of 2 for a categorical column; ignore it with --ignore cat if it is an ID or free text, or raise --max-categories")
+    );
+    assert_eq!(
+        train(&["--positive", "2"]),
+        format!("error: {data}: --positive `2` is not one of the target's labels (0, 1)")
+    );
+    assert_eq!(
+        train(&["--delimiter", "ab"]),
+        "error: --delimiter: the delimiter must be one character (or `tab`), got `ab`"
+    );
+    let missing = write("m.csv", &format!("id,x,cat,y\n{rows}1,,c1,0\n"));
+    let line = 42;
+    assert_eq!(
+        fails(&[
+            "train", "--model", &s, "--data", &missing, "--missing", "error", "--quiet", "--out",
+            out.to_str().unwrap()
+        ]),
+        format!("error: {missing}:{line}: column `x`: missing cell; this model refuses missing values (--missing error)")
+    );
+    let crlf = write(
+        "crlf.csv",
+        &format!("id,x,cat,y\r\n{}", rows.replace('\n', "\r\n")).replace("\r\n5,5,", "\r\n5,inf,"),
+    );
+    assert_eq!(
+        fails(&[
+            "train",
+            "--model",
+            &s,
+            "--data",
+            &crlf,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap()
+        ]),
+        format!("error: {crlf}:7: column `x`: `inf` is inf; values must be finite numbers")
+    );
+    let linear2 = spec(&dir, 2, "linear");
+    assert_eq!(
+        fails(&["train", "--model", &linear2, "--data", &data, "--target", "x", "--ignore", "y", "--quiet", "--out", out.to_str().unwrap()]),
+        format!("error: the model's linear output has 2 units but data `{data}` has 1 target column (x); set the last dense layer's `units` to 1")
+    );
+    let softmax = spec(&dir, 3, "softmax");
+    assert_eq!(
+        fails(&["train", "--model", &softmax, "--data", &data, "--target", "y", "--target", "x", "--quiet", "--out", out.to_str().unwrap()]),
+        format!("error: {data}: 2 target columns, but a classifier predicts one; several targets need output `linear`")
+    );
+}
