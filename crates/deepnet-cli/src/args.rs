@@ -18,8 +18,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model from a spec and a dataset; writes checkpoint, history and figures.
-    Train(TrainArgs),
-    /// Evaluate a checkpoint on a dataset: accuracy and loss (and binary metrics).
+    Train(Box<TrainArgs>),
+    /// Evaluate a checkpoint on a dataset: loss, accuracy and per-class figures, or RMSE, MAE and R².
     Eval(EvalArgs),
     /// Predict on the rows of a CSV file.
     Predict(PredictArgs),

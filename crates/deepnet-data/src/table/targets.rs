@@ -40,6 +40,9 @@ pub enum PositiveRule {
     Rarer,
 }
 
+/// The positive class of a binary task and how it was chosen.
+pub type Positive = (String, PositiveRule);
+
 /// The class name of a target cell: whole numbers written as floats (`3.0`, as pandas writes an
 /// integer column that had missing values) name the class `3`; other cells are their own text.
 pub fn class_name(cell: &str) -> String {
@@ -65,7 +68,7 @@ pub fn whole_number(v: &str) -> Option<i64> {
 pub fn class_order(
     counts: &BTreeMap<String, usize>,
     positive: Option<&str>,
-) -> std::result::Result<(Vec<String>, Option<(String, PositiveRule)>), String> {
+) -> std::result::Result<(Vec<String>, Option<Positive>), String> {
     let mut names: Vec<String> = counts.keys().cloned().collect();
     let ints: Option<Vec<i64>> = names.iter().map(|n| n.parse::<i64>().ok()).collect();
     if let Some(ints) = ints {
