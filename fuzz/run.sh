@@ -3,7 +3,7 @@
 # Stable Rust works with RUSTC_BOOTSTRAP=1 and no sanitizer: Rust's own checks catch the panics,
 # and libFuzzer's RSS and malloc limits catch oversized allocations.
 #   cargo install cargo-fuzz
-#   fuzz/run.sh checkpoint|spec|csv|idx [SECONDS]
+#   fuzz/run.sh checkpoint|spec|csv|idx|preprocessing [SECONDS]
 # A crash is saved under fuzz/artifacts/TARGET/; turn it into a regression test in
 # tests/fuzz_regressions.rs.
 set -euo pipefail

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use deepnet::checkpoint::load_model_bytes;
+use deepnet::data::table::{
+    target_rows, Dialect, EncodeReport, Preprocessing, RawTable, TableOptions, Task,
+};
 use deepnet::data::{idx::parse_idx, parse_csv};
 use deepnet::{ModelSpec, Sequential};
 
@@ -63,12 +66,71 @@ fn spec_corpus() {
 
 #[test]
 fn csv_corpus() {
+    let mut fitted = 0;
     for (name, bytes) in corpus("csv") {
         if let Ok(ds) = parse_csv(&bytes[..], &name, None) {
             assert_eq!(ds.features.len(), ds.len() * ds.width(), "{name}");
             assert!(ds.features.iter().all(|v| v.is_finite()), "{name}");
         }
+        // The table path, as fuzz/fuzz_targets/csv.rs: the first byte picks the dialect.
+        let Some((&pick, rest)) = bytes.split_first() else {
+            continue;
+        };
+        let dialect = Dialect {
+            delimiter: [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][pick as usize % 5],
+            ..Dialect::default()
+        };
+        let Ok(table) = RawTable::parse(rest, &name, &dialect) else {
+            continue;
+        };
+        for task in [Task::Classification, Task::Regression] {
+            let options = TableOptions::new(task);
+            let Ok((rows, _)) = target_rows(&table, &options) else {
+                continue;
+            };
+            let Ok(f) = Preprocessing::fit(&table, &options, &rows) else {
+                continue;
+            };
+            let p = f.preprocessing;
+            assert_eq!(Preprocessing::from_json(&p.to_json(), &name).unwrap(), p);
+            if let Ok((ds, _)) = p.dataset(&table, None) {
+                assert_eq!(ds.width(), p.width(), "{name}");
+                assert!(ds.features.iter().all(|v| v.is_finite()), "{name}");
+                fitted += 1;
+            }
+        }
     }
+    assert!(fitted >= 4, "the dialect seeds no longer fit");
+}
+
+#[test]
+fn preprocessing_corpus() {
+    let mut parsed = 0;
+    for (name, bytes) in corpus("preprocessing") {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let Ok(p) = Preprocessing::from_json(text, &name) else {
+            continue;
+        };
+        parsed += 1;
+        let header: Vec<String> = p.features.iter().map(|f| f.name.clone()).collect();
+        let encoder = p.row_encoder(&header, &name).unwrap();
+        for cells in [["1", "", "x"], ["NA", "-2.5e3", "?"]] {
+            let record = csv::StringRecord::from(
+                (0..header.len()).map(|i| cells[i % 3]).collect::<Vec<_>>(),
+            );
+            let mut out = Vec::new();
+            if encoder
+                .encode(&record, 2, &mut out, &mut EncodeReport::default())
+                .is_ok()
+            {
+                assert_eq!(out.len(), p.width(), "{name}");
+                assert!(out.iter().all(|v| v.is_finite()), "{name}");
+            }
+        }
+    }
+    assert!(parsed >= 4, "the seed preprocessings no longer parse");
 }
 
 #[test]

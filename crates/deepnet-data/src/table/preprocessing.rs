@@ -302,6 +302,12 @@ impl Preprocessing {
                         .entry(class_name(col.cell(r).unwrap_or_default()))
                         .or_default() += 1;
                 }
+                if counts.len() < 2 {
+                    let only = counts.keys().next().cloned().unwrap_or_default();
+                    return Err(bad(format!(
+                        "every training row has the class `{only}`; a classifier needs at least two"
+                    )));
+                }
                 let (names, positive) =
                     class_order(&counts, options.positive.as_deref()).map_err(bad)?;
                 let rule = positive.as_ref().map(|p| p.1);
