@@ -30,7 +30,7 @@ mod raw;
 mod stream;
 mod targets;
 
-pub use columns::{median, parse_finite, Cell, FeatureColumn, FeatureKind};
+pub use columns::{in_f32_range, median, parse_finite, Cell, FeatureColumn, FeatureKind};
 pub use preprocessing::{
     target_rows, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions, Task, FORMAT,
     MAX_CATEGORIES,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
-use crate::table::columns::{fit_column, Cell, FeatureColumn};
+use crate::table::columns::{fit_column, in_f32_range, Cell, FeatureColumn};
 use crate::table::raw::{Dialect, RawTable, MISSING};
 use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
 
@@ -247,22 +247,20 @@ impl Preprocessing {
             }
             let col = &table.columns[c];
             // A number that is not finite (`inf`) is refused rather than read as a category.
-            let non_finite = |v: &String| v.parse::<f64>().is_ok_and(|x| !x.is_finite());
+            let non_finite = |v: &String| v.parse::<f64>().is_ok_and(|x| !in_f32_range(x));
             if let Some(code) = col.values.iter().position(non_finite) {
-                let r = col
-                    .codes
-                    .iter()
-                    .position(|&c| c == code as u32)
-                    .unwrap_or(0);
+                let r = col.codes.iter().position(|&c| c == code as u32).unwrap_or(0);
                 let v = &col.values[code];
+                let x = v.parse::<f64>().unwrap_or(f64::NAN);
                 return Err(DataError::Value {
                     path: table.source.clone(),
                     line: table.lines[r],
                     column: name.clone(),
-                    msg: format!(
-                        "`{v}` is {}; values must be finite numbers",
-                        v.parse::<f64>().unwrap_or(f64::NAN)
-                    ),
+                    msg: if x.is_finite() {
+                        format!("`{v}` is beyond the range of 32-bit floats; values must be finite numbers")
+                    } else {
+                        format!("`{v}` is {x}; values must be finite numbers")
+                    },
                 });
             }
             let fit = fit_column(name, col, train, categorical.contains(&c));
@@ -280,8 +278,14 @@ impl Preprocessing {
             if matches!(column.kind, crate::table::FeatureKind::Categorical { .. })
                 && fit.distinct > options.max_categories
             {
+                // Quoted for the shell when the name has spaces.
+                let flag = if name.contains(char::is_whitespace) {
+                    format!("\"{name}\"")
+                } else {
+                    name.clone()
+                };
                 return Err(bad(format!(
-                    "column `{name}` has {} distinct values, more than the limit of {} for a categorical column; ignore it with --ignore {name} if it is an ID or free text, or raise --max-categories",
+                    "column `{name}` has {} distinct values, more than the limit of {} for a categorical column; ignore it with --ignore {flag} if it is an ID or free text, or raise --max-categories",
                     fit.distinct, options.max_categories
                 )));
             }
@@ -541,9 +545,9 @@ impl Preprocessing {
         }
         for f in &p.features {
             match &f.kind {
-                crate::table::FeatureKind::Numeric { median, .. } if !median.is_finite() => {
+                crate::table::FeatureKind::Numeric { median, .. } if !in_f32_range(*median) => {
                     return Err(bad(format!(
-                        "column `{}`: the median is not finite",
+                        "column `{}`: the median is not a finite 32-bit float",
                         f.name
                     )))
                 }
@@ -583,8 +587,8 @@ impl Preprocessing {
                         scale.len()
                     )));
                 }
-                if mean.iter().any(|m| !m.is_finite())
-                    || scale.iter().any(|s| !(s.is_finite() && *s > 0.0))
+                if mean.iter().any(|m| !in_f32_range(*m))
+                    || scale.iter().any(|s| !(in_f32_range(*s) && *s > 0.0))
                 {
                     return Err(bad(
                         "target means must be finite and scales positive and finite".into(),
