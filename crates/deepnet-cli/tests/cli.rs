@@ -1,27 +1,12 @@
 //! The real `deepnet` binary: every command on small models, the files it leaves, exit codes and
 //! `error:` lines for bad input, and golden `--help` text.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn deepnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deepnet"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Output;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{deepnet, fails, root, temp};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -33,17 +18,6 @@ fn value(out: &str, key: &str) -> String {
         .find_map(|l| l.strip_prefix(&format!("{key}: ")))
         .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
         .to_string()
-}
-
-/// Exit status 1 and exactly one stderr line, starting `error: `; returns it.
-fn fails(args: &[&str]) -> String {
-    let o = deepnet(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    let last = err.lines().last().unwrap_or_default().to_string();
-    assert!(last.starts_with("error: "), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    last
 }
 
 #[test]

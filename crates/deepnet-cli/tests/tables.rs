@@ -3,8 +3,12 @@
 //! preprocessing, several targets, binary and multi-class figures with class names, predictions
 //! in the targets' own units checked against numpy, and one `error:` line per mistake.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{deepnet, fails, root, temp};
 
 const PENGUINS: &str = "tests/fixtures/penguins-raw.csv";
 const IDS: [&str; 6] = [
@@ -15,25 +19,6 @@ const IDS: [&str; 6] = [
     "--ignore",
     "Comments",
 ];
-
-fn deepnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deepnet"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-tables-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn ok(args: &[&str]) -> (String, String) {
     let o = deepnet(args);
@@ -51,17 +36,6 @@ fn value(out: &str, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
         .parse()
         .unwrap()
-}
-
-/// Exit status 1, the last stderr line `error: ...`; returns it.
-fn fails(args: &[&str]) -> String {
-    let o = deepnet(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    let last = err.lines().last().unwrap_or_default().to_string();
-    assert!(last.starts_with("error: "), "{args:?}: {err}");
-    last
 }
 
 fn spec(dir: &Path, units: usize, output: &str) -> String {

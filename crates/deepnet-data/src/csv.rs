@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
-use crate::table::{csv_reader, whole_number};
+use crate::table::{whole_number, Dialect, RawTable};
 
 /// Loads a CSV file; `target` names the label column (default: the last).
 pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset> {
@@ -30,28 +30,15 @@ pub fn load_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Dataset>
     Ok(ds)
 }
 
-/// Parses CSV text from `reader`; `source` names it in errors.
+/// Parses CSV text from `reader`; `source` names it in errors. The text is read by
+/// [`RawTable::parse`] with no NA tokens, so an empty cell is the only missing one, and refused.
 pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Result<Dataset> {
-    let mut rdr = csv_reader(reader).map_err(|cause| DataError::Io {
-        path: source.into(),
-        cause,
-    })?;
-    let csv_err = |e: csv::Error| DataError::Csv {
-        path: source.to_string(),
-        msg: e.to_string(),
+    let strict = Dialect {
+        delimiter: None,
+        na_values: Vec::new(),
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(String::from)
-        .collect();
-    if header.is_empty() || header.iter().all(|h| h.is_empty()) {
-        return Err(DataError::Empty {
-            path: source.to_string(),
-            msg: "the file is empty; expected a header line with column names".into(),
-        });
-    }
+    let table = RawTable::parse(reader, source, &strict)?;
+    let header = &table.header;
     if header.len() < 2 {
         return Err(DataError::Empty {
             path: source.to_string(),
@@ -72,51 +59,31 @@ pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Resul
                 available: header.join(", "),
             })?,
     };
-    let feature_names: Vec<String> = header
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != target_col)
-        .map(|(_, h)| h.clone())
-        .collect();
-    let mut features = Vec::new();
-    let mut raw_targets: Vec<(u64, String)> = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_err(e)),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != header.len() {
-            return Err(DataError::Ragged {
+    let columns: Vec<usize> = (0..header.len()).filter(|&c| c != target_col).collect();
+    let mut features = Vec::with_capacity(table.len() * columns.len());
+    for (r, &line) in table.lines.iter().enumerate() {
+        for &c in &columns {
+            let cell = table.columns[c].cell(r).unwrap_or_default();
+            features.push(parse_number(cell).map_err(|msg| DataError::Value {
                 path: source.to_string(),
                 line,
-                expected: header.len(),
-                found: record.len(),
-            });
-        }
-        for (i, field) in record.iter().enumerate() {
-            if i == target_col {
-                raw_targets.push((line, field.to_string()));
-            } else {
-                features.push(parse_number(field).map_err(|msg| DataError::Value {
-                    path: source.to_string(),
-                    line,
-                    column: header[i].clone(),
-                    msg,
-                })?);
-            }
+                column: header[c].clone(),
+                msg,
+            })?);
         }
     }
-    if raw_targets.is_empty() {
-        return Err(DataError::Empty {
-            path: source.to_string(),
-            msg: "the file has a header but no data rows".into(),
-        });
-    }
+    let raw_targets: Vec<(u64, String)> = table
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(r, &line)| {
+            let cell = table.columns[target_col].cell(r).unwrap_or_default();
+            (line, cell.to_string())
+        })
+        .collect();
     let labels = parse_targets(&raw_targets, source, &header[target_col])?;
-    Dataset::new(source, features, feature_names, labels)
+    let names = columns.iter().map(|&c| header[c].clone()).collect();
+    Dataset::new(source, features, names, labels)
 }
 
 /// Parses one numeric cell; NaN and infinities are refused.

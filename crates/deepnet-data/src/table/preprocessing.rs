@@ -249,7 +249,11 @@ impl Preprocessing {
             // A number that is not finite (`inf`) is refused rather than read as a category.
             let non_finite = |v: &String| v.parse::<f64>().is_ok_and(|x| !in_f32_range(x));
             if let Some(code) = col.values.iter().position(non_finite) {
-                let r = col.codes.iter().position(|&c| c == code as u32).unwrap_or(0);
+                let r = col
+                    .codes
+                    .iter()
+                    .position(|&c| c == code as u32)
+                    .unwrap_or(0);
                 let v = &col.values[code];
                 let x = v.parse::<f64>().unwrap_or(f64::NAN);
                 return Err(DataError::Value {
