@@ -64,7 +64,7 @@ pub fn parse_csv(reader: impl Read, source: &str, target: Option<&str>) -> Resul
     for (r, &line) in table.lines.iter().enumerate() {
         for &c in &columns {
             let cell = table.columns[c].cell(r).unwrap_or_default();
-            features.push(parse_number(cell).map_err(|msg| DataError::Value {
+            features.push(parse_number(&cell).map_err(|msg| DataError::Value {
                 path: source.to_string(),
                 line,
                 column: header[c].clone(),

@@ -94,18 +94,9 @@ impl FeatureColumn {
     pub fn encode(&self, cell: Option<&str>, out: &mut [f32]) -> Cell {
         out.fill(0.0);
         match (&self.kind, cell) {
-            (FeatureKind::Numeric { median, indicator }, None) => {
-                out[0] = *median as f32;
-                if *indicator {
-                    out[1] = 1.0;
-                }
-                Cell::Known
-            }
+            (FeatureKind::Numeric { .. }, None) => self.encode_number(None, out),
             (FeatureKind::Numeric { .. }, Some(text)) => match parse_finite(text) {
-                Some(v) => {
-                    out[0] = v as f32;
-                    Cell::Known
-                }
+                Some(v) => self.encode_number(Some(v), out),
                 None => Cell::NotANumber,
             },
             (
@@ -123,7 +114,8 @@ impl FeatureColumn {
                 }
             }
             (FeatureKind::Categorical { categories, .. }, Some(text)) => {
-                match categories.binary_search_by(|c| c.as_str().cmp(text)) {
+                let key = category_key(text);
+                match categories.binary_search_by(|c| c.as_str().cmp(&key)) {
                     Ok(i) => {
                         out[i] = 1.0;
                         Cell::Known
@@ -132,6 +124,32 @@ impl FeatureColumn {
                 }
             }
         }
+    }
+
+    /// [`FeatureColumn::encode`] for a cell already read as a number (`None` when missing).
+    pub fn encode_number(&self, x: Option<f64>, out: &mut [f32]) -> Cell {
+        match (&self.kind, x) {
+            (FeatureKind::Numeric { median, indicator }, x) => {
+                out.fill(0.0);
+                out[0] = x.unwrap_or(*median) as f32;
+                if *indicator && x.is_none() {
+                    out[1] = 1.0;
+                }
+                Cell::Known
+            }
+            (FeatureKind::Categorical { .. }, x) => {
+                self.encode(x.map(|v| v.to_string()).as_deref(), out)
+            }
+        }
+    }
+}
+
+/// The category a cell names: numbers in their shortest form (`1.50` and `1.5` are one
+/// category, as a column read as numbers writes it), other text as it is.
+pub fn category_key(text: &str) -> std::borrow::Cow<'_, str> {
+    match parse_finite(text) {
+        Some(v) => std::borrow::Cow::Owned(v.to_string()),
+        None => std::borrow::Cow::Borrowed(text),
     }
 }
 
@@ -154,87 +172,76 @@ pub(crate) struct ColumnFit {
     pub missing: usize,
     /// The encoding learned, `None` when every training cell is missing.
     pub column: Option<FeatureColumn>,
-    /// Distinct non-missing values (for the category limit).
+    /// Distinct categories of a categorical column (for the category limit).
     pub distinct: usize,
 }
 
 /// Learns a column's encoding from its cells at `rows`: numeric when every non-missing value is
-/// a finite number and `categorical` is false, else categorical with the sorted vocabulary.
+/// a finite number and `categorical` is false, else categorical with the sorted vocabulary (of
+/// [`category_key`]s). `numbers` holds each distinct text of a text column parsed (`None` when
+/// not a number); it is empty for a column read as numbers.
 pub(crate) fn fit_column(
     name: &str,
     col: &RawColumn,
+    numbers: &[Option<f64>],
     rows: &[usize],
     categorical: bool,
 ) -> ColumnFit {
-    let mut seen = vec![false; col.values.len()];
-    let mut missing = 0;
-    for &r in rows {
-        match col.codes[r] {
-            crate::table::raw::MISSING => missing += 1,
-            c => seen[c as usize] = true,
-        }
-    }
+    let missing = col.missing_in(rows);
     let present = rows.len() - missing;
-    let used: Vec<&str> = col
-        .values
-        .iter()
-        .zip(&seen)
-        .filter(|(_, &s)| s)
-        .map(|(v, _)| v.as_str())
-        .collect();
-    let distinct = used.len();
-    if present == 0 {
-        return ColumnFit {
-            present,
-            missing,
-            column: None,
-            distinct,
-        };
-    }
-    let numbers: Option<Vec<f64>> = used.iter().map(|v| parse_finite(v)).collect();
-    let kind = match numbers {
-        Some(parsed) if !categorical => {
-            // The median over the rows (not over distinct values).
-            let value: Vec<f64> = {
-                let mut map = vec![f64::NAN; col.values.len()];
-                let mut k = 0;
-                for (i, &s) in seen.iter().enumerate() {
-                    if s {
-                        map[i] = parsed[k];
-                        k += 1;
-                    }
-                }
-                map
-            };
-            let mut xs: Vec<f64> = rows
-                .iter()
-                .filter_map(|&r| match col.codes[r] {
-                    crate::table::raw::MISSING => None,
-                    c => Some(value[c as usize]),
-                })
-                .collect();
-            FeatureKind::Numeric {
-                median: median(&mut xs),
-                indicator: missing > 0,
-            }
-        }
-        _ => {
-            let mut categories: Vec<String> = used.iter().map(|s| s.to_string()).collect();
-            categories.sort();
-            FeatureKind::Categorical {
-                categories,
-                missing_category: missing > 0,
-            }
-        }
+    let all_numbers = match col {
+        RawColumn::Numbers(_) => true,
+        RawColumn::Text { codes, .. } => rows.iter().all(|&r| match codes[r] {
+            crate::table::raw::MISSING => true,
+            c => numbers[c as usize].is_some(),
+        }),
+    };
+    let kind = if present == 0 {
+        None
+    } else if all_numbers && !categorical {
+        let mut xs: Vec<f64> = rows
+            .iter()
+            .filter_map(|&r| value(col, numbers, r))
+            .collect();
+        Some(FeatureKind::Numeric {
+            median: median(&mut xs),
+            indicator: missing > 0,
+        })
+    } else {
+        let mut categories: Vec<String> = rows
+            .iter()
+            .filter_map(|&r| col.cell(r).map(|c| category_key(&c).into_owned()))
+            .collect();
+        categories.sort();
+        categories.dedup();
+        Some(FeatureKind::Categorical {
+            categories,
+            missing_category: missing > 0,
+        })
+    };
+    let distinct = match &kind {
+        Some(FeatureKind::Categorical { categories, .. }) => categories.len(),
+        _ => 0,
     };
     ColumnFit {
         present,
         missing,
-        column: Some(FeatureColumn {
+        column: kind.map(|kind| FeatureColumn {
             name: name.to_string(),
             kind,
         }),
         distinct,
+    }
+}
+
+/// Row `r`'s number, from the parsed distinct texts of a text column.
+fn value(col: &RawColumn, numbers: &[Option<f64>], r: usize) -> Option<f64> {
+    match col {
+        RawColumn::Numbers(v) => (!v[r].is_nan()).then_some(v[r]),
+        RawColumn::Text { codes, .. } => match codes[r] {
+            crate::table::raw::MISSING => None,
+            c => numbers[c as usize],
+        },
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
 use crate::table::columns::{fit_column, in_f32_range, Cell, FeatureColumn};
-use crate::table::raw::{Dialect, RawTable, MISSING};
+use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
 use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
 
 /// The current format of the saved preprocessing.
@@ -148,10 +148,7 @@ pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usiz
     let targets = target_columns(table, options)?;
     let mut rows = Vec::with_capacity(table.len());
     for r in 0..table.len() {
-        match targets
-            .iter()
-            .find(|&&c| table.columns[c].codes[r] == MISSING)
-        {
+        match targets.iter().find(|&&c| table.columns[c].is_missing(r)) {
             None => rows.push(r),
             Some(&c) if options.missing == MissingPolicy::Error => {
                 return Err(missing_cell(table, r, c))
@@ -173,7 +170,7 @@ pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usiz
             let col = &table.columns[targets[0]];
             let mut index: BTreeMap<String, u32> = BTreeMap::new();
             for &r in &rows {
-                let name = class_name(col.cell(r).unwrap_or_default());
+                let name = class_name(&col.cell(r).unwrap_or_default());
                 let next = index.len() as u32;
                 index.entry(name).or_insert(next);
             }
@@ -186,7 +183,7 @@ pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usiz
             };
             let ids = rows
                 .iter()
-                .map(|&r| index[&class_name(col.cell(r).unwrap_or_default())])
+                .map(|&r| index[&class_name(&col.cell(r).unwrap_or_default())])
                 .collect();
             Labels::Classes { ids, names }
         }
@@ -247,15 +244,23 @@ impl Preprocessing {
             }
             let col = &table.columns[c];
             // A number that is not finite (`inf`) is refused rather than read as a category.
-            let non_finite = |v: &String| v.parse::<f64>().is_ok_and(|x| !in_f32_range(x));
-            if let Some(code) = col.values.iter().position(non_finite) {
-                let r = col
-                    .codes
+            // Each distinct text parsed once: a number outside the f32 range (`inf`, `1e39`) is
+            // refused rather than read as a category; the rest decide the column's kind.
+            let numbers: Vec<Option<f64>> = match col {
+                RawColumn::Numbers(_) => Vec::new(),
+                RawColumn::Text { values, .. } => {
+                    values.iter().map(|v| v.parse::<f64>().ok()).collect()
+                }
+            };
+            if let (Some(code), RawColumn::Text { codes, values }) = (
+                numbers
                     .iter()
-                    .position(|&c| c == code as u32)
-                    .unwrap_or(0);
-                let v = &col.values[code];
-                let x = v.parse::<f64>().unwrap_or(f64::NAN);
+                    .position(|x| x.is_some_and(|x| !in_f32_range(x))),
+                col,
+            ) {
+                let r = codes.iter().position(|&c| c == code as u32).unwrap_or(0);
+                let v = &values[code];
+                let x = numbers[code].unwrap_or(f64::NAN);
                 return Err(DataError::Value {
                     path: table.source.clone(),
                     line: table.lines[r],
@@ -267,9 +272,9 @@ impl Preprocessing {
                     },
                 });
             }
-            let fit = fit_column(name, col, train, categorical.contains(&c));
+            let fit = fit_column(name, col, &numbers, train, categorical.contains(&c));
             if options.missing == MissingPolicy::Error && fit.missing > 0 {
-                let r = train.iter().copied().find(|&r| col.codes[r] == MISSING);
+                let r = train.iter().copied().find(|&r| col.is_missing(r));
                 return Err(missing_cell(table, r.unwrap_or(0), c));
             }
             let Some(column) = fit.column else {
@@ -307,7 +312,7 @@ impl Preprocessing {
                 let mut counts: BTreeMap<String, usize> = BTreeMap::new();
                 for &r in train {
                     *counts
-                        .entry(class_name(col.cell(r).unwrap_or_default()))
+                        .entry(class_name(&col.cell(r).unwrap_or_default()))
                         .or_default() += 1;
                 }
                 if counts.len() < 2 {
@@ -420,15 +425,12 @@ impl Preprocessing {
         let mut ids = Vec::new();
         let mut values = Vec::new();
         for &r in rows {
-            if targets
-                .iter()
-                .any(|&c| table.columns[c].codes[r] == MISSING)
-            {
+            if targets.iter().any(|&c| table.columns[c].is_missing(r)) {
                 if self.missing == MissingPolicy::Error {
                     let c = targets
                         .iter()
                         .copied()
-                        .find(|&c| table.columns[c].codes[r] == MISSING)
+                        .find(|&c| table.columns[c].is_missing(r))
                         .unwrap_or(0);
                     return Err(missing_cell(table, r, c));
                 }
@@ -439,21 +441,24 @@ impl Preprocessing {
             match &self.target {
                 TargetEncoding::Classes { names, .. } => {
                     let cell = table.columns[targets[0]].cell(r).unwrap_or_default();
-                    let id = self.target.class_of(cell).ok_or_else(|| DataError::Value {
-                        path: table.source.clone(),
-                        line: table.lines[r],
-                        column: self.targets[0].clone(),
-                        msg: format!(
-                            "label `{cell}` is not one of the model's classes ({})",
-                            names.join(", ")
-                        ),
-                    })?;
+                    let id = self
+                        .target
+                        .class_of(&cell)
+                        .ok_or_else(|| DataError::Value {
+                            path: table.source.clone(),
+                            line: table.lines[r],
+                            column: self.targets[0].clone(),
+                            msg: format!(
+                                "label `{cell}` is not one of the model's classes ({})",
+                                names.join(", ")
+                            ),
+                        })?;
                     ids.push(id);
                 }
                 TargetEncoding::Values { .. } => {
                     for (j, &c) in targets.iter().enumerate() {
                         let cell = table.columns[c].cell(r).unwrap_or_default();
-                        match self.target.standardise(j, cell) {
+                        match self.target.standardise(j, &cell) {
                             Some(v) => values.push(v),
                             None => return Err(not_a_number(table, r, c, true)),
                         }
@@ -497,30 +502,47 @@ impl Preprocessing {
             let c = table.column(&f.name, "a feature")?;
             let col = &table.columns[c];
             let w = f.width();
-            // Encode each distinct text once, then copy per row.
-            let mut cache = vec![0f32; (col.values.len() + 1) * w];
-            let mut outcome = Vec::with_capacity(col.values.len() + 1);
-            for (k, v) in col.values.iter().enumerate() {
-                outcome.push(f.encode(Some(v), &mut cache[k * w..(k + 1) * w]));
-            }
-            let m = col.values.len();
-            outcome.push(f.encode(None, &mut cache[m * w..(m + 1) * w]));
+            let cached;
+            let (table_of, missing_at) = match col {
+                // A text column: each distinct text encoded once, then copied per row.
+                RawColumn::Text { values, .. } => {
+                    let mut cache = vec![0f32; (values.len() + 1) * w];
+                    let mut outcome = Vec::with_capacity(values.len() + 1);
+                    for (k, v) in values.iter().enumerate() {
+                        outcome.push(f.encode(Some(v), &mut cache[k * w..(k + 1) * w]));
+                    }
+                    let m = values.len();
+                    outcome.push(f.encode(None, &mut cache[m * w..(m + 1) * w]));
+                    cached = (cache, outcome);
+                    (Some(&cached), m)
+                }
+                RawColumn::Numbers(_) => (None, 0),
+            };
+            let mut one = vec![0f32; w];
             for (i, &r) in rows.iter().enumerate() {
-                let k = match col.codes[r] {
-                    MISSING => m,
-                    c => c as usize,
-                };
-                if k == m && self.missing == MissingPolicy::Error {
+                if col.is_missing(r) && self.missing == MissingPolicy::Error {
                     return Err(missing_cell(table, r, c));
                 }
-                match outcome[k] {
+                let (values, outcome) = match (table_of, col) {
+                    (Some((cache, outcome)), RawColumn::Text { codes, .. }) => {
+                        let k = match codes[r] {
+                            MISSING => missing_at,
+                            c => c as usize,
+                        };
+                        (&cache[k * w..(k + 1) * w], outcome[k])
+                    }
+                    _ => {
+                        let outcome = f.encode_number(col.number(r), &mut one);
+                        (&one[..], outcome)
+                    }
+                };
+                match outcome {
                     Cell::Known => {}
                     // Unseen, or missing where training had no missing cell: all zeros.
                     Cell::Unseen => *report.unseen.entry(f.name.clone()).or_default() += 1,
                     Cell::NotANumber => return Err(not_a_number(table, r, c, false)),
                 }
-                out[i * width + offset..i * width + offset + w]
-                    .copy_from_slice(&cache[k * w..(k + 1) * w]);
+                out[i * width + offset..i * width + offset + w].copy_from_slice(values);
             }
             offset += w;
         }
@@ -639,8 +661,7 @@ fn target_columns(table: &RawTable, options: &TableOptions) -> Result<Vec<usize>
 /// A regression target cell's number, or an error naming the line.
 fn target_number(table: &RawTable, r: usize, c: usize) -> Result<f64> {
     table.columns[c]
-        .cell(r)
-        .and_then(crate::table::columns::parse_finite)
+        .number(r)
         .ok_or_else(|| not_a_number(table, r, c, true))
 }
 
@@ -653,7 +674,7 @@ fn not_a_number(table: &RawTable, r: usize, c: usize, target: bool) -> DataError
         msg: if target {
             format!("cannot parse `{cell}` as a number; output `linear` needs numeric targets (use `sigmoid` or `softmax` for labels)")
         } else {
-            not_numeric(cell)
+            not_numeric(&cell)
         },
     }
 }

@@ -2,11 +2,12 @@
 //! distinct values, with missing cells (empty or an NA token) marked. Nothing is interpreted yet;
 //! [`crate::table::Preprocessing`] decides what the columns are.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::error::{DataError, Result};
+use crate::table::columns::parse_finite;
 
 /// The code of a missing cell.
 pub const MISSING: u32 = u32::MAX;
@@ -36,32 +37,118 @@ impl Default for Dialect {
 impl Dialect {
     /// True when the trimmed `cell` is missing: empty, or one of the NA tokens.
     pub fn is_missing(&self, cell: &str) -> bool {
-        cell.is_empty() || self.na_values.iter().any(|na| na == cell)
+        // Cells longer than every token (most numbers) skip the comparisons.
+        cell.is_empty()
+            || (cell.len() <= self.longest_na() && self.na_values.iter().any(|na| na == cell))
+    }
+
+    fn longest_na(&self) -> usize {
+        self.na_values.iter().map(String::len).max().unwrap_or(0)
     }
 }
 
-/// One column's cells: a code per row into `values` (its distinct non-missing texts, in order of
-/// first appearance), [`MISSING`] for a missing cell.
+/// One column's cells. A column is read as numbers while every non-missing cell is one (no
+/// text is kept: measured on a 45 MB table of 200,000 rows × 31 numeric columns, interning
+/// every distinct text took 4.4 s against 0.6 s for the CSV parse, as the hash tables outgrow the
+/// cache); the first cell that is not a number turns it into text, its earlier numbers written
+/// in their shortest form.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RawColumn {
-    /// Code of every row's cell.
-    pub codes: Vec<u32>,
-    /// The distinct texts.
-    pub values: Vec<String>,
+pub enum RawColumn {
+    /// Every non-missing cell is a finite number in the f32 range: the value of every row, NaN
+    /// for a missing cell.
+    Numbers(Vec<f64>),
+    /// Text: a code per row into `values` (the distinct non-missing texts, in order of first
+    /// appearance), [`MISSING`] for a missing cell.
+    Text {
+        /// Code of every row's cell.
+        codes: Vec<u32>,
+        /// The distinct texts.
+        values: Vec<String>,
+    },
 }
 
 impl RawColumn {
-    /// The text of row `r`'s cell, `None` when missing.
-    pub fn cell(&self, r: usize) -> Option<&str> {
-        match self.codes[r] {
-            MISSING => None,
-            c => Some(&self.values[c as usize]),
+    /// True when row `r`'s cell is missing.
+    pub fn is_missing(&self, r: usize) -> bool {
+        match self {
+            RawColumn::Numbers(v) => v[r].is_nan(),
+            RawColumn::Text { codes, .. } => codes[r] == MISSING,
+        }
+    }
+
+    /// The text of row `r`'s cell (a number in its shortest form), `None` when missing.
+    pub fn cell(&self, r: usize) -> Option<Cow<'_, str>> {
+        match self {
+            RawColumn::Numbers(v) => (!v[r].is_nan()).then(|| Cow::Owned(v[r].to_string())),
+            RawColumn::Text { codes, values } => match codes[r] {
+                MISSING => None,
+                c => Some(Cow::Borrowed(values[c as usize].as_str())),
+            },
+        }
+    }
+
+    /// Row `r`'s cell as a finite number in the f32 range, `None` when missing or not a number.
+    pub fn number(&self, r: usize) -> Option<f64> {
+        match self {
+            RawColumn::Numbers(v) => (!v[r].is_nan()).then_some(v[r]),
+            RawColumn::Text { .. } => self.cell(r).and_then(|c| parse_finite(&c)),
         }
     }
 
     /// Number of missing cells among `rows`.
     pub fn missing_in(&self, rows: &[usize]) -> usize {
-        rows.iter().filter(|&&r| self.codes[r] == MISSING).count()
+        rows.iter().filter(|&&r| self.is_missing(r)).count()
+    }
+}
+
+/// A column being read: numbers until a cell is not one, then interned text.
+struct Reading {
+    column: RawColumn,
+    index: ahash::AHashMap<String, u32>,
+}
+
+impl Reading {
+    fn push(&mut self, cell: Option<&str>) {
+        if let RawColumn::Numbers(v) = &mut self.column {
+            match cell {
+                None => return v.push(f64::NAN),
+                Some(text) => {
+                    if let Some(x) = parse_finite(text) {
+                        return v.push(x);
+                    }
+                }
+            }
+            // The first cell that is not a number: the column becomes text.
+            let numbers = std::mem::take(v);
+            self.column = RawColumn::Text {
+                codes: Vec::with_capacity(numbers.capacity()),
+                values: Vec::new(),
+            };
+            for x in numbers {
+                let text = (!x.is_nan()).then(|| x.to_string());
+                self.push_text(text.as_deref());
+            }
+        }
+        self.push_text(cell);
+    }
+
+    fn push_text(&mut self, cell: Option<&str>) {
+        let RawColumn::Text { codes, values } = &mut self.column else {
+            return;
+        };
+        let code = match cell {
+            None => MISSING,
+            Some(text) => match self.index.get(text) {
+                Some(&c) => c,
+                None => {
+                    let c = values.len() as u32;
+                    values.push(text.to_string());
+                    self.index.insert(text.to_string(), c);
+                    c
+                }
+            },
+        };
+        codes.push(code);
     }
 }
 
@@ -122,14 +209,13 @@ impl RawTable {
                 msg: format!("the header names column `{}` twice", dup.1),
             });
         }
-        let mut columns: Vec<RawColumn> = header
+        let mut columns: Vec<Reading> = header
             .iter()
-            .map(|_| RawColumn {
-                codes: Vec::new(),
-                values: Vec::new(),
+            .map(|_| Reading {
+                column: RawColumn::Numbers(Vec::new()),
+                index: ahash::AHashMap::new(),
             })
             .collect();
-        let mut index: Vec<HashMap<String, u32>> = vec![HashMap::new(); header.len()];
         let mut lines = Vec::new();
         let mut record = csv::StringRecord::new();
         while rdr.read_record(&mut record).map_err(csv_err)? {
@@ -145,18 +231,8 @@ impl RawTable {
                     found: record.len(),
                 });
             }
-            for ((cell, col), idx) in record.iter().zip(&mut columns).zip(&mut index) {
-                let code = if dialect.is_missing(cell) {
-                    MISSING
-                } else if let Some(&c) = idx.get(cell) {
-                    c
-                } else {
-                    let c = col.values.len() as u32;
-                    col.values.push(cell.to_string());
-                    idx.insert(cell.to_string(), c);
-                    c
-                };
-                col.codes.push(code);
+            for (cell, col) in record.iter().zip(&mut columns) {
+                col.push((!dialect.is_missing(cell)).then_some(cell));
             }
             lines.push(line);
         }
@@ -169,7 +245,7 @@ impl RawTable {
         Ok(RawTable {
             source: source.to_string(),
             header,
-            columns,
+            columns: columns.into_iter().map(|c| c.column).collect(),
             lines,
         })
     }
