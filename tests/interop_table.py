@@ -1,67 +1,61 @@
-"""Reproduces `deepnet predict` from a raw CSV with only numpy, safetensors and the checkpoint:
-the `deepnet.preprocessing` metadata is applied by hand (median imputation, missing indicators,
-one-hot encoding with the training vocabulary), then the network of `deepnet.spec` (see
-interop_numpy.py), then the targets' scaling is undone.
+"""Reproduces `deepnet predict` from a raw CSV with python/deepnet_load.py's numpy loader — numpy,
+safetensors and the checkpoint's own metadata (`deepnet.spec`, `deepnet.input_scaling`,
+`deepnet.preprocessing`), no deepnet code — and compares it with deepnet's output file.
 
 Usage: python3 interop_table.py MODEL.safetensors INPUT.csv PREDICTIONS.csv
-Exit status 0 when every predicted value matches to 1e-4 relative.
+Exit status 0 when every value matches to 1e-4 relative and every label is the same.
 """
 import csv
-import json
 import os
 import sys
 
 import numpy as np
-from safetensors import safe_open
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_numpy import forward  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from deepnet_load import load_numpy, load_torch  # noqa: E402
 
 
-def encode(pre, header, row):
-    na = set(pre["na_values"]) | {""}
-    out = []
-    for f in pre["features"]:
-        cell = row[header.index(f["name"])].strip()
-        missing = cell in na
-        if f["kind"] == "numeric":
-            out.append(f["median"] if missing else float(cell))
-            if f["indicator"]:
-                out.append(1.0 if missing else 0.0)
-        else:
-            onehot = [0.0] * len(f["categories"])
-            if not missing and cell in f["categories"]:
-                onehot[f["categories"].index(cell)] = 1.0
-            out.extend(onehot)
-            if f["missing_category"]:
-                out.append(1.0 if missing else 0.0)
-    return out
+def torch_matches(model, data, want):
+    """load_torch's outputs against load_numpy's, when torch is installed."""
+    try:
+        import torch
+    except ImportError:
+        print("SKIPPED: load_torch (torch is not installed)")
+        return True
+    net, preprocess = load_torch(model)
+    with torch.no_grad():
+        z = net(preprocess(data)).double().numpy()
+    if want.shape[1] == 2 and z.shape[1] == 1:
+        p1 = 1 / (1 + np.exp(-z[:, 0]))
+        z = np.stack([1 - p1, p1], axis=1)
+    elif z.shape == want.shape and not np.allclose(z.sum(axis=1), 1.0):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        z = e / e.sum(axis=1, keepdims=True)
+    err = np.max(np.abs(z - want))
+    print(f"load_torch max_abs_difference: {err:.3e}")
+    return err <= 1e-4
 
 
 def main():
     model, data, predictions = sys.argv[1:4]
-    with safe_open(model, framework="numpy") as f:
-        pre = json.loads(f.metadata()["deepnet.preprocessing"])
-    with open(data, newline="") as f:
-        rows = list(csv.reader(f))
-    header = [h.strip() for h in rows[0]]
-    x = np.array([encode(pre, header, r) for r in rows[1:]], dtype=np.float32)
-    out = forward(model, x)
-    target = pre["target"]
+    out = load_numpy(model)(data)
     with open(predictions, newline="") as f:
-        got_rows = list(csv.reader(f))
-    got_header = got_rows[0]
-    if target["kind"] == "values":
-        want = out * np.array(target["scale"]) + np.array(target["mean"])
-        assert got_header == pre["targets"], (got_header, pre["targets"])
-        got = np.array([[float(v) for v in r] for r in got_rows[1:]])
+        rows = list(csv.reader(f))
+    header, rows = rows[0], rows[1:]
+    if "prediction" in out and "label" not in out:
+        assert header == out["targets"], (header, out["targets"])
+        want = np.asarray(out["prediction"])
+        got = np.array([[float(v) for v in r] for r in rows])
+        labels_ok = True
     else:
-        want = out if out.shape[1] > 1 else np.concatenate([1 - out, out], axis=1)
-        cols = [got_header.index(f"p_{c}") for c in target["names"]]
-        got = np.array([[float(r[c]) for c in cols] for r in got_rows[1:]])
+        want = out["probabilities"]
+        cols = [header.index(f"p_{c}") for c in out["classes"]]
+        got = np.array([[float(r[c]) for c in cols] for r in rows])
+        labels_ok = [r[0] for r in rows] == out["label"]
     err = np.max(np.abs(got - want) / np.maximum(np.abs(want), 1.0))
-    print(f"rows: {len(got)}  max_relative_difference: {err:.3e}")
-    sys.exit(0 if err <= 1e-4 and got.shape == want.shape else 1)
+    print(f"rows: {len(got)}  max_relative_difference: {err:.3e}  labels_equal: {labels_ok}")
+    torch_ok = "label" not in out or torch_matches(model, data, want)
+    sys.exit(0 if err <= 1e-4 and got.shape == want.shape and labels_ok and torch_ok else 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,210 @@
+"""Load a deepnet checkpoint in Python in one line, with its preprocessing.
+
+    from deepnet_load import load_numpy, load_torch
+
+    predict = load_numpy("runs/penguins/model.safetensors")     # numpy + safetensors only
+    out = predict("new.csv")            # or a list of dicts: [{"Island": "Dream", ...}, ...]
+    out["label"], out["probabilities"]  # classifiers; out["prediction"] for regression
+
+    model, preprocess = load_torch("runs/penguins/model.safetensors")   # torch.nn.Sequential
+    logits = model(preprocess("new.csv"))
+
+Both read everything from the file: the network (`deepnet.spec`, tensors `{i}.weight`,
+`{i}.bias`), the input standardisation (`deepnet.input_scaling`), and for models trained on a
+CSV table the preprocessing (`deepnet.preprocessing`: median imputation with missing indicators,
+one-hot encoding with the training vocabulary, the targets' scaling). Rows are given as raw
+values, as in the CSV the model was trained on; columns are found by name. `docs/FORMAT.md`
+describes every key.
+"""
+import csv
+import json
+import math
+
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import load_file
+
+__all__ = ["load_numpy", "load_torch", "read_rows"]
+
+
+def _metadata(path):
+    with safe_open(path, framework="numpy") as f:
+        return f.metadata()
+
+
+def read_rows(source):
+    """Rows as a list of {column: text} dicts, from a CSV path (delimiter sniffed among
+    `,` `;` tab `|`) or a list of dicts already."""
+    if not isinstance(source, str):
+        return [{k: "" if v is None else str(v) for k, v in row.items()} for row in source]
+    with open(source, newline="") as f:
+        text = f.read()
+    first = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t", "|"], key=lambda d: (first.count(d), d == ","))
+    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    header = [h.strip() for h in rows[0]]
+    return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if r]
+
+
+def _plain_preprocessing(meta, spec):
+    """The preprocessing of a checkpoint trained on numeric data: every input a number, named
+    as in `deepnet.features`."""
+    names = json.loads(meta["deepnet.features"]) if "deepnet.features" in meta else [
+        f"x{i}" for i in range(spec["inputs"])]
+    units = [l["units"] for l in spec["layers"] if l["type"] == "dense"][-1]
+    if spec["output"] == "linear":
+        target = {"kind": "values", "mean": [0.0] * units, "scale": [1.0] * units}
+        targets = ["prediction"] if units == 1 else [f"prediction_{i}" for i in range(units)]
+    else:
+        classes = json.loads(meta["deepnet.classes"]) if "deepnet.classes" in meta else [
+            str(i) for i in range(max(units, 2))]
+        target, targets = {"kind": "classes", "names": classes}, ["prediction"]
+    return {"format": 1, "na_values": [], "missing": "error", "targets": targets, "target": target,
+            "features": [{"name": n, "kind": "numeric", "median": 0.0, "indicator": False} for n in names]}
+
+
+def _is_number(text):
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _category_key(text):
+    """Numbers name categories in their shortest form (`1.50` is `1.5`), as deepnet does."""
+    if _is_number(text):
+        v = float(text)
+        return repr(int(v)) if v == int(v) and abs(v) < 1e16 else repr(v)
+    return text
+
+
+def encode(pre, rows):
+    """The model's inputs (before standardisation) for raw rows, as a float32 [n, d] array."""
+    na = set(pre["na_values"]) | {""}
+    out = []
+    for i, row in enumerate(rows):
+        x = []
+        for f in pre["features"]:
+            if f["name"] not in row:
+                raise KeyError(f"row {i}: no column `{f['name']}`, a feature of the model")
+            cell = row[f["name"]].strip()
+            missing = cell in na
+            if missing and pre["missing"] == "error":
+                raise ValueError(f"row {i}: column `{f['name']}`: missing cell")
+            if f["kind"] == "numeric":
+                if not missing and not _is_number(cell):
+                    raise ValueError(f"row {i}: column `{f['name']}`: cannot parse `{cell}` as a number")
+                x.append(f["median"] if missing else float(cell))
+                if f["indicator"]:
+                    x.append(1.0 if missing else 0.0)
+            else:
+                onehot = [0.0] * len(f["categories"])
+                key = None if missing else _category_key(cell)
+                if key in f["categories"]:
+                    onehot[f["categories"].index(key)] = 1.0
+                x.extend(onehot)
+                if f["missing_category"]:
+                    x.append(1.0 if missing else 0.0)
+        out.append(x)
+    return np.array(out, dtype=np.float32)
+
+
+def _standardise(meta, x):
+    if "deepnet.input_scaling" in meta:
+        s = json.loads(meta["deepnet.input_scaling"])
+        x = (x - np.array(s["mean"], dtype=np.float32)) / np.array(s["scale"], dtype=np.float32)
+    return x
+
+
+def forward(spec, tensors, x):
+    """The network's logits for standardised inputs `x`, in float64."""
+    a = x.astype(np.float64)
+    for i, layer in enumerate(spec["layers"]):
+        t = layer["type"]
+        if t == "dense":
+            a = a @ tensors[f"{i}.weight"].astype(np.float64).T
+            if f"{i}.bias" in tensors:
+                a = a + tensors[f"{i}.bias"].astype(np.float64)
+        elif t == "relu":
+            a = np.maximum(a, 0)
+        elif t == "tanh":
+            a = np.tanh(a)
+        elif t == "sigmoid":
+            a = 1 / (1 + np.exp(-a))
+        elif t == "leaky_relu":
+            a = np.where(a > 0, a, layer.get("slope", 0.01) * a)
+        elif t == "gelu":
+            a = a * 0.5 * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))
+        elif t in ("identity", "dropout"):
+            pass
+        else:
+            raise ValueError(f"unknown layer type {t}")
+    return a
+
+
+def _outputs(spec, pre, z):
+    target = pre["target"]
+    if spec["output"] == "linear":
+        return {"prediction": z * np.array(target["scale"]) + np.array(target["mean"]),
+                "targets": pre["targets"]}
+    if spec["output"] == "sigmoid":
+        p1 = 1 / (1 + np.exp(-z[:, 0]))
+        probs = np.stack([1 - p1, p1], axis=1)
+    else:
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        probs = e / e.sum(axis=1, keepdims=True)
+    names = target["names"]
+    label = [names[int(i)] for i in (probs[:, 1] > 0.5 if spec["output"] == "sigmoid" else probs.argmax(axis=1))]
+    return {"label": label, "probabilities": probs, "classes": names}
+
+
+def load_numpy(path):
+    """A predict function for the checkpoint at `path`: rows (CSV path or list of dicts) →
+    {"label", "probabilities", "classes"} for classifiers, {"prediction", "targets"} (original
+    units) for regressors."""
+    meta = _metadata(path)
+    spec = json.loads(meta["deepnet.spec"])
+    pre = json.loads(meta["deepnet.preprocessing"]) if "deepnet.preprocessing" in meta else \
+        _plain_preprocessing(meta, spec)
+    tensors = load_file(path)
+
+    def predict(rows):
+        x = _standardise(meta, encode(pre, read_rows(rows)))
+        return _outputs(spec, pre, forward(spec, tensors, x))
+
+    return predict
+
+
+def load_torch(path):
+    """(torch.nn.Sequential with the checkpoint's weights loaded strictly, preprocess), where
+    preprocess(rows) gives the standardised float32 input tensor. The model outputs logits:
+    apply torch.softmax / torch.sigmoid for classifiers, or `y * scale + mean` from
+    `deepnet.preprocessing`'s target for regressors."""
+    import torch
+    from safetensors.torch import load_file as load_torch_file
+
+    meta = _metadata(path)
+    spec = json.loads(meta["deepnet.spec"])
+    pre = json.loads(meta["deepnet.preprocessing"]) if "deepnet.preprocessing" in meta else \
+        _plain_preprocessing(meta, spec)
+    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+            "gelu": torch.nn.GELU, "identity": torch.nn.Identity}
+    width, layers = spec["inputs"], []
+    for layer in spec["layers"]:
+        t = layer["type"]
+        if t == "dense":
+            layers.append(torch.nn.Linear(width, layer["units"], bias=layer.get("bias", True)))
+            width = layer["units"]
+        elif t == "leaky_relu":
+            layers.append(torch.nn.LeakyReLU(layer.get("slope", 0.01)))
+        elif t == "dropout":
+            layers.append(torch.nn.Dropout(layer["rate"]))
+        else:
+            layers.append(acts[t]())
+    model = torch.nn.Sequential(*layers)
+    model.load_state_dict(load_torch_file(path), strict=True)
+
+    def preprocess(rows):
+        return torch.from_numpy(_standardise(meta, encode(pre, read_rows(rows))))
+
+    return model.eval(), preprocess
