@@ -1,6 +1,8 @@
 //! `deepnet inspect`: architecture, parameter counts, metadata and per-tensor statistics.
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{bail, Result};
 use deepnet::checkpoint::spec_from_metadata;
 use deepnet::{read_checkpoint, DType, LayerSpec, ModelSpec, Tensor};
 use serde::Serialize;
@@ -78,7 +80,20 @@ fn layer_rows(spec: &ModelSpec) -> Vec<LayerRow> {
 }
 
 pub fn run(a: InspectArgs) -> Result<()> {
-    let ck = read_checkpoint(&a.file)?;
+    let ck = match read_checkpoint(&a.file) {
+        Ok(ck) => ck,
+        Err(e) => match other_file(&a.file)? {
+            Other::TrainState(text) => {
+                print!("{text}");
+                return Ok(());
+            }
+            Other::Text(start) => bail!(
+                "{} is not a checkpoint: it starts with text (`{start}`), as a CSV or text file does; `deepnet inspect` reads the .safetensors files `deepnet train` writes",
+                a.file.display()
+            ),
+            Other::Unknown => return Err(e.into()),
+        },
+    };
     let layers = match spec_from_metadata(&a.file, &ck.metadata) {
         Ok(spec) => layer_rows(&spec),
         Err(e) => {
@@ -140,4 +155,63 @@ pub fn run(a: InspectArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a file that is not a model checkpoint is.
+enum Other {
+    /// A run's `train_state.safetensors`, described.
+    TrainState(String),
+    /// Text (a CSV file, say), with its first characters.
+    Text(String),
+    /// Neither: the checkpoint reader's error stands.
+    Unknown,
+}
+
+/// Tells a training-state file or a text file from a broken checkpoint, from the file's start.
+fn other_file(path: &Path) -> Result<Other> {
+    // The start of the file is enough: a training state's header is small.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path)?, 16 << 20),
+        &mut bytes,
+    )?;
+    let head = &bytes[..bytes.len().min(60)];
+    let len = bytes
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize);
+    let header = len
+        .filter(|&n| n > 0 && n <= bytes.len().saturating_sub(8))
+        .and_then(|n| serde_json::from_slice::<serde_json::Value>(&bytes[8..8 + n]).ok());
+    let Some(header) = header else {
+        return Ok(match std::str::from_utf8(head) {
+            Ok(text) if !text.is_empty() && !text.contains('\0') => {
+                Other::Text(text.lines().next().unwrap_or_default().to_string())
+            }
+            _ => Other::Unknown,
+        });
+    };
+    if header.get("state.counters").is_none() {
+        return Ok(Other::Unknown);
+    }
+    let epochs = header
+        .pointer("/__metadata__/deepnet.history")
+        .and_then(|h| h.as_str())
+        .and_then(|h| serde_json::from_str::<serde_json::Value>(h).ok())
+        .and_then(|h| h.get("epochs").and_then(|e| e.as_array()).map(Vec::len));
+    let mut text = format!(
+        "file: {}\nkind: training state (optimiser buffers, counters, RNG and best weights for `deepnet train --resume`; not a model: load the model.safetensors beside it)\n",
+        path.display()
+    );
+    if let Some(n) = epochs {
+        text.push_str(&format!("epochs: {n}\n"));
+    }
+    text.push_str("\ntensors:\n");
+    if let Some(obj) = header.as_object() {
+        for (name, t) in obj.iter().filter(|(k, _)| *k != "__metadata__") {
+            let dtype = t.get("dtype").and_then(|d| d.as_str()).unwrap_or("?");
+            let shape = t.get("shape").map(|s| s.to_string()).unwrap_or_default();
+            text.push_str(&format!("  {name:<24} {dtype:<5} {shape}\n"));
+        }
+    }
+    Ok(Other::TrainState(text))
 }

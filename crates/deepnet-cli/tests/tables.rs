@@ -91,6 +91,15 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
     let ckpt = run.join("model.safetensors");
     let (insp, _) = ok(&["inspect", "--json", ckpt.to_str().unwrap()]);
     assert!(insp.contains("deepnet.preprocessing"), "{insp}");
+    // inspect says what other files are.
+    let state = run.join("train_state.safetensors");
+    let (insp, _) = ok(&["inspect", state.to_str().unwrap()]);
+    assert!(insp.contains("kind: training state"), "{insp}");
+    assert!(insp.contains("0.weight.exp_avg "), "{insp}");
+    assert_eq!(
+        fails(&["inspect", PENGUINS]),
+        format!("error: {PENGUINS} is not a checkpoint: it starts with text (`studyName,Sample Number,Species,Region,Island,Stage,Individu`), as a CSV or text file does; `deepnet inspect` reads the .safetensors files `deepnet train` writes")
+    );
 
     // eval reads the features by name through the checkpoint and defaults the target.
     let (ev, _) = ok(&[
