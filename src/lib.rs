@@ -3,3 +3,4 @@
 
 pub use deepnet_core::*;
 pub use deepnet_data as data;
+pub use deepnet_onnx as onnx;

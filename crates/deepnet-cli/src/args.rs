@@ -25,6 +25,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Show a checkpoint's architecture, metadata and tensor statistics.
     Inspect(InspectArgs),
+    /// Export a checkpoint, preprocessing included, for other runtimes (ONNX).
+    Export(ExportArgs),
     /// Compare backprop gradients with finite differences in f64.
     Gradcheck(GradcheckArgs),
     /// Redraw a run's figures from DIR/history.csv.
@@ -206,6 +208,30 @@ pub struct PredictArgs {
     /// Field delimiter: one character or `tab` [default: detected from the header line].
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
+}
+
+/// `deepnet export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A model checkpoint (.safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// The format to write.
+    #[arg(long, value_enum, default_value = "onnx")]
+    pub format: ExportFormat,
+    /// The file to write (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// One float32 input `input` [N, inputs] instead of one input per column (models with only
+    /// numeric columns and no missing indicators).
+    #[arg(long)]
+    pub single_input: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormat {
+    /// ONNX (opset 19), runnable by onnxruntime, tract and candle-onnx.
+    Onnx,
 }
 
 /// `deepnet inspect`.

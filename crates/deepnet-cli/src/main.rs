@@ -7,6 +7,7 @@
 mod args;
 mod data;
 mod eval;
+mod export;
 mod gradcheck;
 mod inspect;
 mod plot;
@@ -50,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Export(a) => export::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Plot(a) => plot::run(a),
     }

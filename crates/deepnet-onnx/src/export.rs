@@ -1,0 +1,288 @@
+//! A deepnet model and its preprocessing as one ONNX graph that reproduces `deepnet predict` from
+//! raw feature values.
+//!
+//! ```text
+//! inputs   one per source column, [N, 1]: float32 for numeric (NaN = missing), string for
+//!          categorical (""/NA tokens = missing); or one float32 `input` [N, d] (--single-input)
+//! encode   numeric:      Where(IsNaN(x), median, x) [, Cast(IsNaN(x)) as the missing indicator]
+//!          categorical:  Cast(Equal(x, categories[1, k])) [, ReduceMax(Cast(Equal(x, NA tokens)))]
+//!          Concat(axis 1) → Sub(mean) → Div(scale)            (deepnet.input_scaling)
+//! network  Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
+//!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
+//!          identity)
+//! outputs  classifiers: `probabilities` [N, k] (sigmoid models [N, 2]: 1 − p, p) and `label` [N]
+//!          (class names); regressors: `prediction` [N, t] = z · scale + mean (targets' units)
+//! ```
+//! Default-domain operators at opset 19 (string `Equal` needs 19).
+
+use deepnet_core::{Activation, LayerSpec, Output, Sequential};
+use deepnet_data::table::{FeatureKind, MissingPolicy, Preprocessing, TargetEncoding};
+use prost::Message;
+
+use crate::graph::{Attr, Dim, Elem, Graph};
+use crate::proto::{ModelProto, OperatorSetIdProto, StringStringEntryProto};
+use crate::{ExportError as Error, Result};
+
+/// The default-domain opset the graphs use.
+pub const OPSET: i64 = 19;
+/// The ONNX IR version written (IR 9 goes with opset 19).
+pub const IR_VERSION: i64 = 9;
+
+/// How to export.
+#[derive(Clone, Debug, Default)]
+pub struct ExportOptions {
+    /// One float32 input `input` [N, d] instead of one input per column; only for models whose
+    /// columns are all numeric with no missing-value indicator.
+    pub single_input: bool,
+}
+
+/// The ONNX model of `model` with `pre` (its checkpoint's preprocessing, or the plain numeric
+/// one of a model trained on numeric data), serialised. `metadata` adds `metadata_props`.
+pub fn export(
+    model: &Sequential,
+    pre: &Preprocessing,
+    options: &ExportOptions,
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>> {
+    let spec = model.spec();
+    if pre.width() != spec.inputs {
+        return Err(Error::Unsupported(format!(
+            "the preprocessing makes {} inputs but the model takes {}",
+            pre.width(),
+            spec.inputs
+        )));
+    }
+    let mut g = Graph::default();
+    let features = if options.single_input {
+        single_input(&mut g, pre, spec.inputs)?
+    } else {
+        column_inputs(&mut g, pre)
+    };
+    let mut a = match model.input_scaling() {
+        Some(s) => {
+            let mean = g.floats("input_scaling.mean", &[spec.inputs as i64], &s.mean);
+            let scale = g.floats("input_scaling.scale", &[spec.inputs as i64], &s.scale);
+            let centred = g.op("Sub", &[&features, &mean], &[]);
+            g.op("Div", &[&centred, &scale], &[])
+        }
+        None => features,
+    };
+    let params = model.parameters();
+    let tensor = |name: &str| -> Result<(Vec<i64>, Vec<f32>)> {
+        let (_, t) = params
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| Error::Unsupported(format!("the model has no tensor `{name}`")))?;
+        let dims = t.dims().iter().map(|&d| d as i64).collect();
+        let values = t
+            .flatten_all()
+            .and_then(|t| t.to_dtype(deepnet_core::DType::F32))
+            .and_then(|t| t.to_vec1())
+            .map_err(deepnet_core::Error::from)?;
+        Ok((dims, values))
+    };
+    for (i, layer) in spec.layers.iter().enumerate() {
+        a = match layer {
+            LayerSpec::Dense { bias, .. } => {
+                let (dims, w) = tensor(&format!("{i}.weight"))?;
+                let w = g.floats(&format!("{i}.weight"), &dims, &w);
+                let mut ins = vec![a.clone(), w];
+                if *bias {
+                    let (dims, b) = tensor(&format!("{i}.bias"))?;
+                    ins.push(g.floats(&format!("{i}.bias"), &dims, &b));
+                }
+                let ins: Vec<&str> = ins.iter().map(String::as_str).collect();
+                g.op("Gemm", &ins, &[("transB", Attr::Int(1))])
+            }
+            LayerSpec::Dropout { .. } => a,
+            LayerSpec::Activation(act) => activation(&mut g, *act, &a),
+        };
+    }
+    outputs(&mut g, spec.output, spec.output_units(), pre, &a)?;
+    let mut props: Vec<StringStringEntryProto> = metadata
+        .iter()
+        .map(|(k, v)| StringStringEntryProto {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect();
+    props.push(StringStringEntryProto {
+        key: Some("deepnet.preprocessing".into()),
+        value: Some(pre.to_json()),
+    });
+    let m = ModelProto {
+        ir_version: Some(IR_VERSION),
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(OPSET),
+        }],
+        producer_name: Some("deepnet".into()),
+        producer_version: Some(env!("CARGO_PKG_VERSION").into()),
+        graph: Some(g.build(spec.name.as_deref().unwrap_or("deepnet"))),
+        metadata_props: props,
+        ..Default::default()
+    };
+    Ok(m.encode_to_vec())
+}
+
+/// One float32 input `input` [N, d] holding the encoded values.
+fn single_input(g: &mut Graph, pre: &Preprocessing, width: usize) -> Result<String> {
+    if let Some(f) = pre.features.iter().find(|f| {
+        !matches!(
+            f.kind,
+            FeatureKind::Numeric {
+                indicator: false,
+                ..
+            }
+        )
+    }) {
+        return Err(Error::Unsupported(format!(
+            "--single-input needs numeric columns without missing indicators, but column `{}` is categorical or has one; export one input per column instead",
+            f.name
+        )));
+    }
+    g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(width as i64)]);
+    Ok("input".into())
+}
+
+/// One input per source column, encoded and concatenated.
+fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
+    let mut parts = Vec::new();
+    for f in &pre.features {
+        match &f.kind {
+            FeatureKind::Numeric { median, indicator } => {
+                g.input(&f.name, Elem::Float, &[Dim::Rows, Dim::Fixed(1)]);
+                if pre.missing == MissingPolicy::Error && !indicator {
+                    parts.push(f.name.clone());
+                    continue;
+                }
+                let nan = g.op("IsNaN", &[&f.name], &[]);
+                let m = g.floats_fresh("median", &[1], &[*median as f32]);
+                parts.push(g.op("Where", &[&nan, &m, &f.name], &[]));
+                if *indicator {
+                    parts.push(g.op("Cast", &[&nan], &[("to", Attr::Int(1))]));
+                }
+            }
+            FeatureKind::Categorical {
+                categories,
+                missing_category,
+            } => {
+                g.input(&f.name, Elem::String, &[Dim::Rows, Dim::Fixed(1)]);
+                let cats = g.strings("categories", &[1, categories.len() as i64], categories);
+                let eq = g.op("Equal", &[&f.name, &cats], &[]);
+                parts.push(g.op("Cast", &[&eq], &[("to", Attr::Int(1))]));
+                if *missing_category {
+                    let mut tokens = vec![String::new()];
+                    tokens.extend(pre.na_values.iter().cloned());
+                    let na = g.strings("na_tokens", &[1, tokens.len() as i64], &tokens);
+                    let eq = g.op("Equal", &[&f.name, &na], &[]);
+                    let hit = g.op("Cast", &[&eq], &[("to", Attr::Int(1))]);
+                    let axes = g.ints("axes", &[1], &[1]);
+                    parts.push(g.op("ReduceMax", &[&hit, &axes], &[("keepdims", Attr::Int(1))]));
+                }
+            }
+        }
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    g.op("Concat", &parts, &[("axis", Attr::Int(1))])
+}
+
+/// An activation as ONNX operators (GELU in its exact erf form, as deepnet computes it).
+fn activation(g: &mut Graph, act: Activation, x: &str) -> String {
+    match act {
+        Activation::Sigmoid => g.op("Sigmoid", &[x], &[]),
+        Activation::Tanh => g.op("Tanh", &[x], &[]),
+        Activation::Relu => g.op("Relu", &[x], &[]),
+        Activation::LeakyRelu { slope } => {
+            g.op("LeakyRelu", &[x], &[("alpha", Attr::Float(slope as f32))])
+        }
+        Activation::Identity => g.op("Identity", &[x], &[]),
+        Activation::Gelu => {
+            // z·(1 + erf(z/√2))/2
+            let inv_sqrt2 = g.floats_fresh("inv_sqrt2", &[], &[std::f32::consts::FRAC_1_SQRT_2]);
+            let half = g.floats_fresh("half", &[], &[0.5]);
+            let one = g.floats_fresh("one", &[], &[1.0]);
+            let s = g.op("Mul", &[x, &inv_sqrt2], &[]);
+            let e = g.op("Erf", &[&s], &[]);
+            let p = g.op("Add", &[&e, &one], &[]);
+            let h = g.op("Mul", &[x, &half], &[]);
+            g.op("Mul", &[&h, &p], &[])
+        }
+    }
+}
+
+/// The named outputs from the logits `z`.
+fn outputs(
+    g: &mut Graph,
+    output: Output,
+    units: usize,
+    pre: &Preprocessing,
+    z: &str,
+) -> Result<()> {
+    match (output, &pre.target) {
+        (Output::Linear, TargetEncoding::Values { mean, scale }) => {
+            let t = mean.len() as i64;
+            let s: Vec<f32> = scale.iter().map(|&v| v as f32).collect();
+            let m: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+            let s = g.floats("target.scale", &[t], &s);
+            let m = g.floats("target.mean", &[t], &m);
+            let scaled = g.op("Mul", &[z, &s], &[]);
+            g.node("Add", &[&scaled, &m], "prediction", &[]);
+            g.output("prediction", Elem::Float, &[Dim::Rows, Dim::Fixed(t)]);
+        }
+        (Output::Sigmoid, TargetEncoding::Classes { names, .. }) => {
+            let p = g.op("Sigmoid", &[z], &[]);
+            let one = g.floats_fresh("one", &[], &[1.0]);
+            let q = g.op("Sub", &[&one, &p], &[]);
+            g.node(
+                "Concat",
+                &[&q, &p],
+                "probabilities",
+                &[("axis", Attr::Int(1))],
+            );
+            // class 1 when z > 0 (σ(z) > 0.5), as deepnet decides
+            let zero = g.floats_fresh("zero", &[], &[0.0]);
+            let positive = g.op("Greater", &[z, &zero], &[]);
+            let index = g.op("Cast", &[&positive], &[("to", Attr::Int(7))]);
+            let axes = g.ints("axes", &[1], &[1]);
+            let index = g.op("Squeeze", &[&index, &axes], &[]);
+            let names = g.strings("classes", &[names.len() as i64], names);
+            g.node(
+                "Gather",
+                &[&names, &index],
+                "label",
+                &[("axis", Attr::Int(0))],
+            );
+            g.output("probabilities", Elem::Float, &[Dim::Rows, Dim::Fixed(2)]);
+            g.output("label", Elem::String, &[Dim::Rows]);
+        }
+        (Output::Softmax, TargetEncoding::Classes { names, .. }) => {
+            g.node("Softmax", &[z], "probabilities", &[("axis", Attr::Int(1))]);
+            let index = g.op(
+                "ArgMax",
+                &[z],
+                &[("axis", Attr::Int(1)), ("keepdims", Attr::Int(0))],
+            );
+            let names = g.strings("classes", &[names.len() as i64], names);
+            g.node(
+                "Gather",
+                &[&names, &index],
+                "label",
+                &[("axis", Attr::Int(0))],
+            );
+            g.output(
+                "probabilities",
+                Elem::Float,
+                &[Dim::Rows, Dim::Fixed(units as i64)],
+            );
+            g.output("label", Elem::String, &[Dim::Rows]);
+        }
+        _ => {
+            return Err(Error::Unsupported(format!(
+                "output `{}` does not match the preprocessing's target",
+                output.name()
+            )))
+        }
+    }
+    Ok(())
+}
