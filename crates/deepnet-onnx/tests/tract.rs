@@ -1,0 +1,215 @@
+//! Exported graphs run in tract, a Rust ONNX runtime, inside `cargo test`: every activation,
+//! dropout, a layer without bias, each output kind, one input or one per numeric column with a
+//! missing value; the outputs match deepnet's own predictions.
+
+use deepnet_core::{Activation, InputScaling, Mlp, Sequential, Tensor};
+use deepnet_data::table::{
+    FeatureColumn, FeatureKind, MissingPolicy, Preprocessing, TargetEncoding, FORMAT,
+};
+use deepnet_onnx::{export, ExportOptions};
+use tract_onnx::prelude::*;
+
+const ROWS: usize = 7;
+const INPUTS: usize = 4;
+
+fn preprocessing(target: TargetEncoding, indicator: bool) -> Preprocessing {
+    Preprocessing {
+        format: FORMAT,
+        na_values: vec!["NA".into()],
+        missing: MissingPolicy::Impute,
+        features: (0..INPUTS)
+            .map(|i| FeatureColumn {
+                name: format!("x{i}"),
+                kind: FeatureKind::Numeric {
+                    median: 0.25,
+                    indicator: indicator && i == 0,
+                },
+            })
+            .collect(),
+        ignored: Vec::new(),
+        dropped: Vec::new(),
+        targets: vec!["y".into()],
+        target,
+    }
+}
+
+fn hidden(b: Mlp) -> Mlp {
+    b.dense(8)
+        .sigmoid()
+        .dense(8)
+        .tanh()
+        .dropout(0.3)
+        .dense(8)
+        .relu()
+        .dense(8)
+        .leaky_relu(0.1)
+        .dense(8)
+        .activation(Activation::Gelu)
+        .dense(6)
+        .activation(Activation::Identity)
+}
+
+fn scaled(mut m: Sequential) -> Sequential {
+    m.set_input_scaling(Some(InputScaling {
+        mean: vec![0.1, -0.2, 0.3, 0.0],
+        scale: vec![1.5, 0.5, 2.0, 1.0],
+    }))
+    .unwrap();
+    m
+}
+
+fn rows() -> Vec<f32> {
+    (0..ROWS * INPUTS)
+        .map(|i| ((i as f32) * 0.73).sin() * 2.0)
+        .collect()
+}
+
+/// Runs the ONNX bytes in tract on `x` (one input, or one `[N, 1]` input per column) and returns
+/// the first output as f32 values.
+fn run_tract(bytes: &[u8], x: &[f32], single: bool) -> Vec<f32> {
+    let model = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let inputs: TVec<TValue> = if single {
+        tvec!(
+            tract_ndarray::Array2::from_shape_vec((ROWS, INPUTS), x.to_vec())
+                .unwrap()
+                .into_tensor()
+                .into()
+        )
+    } else {
+        (0..INPUTS)
+            .map(|j| {
+                let col: Vec<f32> = (0..ROWS).map(|r| x[r * INPUTS + j]).collect();
+                tract_ndarray::Array2::from_shape_vec((ROWS, 1), col)
+                    .unwrap()
+                    .into_tensor()
+                    .into()
+            })
+            .collect()
+    };
+    let out = model.run(inputs).unwrap();
+    out[0]
+        .to_array_view::<f32>()
+        .unwrap()
+        .iter()
+        .copied()
+        .collect()
+}
+
+fn close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+            "{got:?}\n{want:?}"
+        );
+    }
+}
+
+#[test]
+fn classifiers_and_regressors_run_in_tract() {
+    let x = rows();
+    let dev = deepnet_core::Device::Cpu;
+    let xt = Tensor::from_slice(&x, (ROWS, INPUTS), &dev).unwrap();
+    let classes = TargetEncoding::Classes {
+        names: vec!["a".into(), "b".into(), "c".into()],
+        positive: None,
+    };
+    let cases = [
+        (
+            scaled(
+                hidden(Mlp::new(INPUTS))
+                    .dense(3)
+                    .softmax()
+                    .build(1)
+                    .unwrap(),
+            ),
+            classes.clone(),
+        ),
+        (
+            scaled(
+                hidden(Mlp::new(INPUTS))
+                    .dense(1)
+                    .sigmoid()
+                    .build(2)
+                    .unwrap(),
+            ),
+            TargetEncoding::Classes {
+                names: vec!["no".into(), "yes".into()],
+                positive: Some("yes".into()),
+            },
+        ),
+        (
+            scaled(hidden(Mlp::new(INPUTS)).dense(2).linear().build(3).unwrap()),
+            TargetEncoding::Values {
+                mean: vec![10.0, -3.0],
+                scale: vec![2.0, 0.5],
+            },
+        ),
+    ];
+    for (model, target) in cases {
+        let pre = preprocessing(target.clone(), false);
+        let p = model.predict_proba(&xt).unwrap().to_vec2::<f32>().unwrap();
+        let want: Vec<f32> = match (&target, p[0].len()) {
+            (TargetEncoding::Values { .. }, _) => {
+                p.iter().flat_map(|r| pre.target.to_original(r)).collect()
+            }
+            (_, 1) => p.iter().flat_map(|r| [1.0 - r[0], r[0]]).collect(),
+            _ => p.concat(),
+        };
+        for single in [true, false] {
+            let options = ExportOptions {
+                single_input: single,
+            };
+            let bytes = export(&model, &pre, &options, &[]).unwrap();
+            close(&run_tract(&bytes, &x, single), &want);
+        }
+    }
+}
+
+#[test]
+fn missing_values_are_imputed_inside_the_graph() {
+    let model = Mlp::new(INPUTS + 1).dense(3).softmax().build(4).unwrap();
+    let mut pre = preprocessing(
+        TargetEncoding::Classes {
+            names: vec!["a".into(), "b".into(), "c".into()],
+            positive: None,
+        },
+        true,
+    );
+    pre.features[0].kind = FeatureKind::Numeric {
+        median: 0.25,
+        indicator: true,
+    };
+    let mut model = model;
+    model
+        .set_input_scaling(Some(InputScaling {
+            mean: vec![0.0; INPUTS + 1],
+            scale: vec![2.0; INPUTS + 1],
+        }))
+        .unwrap();
+    let mut x = rows();
+    x[0] = f32::NAN; // row 0, column x0 missing
+                     // deepnet's encoding of the same rows: x0 → [value or median, missing?], then x1..x3.
+    let mut encoded = Vec::new();
+    for r in 0..ROWS {
+        let v = x[r * INPUTS];
+        encoded.push(if v.is_nan() { 0.25 } else { v });
+        encoded.push(if v.is_nan() { 1.0 } else { 0.0 });
+        encoded.extend_from_slice(&x[r * INPUTS + 1..(r + 1) * INPUTS]);
+    }
+    let xt = Tensor::from_slice(&encoded, (ROWS, INPUTS + 1), &deepnet_core::Device::Cpu).unwrap();
+    let want = model
+        .predict_proba(&xt)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap()
+        .concat();
+    let bytes = export(&model, &pre, &ExportOptions::default(), &[]).unwrap();
+    close(&run_tract(&bytes, &x, false), &want);
+}
