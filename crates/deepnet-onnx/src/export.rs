@@ -5,7 +5,8 @@
 //! inputs   one per source column, [N, 1]: float32 for numeric (NaN = missing), string for
 //!          categorical (""/NA tokens = missing); or one float32 `input` [N, d] (--single-input)
 //! encode   numeric:      Where(IsNaN(x), median, x) [, Cast(IsNaN(x)) as the missing indicator]
-//!          categorical:  Cast(Equal(x, categories[1, k])) [, ReduceMax(Cast(Equal(x, NA tokens)))]
+//!          categorical:  Cast(Equal(CategoryMapper(x → 0..k, unseen −1), [0..k])) [, Cast(
+//!                        CategoryMapper(x; "" and the NA tokens → 1, else 0))]   (ai.onnx.ml)
 //!          Concat(axis 1) → Sub(mean) → Div(scale)            (deepnet.input_scaling)
 //! network  Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
 //!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
@@ -13,7 +14,8 @@
 //! outputs  classifiers: `probabilities` [N, k] (sigmoid models [N, 2]: 1 − p, p) and `label` [N]
 //!          (class names); regressors: `prediction` [N, t] = z · scale + mean (targets' units)
 //! ```
-//! Default-domain operators at opset 19 (string `Equal` needs 19).
+//! Default-domain operators at opset 19 and `ai.onnx.ml` 1 (CategoryMapper), which onnxruntime
+//! and tract both run.
 
 use deepnet_core::{Activation, LayerSpec, Output, Sequential};
 use deepnet_data::table::{FeatureKind, MissingPolicy, Preprocessing, TargetEncoding};
@@ -25,6 +27,9 @@ use crate::{ExportError as Error, Result};
 
 /// The default-domain opset the graphs use.
 pub const OPSET: i64 = 19;
+/// The ONNX-ML operator set (CategoryMapper) and its version.
+const ML: &str = "ai.onnx.ml";
+const ML_OPSET: i64 = 1;
 /// The ONNX IR version written (IR 9 goes with opset 19).
 pub const IR_VERSION: i64 = 9;
 
@@ -112,10 +117,16 @@ pub fn export(
     });
     let m = ModelProto {
         ir_version: Some(IR_VERSION),
-        opset_import: vec![OperatorSetIdProto {
-            domain: Some(String::new()),
-            version: Some(OPSET),
-        }],
+        opset_import: vec![
+            OperatorSetIdProto {
+                domain: Some(String::new()),
+                version: Some(OPSET),
+            },
+            OperatorSetIdProto {
+                domain: Some(ML.into()),
+                version: Some(ML_OPSET),
+            },
+        ],
         producer_name: Some("deepnet".into()),
         producer_version: Some(env!("CARGO_PKG_VERSION").into()),
         graph: Some(g.build(spec.name.as_deref().unwrap_or("deepnet"))),
@@ -168,17 +179,36 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
                 missing_category,
             } => {
                 g.input(&f.name, Elem::String, &[Dim::Rows, Dim::Fixed(1)]);
-                let cats = g.strings("categories", &[1, categories.len() as i64], categories);
-                let eq = g.op("Equal", &[&f.name, &cats], &[]);
+                // The category's index (−1 when unseen), then one-hot against 0..k.
+                let k = categories.len() as i64;
+                let index = g.op_in(
+                    ML,
+                    "CategoryMapper",
+                    &[&f.name],
+                    &[
+                        ("cats_strings", Attr::Strings(categories.clone())),
+                        ("cats_int64s", Attr::Ints((0..k).collect())),
+                        ("default_int64", Attr::Int(-1)),
+                    ],
+                );
+                let range = g.ints("range", &[1, k], &(0..k).collect::<Vec<_>>());
+                let eq = g.op("Equal", &[&index, &range], &[]);
                 parts.push(g.op("Cast", &[&eq], &[("to", Attr::Int(1))]));
                 if *missing_category {
                     let mut tokens = vec![String::new()];
-                    tokens.extend(pre.na_values.iter().cloned());
-                    let na = g.strings("na_tokens", &[1, tokens.len() as i64], &tokens);
-                    let eq = g.op("Equal", &[&f.name, &na], &[]);
-                    let hit = g.op("Cast", &[&eq], &[("to", Attr::Int(1))]);
-                    let axes = g.ints("axes", &[1], &[1]);
-                    parts.push(g.op("ReduceMax", &[&hit, &axes], &[("keepdims", Attr::Int(1))]));
+                    tokens.extend(pre.na_values.iter().filter(|t| !t.is_empty()).cloned());
+                    let n = tokens.len();
+                    let hit = g.op_in(
+                        ML,
+                        "CategoryMapper",
+                        &[&f.name],
+                        &[
+                            ("cats_strings", Attr::Strings(tokens)),
+                            ("cats_int64s", Attr::Ints(vec![1; n])),
+                            ("default_int64", Attr::Int(0)),
+                        ],
+                    );
+                    parts.push(g.op("Cast", &[&hit], &[("to", Attr::Int(1))]));
                 }
             }
         }

@@ -33,6 +33,10 @@ pub enum Attr {
     Int(i64),
     /// A float.
     Float(f32),
+    /// A list of integers.
+    Ints(Vec<i64>),
+    /// A list of strings.
+    Strings(Vec<String>),
 }
 
 /// A graph under construction.
@@ -102,6 +106,29 @@ impl Graph {
         output: &str,
         attrs: &[(&str, Attr)],
     ) -> String {
+        self.node_in("", op, inputs, output, attrs)
+    }
+
+    /// [`Graph::op`] in the operator set `domain` (`ai.onnx.ml`, ...).
+    pub fn op_in(
+        &mut self,
+        domain: &str,
+        op: &str,
+        inputs: &[&str],
+        attrs: &[(&str, Attr)],
+    ) -> String {
+        let out = self.fresh(&op.to_ascii_lowercase());
+        self.node_in(domain, op, inputs, &out, attrs)
+    }
+
+    fn node_in(
+        &mut self,
+        domain: &str,
+        op: &str,
+        inputs: &[&str],
+        output: &str,
+        attrs: &[(&str, Attr)],
+    ) -> String {
         let attribute = attrs
             .iter()
             .map(|(name, a)| match a {
@@ -117,6 +144,18 @@ impl Graph {
                     f: Some(*f),
                     ..Default::default()
                 },
+                Attr::Ints(v) => AttributeProto {
+                    name: Some(name.to_string()),
+                    r#type: Some(attribute_proto::AttributeType::Ints as i32),
+                    ints: v.clone(),
+                    ..Default::default()
+                },
+                Attr::Strings(v) => AttributeProto {
+                    name: Some(name.to_string()),
+                    r#type: Some(attribute_proto::AttributeType::Strings as i32),
+                    strings: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+                    ..Default::default()
+                },
             })
             .collect();
         let name = format!("{op}_{}", self.nodes.len());
@@ -125,6 +164,7 @@ impl Graph {
             output: vec![output.to_string()],
             name: Some(name),
             op_type: Some(op.to_string()),
+            domain: (!domain.is_empty()).then(|| domain.to_string()),
             attribute,
             ..Default::default()
         });

@@ -213,3 +213,88 @@ fn missing_values_are_imputed_inside_the_graph() {
     let bytes = export(&model, &pre, &ExportOptions::default(), &[]).unwrap();
     close(&run_tract(&bytes, &x, false), &want);
 }
+
+#[test]
+fn string_categories_run_in_tract() {
+    let pre = Preprocessing {
+        format: FORMAT,
+        na_values: vec!["NA".into()],
+        missing: MissingPolicy::Impute,
+        features: vec![
+            FeatureColumn {
+                name: "colour".into(),
+                kind: FeatureKind::Categorical {
+                    categories: vec!["blue".into(), "red".into()],
+                    missing_category: true,
+                },
+            },
+            FeatureColumn {
+                name: "x".into(),
+                kind: FeatureKind::Numeric {
+                    median: 1.0,
+                    indicator: false,
+                },
+            },
+        ],
+        ignored: Vec::new(),
+        dropped: Vec::new(),
+        targets: vec!["y".into()],
+        target: TargetEncoding::Classes {
+            names: vec!["a".into(), "b".into()],
+            positive: None,
+        },
+    };
+    let model = Mlp::new(4)
+        .dense(5)
+        .tanh()
+        .dense(2)
+        .softmax()
+        .build(5)
+        .unwrap();
+    let colours = ["red", "blue", "green", "", "NA"];
+    let xs = [0.5f32, -1.0, 2.0, f32::NAN, 0.0];
+    // deepnet's encoding: [blue, red, missing, x]
+    let mut encoded = Vec::new();
+    for (c, &x) in colours.iter().zip(&xs) {
+        encoded.extend([
+            f32::from(*c == "blue"),
+            f32::from(*c == "red"),
+            f32::from(c.is_empty() || *c == "NA"),
+            if x.is_nan() { 1.0 } else { x },
+        ]);
+    }
+    let xt = Tensor::from_slice(&encoded, (5, 4), &deepnet_core::Device::Cpu).unwrap();
+    let want = model
+        .predict_proba(&xt)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap()
+        .concat();
+    let bytes = export(&model, &pre, &ExportOptions::default(), &[]).unwrap();
+    let runnable = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let colour: Vec<String> = colours.iter().map(|s| s.to_string()).collect();
+    let inputs: TVec<TValue> = tvec!(
+        tract_ndarray::Array2::from_shape_vec((5, 1), colour)
+            .unwrap()
+            .into_tensor()
+            .into(),
+        tract_ndarray::Array2::from_shape_vec((5, 1), xs.to_vec())
+            .unwrap()
+            .into_tensor()
+            .into()
+    );
+    let out = runnable.run(inputs).unwrap();
+    let got: Vec<f32> = out[0]
+        .to_array_view::<f32>()
+        .unwrap()
+        .iter()
+        .copied()
+        .collect();
+    close(&got, &want);
+}
