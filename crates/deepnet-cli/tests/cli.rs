@@ -274,7 +274,10 @@ fn bad_inputs_give_one_error_line_and_status_1() {
             "error: checkpoint {not_st}: not a valid safetensors file: "
         ))
     );
-    assert!(fails(&["inspect", &not_st]).starts_with("error: checkpoint "));
+    assert_eq!(
+        fails(&["inspect", &not_st]),
+        format!("error: {not_st} is not a checkpoint: it starts with text (`this is not a checkpoint`), as a CSV or text file does; `deepnet inspect` reads the .safetensors files `deepnet train` writes")
+    );
     assert_eq!(
         fails(&[
             "predict",
