@@ -17,6 +17,7 @@ pub mod dense;
 pub mod dropout;
 mod engine;
 pub mod error;
+mod fastmath;
 pub mod gradcheck;
 pub mod gradients;
 mod inference;

@@ -61,13 +61,13 @@ pub trait Real:
 }
 
 macro_rules! real {
-    ($t:ty, $dtype:expr, $erf:path) => {
+    ($t:ty, $dtype:expr, $erf:path, $exp:path, $tanh:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             #[inline(always)]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $exp(self)
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -75,7 +75,7 @@ macro_rules! real {
             }
             #[inline(always)]
             fn tanh(self) -> Self {
-                <$t>::tanh(self)
+                $tanh(self)
             }
             #[inline(always)]
             fn sqrt(self) -> Self {
@@ -119,8 +119,22 @@ macro_rules! real {
     };
 }
 
-real!(f32, DType::F32, candle_core::cpu::erf::erf_f32);
-real!(f64, DType::F64, candle_core::cpu::erf::erf_f64);
+// f32 (training, inference) takes eˣ and tanh from `fastmath`, which vectorise; f64 (gradient
+// checks) takes libm's.
+real!(
+    f32,
+    DType::F32,
+    candle_core::cpu::erf::erf_f32,
+    crate::fastmath::exp,
+    crate::fastmath::tanh
+);
+real!(
+    f64,
+    DType::F64,
+    candle_core::cpu::erf::erf_f64,
+    f64::exp,
+    f64::tanh
+);
 
 /// Runs `f` on the values of `t` as a flat slice of `T`: borrowed from the tensor's storage when
 /// it is contiguous CPU data of type `T` (no copy of a dataset that may be hundreds of MB), else

@@ -11,8 +11,20 @@ use crate::gradients::sum_squares;
 use crate::optim::Update;
 use crate::real::Real;
 
-/// Output units per job (a block of weight rows).
-const BLOCK: usize = 16;
+/// Weight rows per job are a multiple of this.
+const BLOCK_ALIGN: usize = 16;
+
+/// Weight rows per job for a layer of `outputs` units: one job per thread, so that each worker
+/// packs the layer's input for its matrix product once per step instead of once per block of 16
+/// rows. On the shape-grid benchmark (`benches/shapes.rs`, fastest of three interleaved runs)
+/// the 784-1024-1024-10 epoch went from 8.1 s with blocks of 16 rows to 7.6 s.
+fn block_rows(outputs: usize, threads: usize) -> usize {
+    outputs
+        .div_ceil(threads.max(1))
+        .next_multiple_of(BLOCK_ALIGN)
+        .min(outputs)
+        .max(1)
+}
 /// Parameters below which the update runs on the calling thread.
 const PARALLEL_MIN_PARAMS: usize = 1 << 14;
 
@@ -75,24 +87,25 @@ pub(super) fn update<T: Real>(
     let n_dense = dense.len();
     let mut jobs = Vec::new();
     for (d, p) in dense.iter_mut().enumerate() {
-        let n = p.outputs.div_ceil(BLOCK);
-        let size = BLOCK * p.inputs;
+        let block = block_rows(p.outputs, threads);
+        let n = p.outputs.div_ceil(block);
+        let size = block * p.inputs;
         let [w0, w1] = &mut p.ws;
         let [b0, b1] = &mut p.bs;
         let ws = blocks(w0, size, n).into_iter().zip(blocks(w1, size, n));
-        let bs = blocks(b0, BLOCK, n).into_iter().zip(blocks(b1, BLOCK, n));
+        let bs = blocks(b0, block, n).into_iter().zip(blocks(b1, block, n));
         let gs = blocks(&mut p.gw, size, n)
             .into_iter()
-            .zip(blocks(&mut p.gb, BLOCK, n));
+            .zip(blocks(&mut p.gb, block, n));
         let bias: Vec<Option<&mut [T]>> = match &mut p.b {
-            Some(b) => b.chunks_mut(BLOCK).map(Some).collect(),
+            Some(b) => b.chunks_mut(block).map(Some).collect(),
             None => (0..n).map(|_| None).collect(),
         };
         let parts = p.w.chunks_mut(size).zip(ws).zip(bias).zip(bs).zip(gs);
         for (k, ((((w, (w0, w1)), b), (b0, b1)), (gw, gb))) in parts.enumerate() {
             jobs.push(Job {
                 d,
-                j0: k * BLOCK,
+                j0: k * block,
                 w,
                 ws: [w0, w1],
                 b,
@@ -105,8 +118,8 @@ pub(super) fn update<T: Real>(
     let run = |job: Job<'_, T>| -> (usize, f64) {
         let (n_in, n_out) = shapes[job.d];
         let rows = job.w.len() / n_in;
-        let mut gbias = [T::ZERO; BLOCK];
-        let gbias = &mut gbias[..rows];
+        let mut gbias = vec![T::ZERO; rows];
+        let gbias = &mut gbias[..];
         let has_bias = job.b.is_some();
         T::with_scratch(rows * n_in, |g| {
             let db = has_bias.then_some(&mut *gbias);

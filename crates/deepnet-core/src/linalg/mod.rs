@@ -2,6 +2,7 @@
 //! matrix-vector products of single-output layers. No formula of the network lives here.
 
 mod matmul;
+pub(crate) mod simd;
 mod vector;
 
 pub(crate) use matmul::{matmul, View};

@@ -1,0 +1,324 @@
+//! The shape grid: one epoch of Fashion-MNIST for MLP shapes spanning width 64–2048, depth 1–5,
+//! batch 16–512, every activation and optimiser, deepnet and PyTorch side by side in one run.
+//! For each shape it prints both training times, their ratio (deepnet ÷ PyTorch: below 1 means
+//! deepnet is faster), deepnet's GFLOP/s as a share of the machine's fp32 matrix-product peak
+//! (measured first, through the same `gemm` kernels), and inference throughput over the 60,000
+//! training rows. Each side runs `--reps` times (default 2), interleaved, and the fastest counts:
+//! these machines are shared and noisy, so read ratios, not absolute times.
+//!
+//! Run: `cargo bench --bench shapes -- --torch PYTHON [--threads 2] [--reps 2] [--only 3,5]`
+//! where PYTHON has `torch` and `numpy`. Without `--torch` only deepnet's side is printed.
+
+use std::process::Command;
+use std::time::Instant;
+
+use deepnet::data::fashion_mnist;
+use deepnet::{
+    Activation, Device, Init, InputScaling, Mlp, OptimizerConfig, OptimizerKind, Sequential,
+    Tensor, TrainConfig, TrainData, Trainer,
+};
+
+/// Fastest training seconds and inference rows/s so far.
+type Times = Option<(f64, f64)>;
+
+/// One row of the grid.
+struct Shape {
+    hidden: &'static [usize],
+    activation: &'static str,
+    optimizer: &'static str,
+    lr: f64,
+    batch: usize,
+}
+
+const GRID: &[Shape] = &[
+    Shape {
+        hidden: &[128],
+        activation: "sigmoid",
+        optimizer: "adam",
+        lr: 1e-3,
+        batch: 32,
+    },
+    Shape {
+        hidden: &[64, 64, 64, 64, 64],
+        activation: "relu",
+        optimizer: "adam",
+        lr: 1e-3,
+        batch: 128,
+    },
+    Shape {
+        hidden: &[300, 100],
+        activation: "sigmoid",
+        optimizer: "sgd",
+        lr: 0.1,
+        batch: 16,
+    },
+    Shape {
+        hidden: &[256, 128],
+        activation: "gelu",
+        optimizer: "rmsprop",
+        lr: 1e-3,
+        batch: 128,
+    },
+    Shape {
+        hidden: &[512, 256],
+        activation: "tanh",
+        optimizer: "momentum",
+        lr: 0.01,
+        batch: 64,
+    },
+    Shape {
+        hidden: &[1024, 512, 256],
+        activation: "leaky_relu",
+        optimizer: "adam",
+        lr: 1e-3,
+        batch: 512,
+    },
+    Shape {
+        hidden: &[1024, 1024],
+        activation: "relu",
+        optimizer: "sgd",
+        lr: 0.05,
+        batch: 256,
+    },
+    Shape {
+        hidden: &[2048],
+        activation: "relu",
+        optimizer: "adamw",
+        lr: 1e-3,
+        batch: 512,
+    },
+    Shape {
+        hidden: &[512, 512],
+        activation: "tanh",
+        optimizer: "adam",
+        lr: 1e-3,
+        batch: 256,
+    },
+];
+
+struct Args {
+    torch: Option<String>,
+    threads: usize,
+    reps: usize,
+    only: Option<Vec<usize>>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        torch: std::env::var("DEEPNET_TORCH_PYTHON").ok(),
+        threads: 2,
+        reps: 2,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "--torch" => a.torch = it.next(),
+            "--threads" => a.threads = it.next().and_then(|t| t.parse().ok()).unwrap_or(2),
+            "--reps" => a.reps = it.next().and_then(|t| t.parse().ok()).unwrap_or(2).max(1),
+            "--only" => {
+                a.only = it
+                    .next()
+                    .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
+            }
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    a
+}
+
+impl Shape {
+    fn label(&self) -> String {
+        let h: Vec<String> = self.hidden.iter().map(|v| v.to_string()).collect();
+        format!(
+            "{} / {} / {} / {}",
+            h.join(","),
+            self.activation,
+            self.optimizer,
+            self.batch
+        )
+    }
+
+    /// Multiply-adds of one training row: forward, dW, and dX of every layer but the first.
+    fn macs_per_row(&self) -> f64 {
+        let mut dims = vec![784];
+        dims.extend_from_slice(self.hidden);
+        dims.push(10);
+        let layer: Vec<f64> = dims.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+        3.0 * layer.iter().sum::<f64>() - layer[0]
+    }
+
+    fn model(&self) -> Sequential {
+        let act: Activation =
+            serde_json::from_value(serde_json::json!({ "type": self.activation }))
+                .expect("activation");
+        let mut mlp = Mlp::new(784).init(Init::Pytorch);
+        for &h in self.hidden {
+            mlp = mlp.dense(h).activation(act);
+        }
+        mlp.dense(10).softmax().build(0).expect("model")
+    }
+}
+
+/// GFLOP/s of a 2048³ fp32 matrix product through candle (the same `gemm` kernels), best of 8.
+fn matmul_peak() -> f64 {
+    let a = Tensor::ones((2048, 2048), candle_core::DType::F32, &Device::Cpu).expect("a");
+    let _ = a.matmul(&a);
+    let best = (0..8)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = a.matmul(&a).expect("matmul");
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    2.0 * 2048f64.powi(3) / best / 1e9
+}
+
+/// deepnet's side: (training seconds for one epoch, inference rows/s).
+fn deepnet_run(shape: &Shape, data: &TrainData, x: &Tensor, scaling: &InputScaling) -> (f64, f64) {
+    let mut model = shape.model();
+    model
+        .set_input_scaling(Some(scaling.clone()))
+        .expect("scaling");
+    let kind: OptimizerKind = shape.optimizer.parse().expect("optimizer");
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::new(kind, shape.lr),
+        batch_size: Some(shape.batch),
+        epochs: 1,
+        seed: 0,
+        ..TrainConfig::default()
+    };
+    let start = Instant::now();
+    Trainer::new(config)
+        .expect("trainer")
+        .fit(&mut model, data, None)
+        .expect("fit");
+    let train = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    model.predict_proba(x).expect("predict");
+    let rows = x.dims()[0] as f64 / start.elapsed().as_secs_f64();
+    (train, rows)
+}
+
+/// PyTorch's side: (training seconds, inference rows/s).
+fn torch_run(py: &str, shape: &Shape, threads: usize) -> Option<(f64, f64)> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/torch/torch_shape.py");
+    let hidden: Vec<String> = shape.hidden.iter().map(|v| v.to_string()).collect();
+    let out = Command::new(py)
+        .arg(script)
+        .args([
+            threads.to_string(),
+            hidden.join(","),
+            shape.activation.to_string(),
+            shape.optimizer.to_string(),
+            shape.lr.to_string(),
+            shape.batch.to_string(),
+            "fp32".to_string(),
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "torch_shape.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let value = |key: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
+    };
+    Some((value("train ")?, value("infer ")?))
+}
+
+fn main() {
+    let a = args();
+    // deepnet's engine takes candle's thread count (RAYON_NUM_THREADS, else every core).
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", a.threads.to_string());
+    }
+    let (train, _) =
+        fashion_mnist(None).expect("Fashion-MNIST (apt-get install dataset-fashion-mnist)");
+    let dev = Device::Cpu;
+    let x = train.features_tensor(&dev).expect("x");
+    let y = train
+        .targets_tensor(deepnet::Output::Softmax, &dev)
+        .expect("y");
+    let scaling = InputScaling::fit(&train.features, 784).expect("scaling");
+    let data = TrainData::new(x.clone(), y).expect("data");
+    let peak = matmul_peak();
+    println!(
+        "fp32 matrix-product peak (2048³, {} threads): {peak:.0} GFLOP/s",
+        candle_core::utils::get_num_threads()
+    );
+    println!(
+        "{:<3} {:<42} {:>9} {:>9} {:>7} {:>9} {:>7} {:>11} {:>11} {:>7}",
+        "#",
+        "hidden / activation / optimiser / batch",
+        "deepnet s",
+        "torch s",
+        "ratio",
+        "GFLOP/s",
+        "% peak",
+        "infer r/s",
+        "torch r/s",
+        "ratio"
+    );
+    let mut ratios: Vec<(f64, usize)> = Vec::new();
+    for (i, shape) in GRID.iter().enumerate() {
+        if a.only.as_ref().is_some_and(|o| !o.contains(&(i + 1))) {
+            continue;
+        }
+        let (mut ours, mut theirs): (Times, Times) = (None, None);
+        let best = |old: Times, new: (f64, f64)| match old {
+            Some((t, r)) => Some((t.min(new.0), r.max(new.1))),
+            None => Some(new),
+        };
+        for _ in 0..a.reps {
+            ours = best(ours, deepnet_run(shape, &data, &x, &scaling));
+            if let Some(py) = &a.torch {
+                if let Some(t) = torch_run(py, shape, a.threads) {
+                    theirs = best(theirs, t);
+                }
+            }
+        }
+        let (t, rows) = ours.expect("ran");
+        let gflops = shape.macs_per_row() * 2.0 * train.len() as f64 / t / 1e9;
+        let cell =
+            |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
+        let ratio = theirs.map(|(tt, _)| t / tt);
+        if let Some(r) = ratio {
+            ratios.push((r, i + 1));
+        }
+        println!(
+            "{:<3} {:<42} {:>9.3} {:>9} {:>7} {:>9.0} {:>6.0}% {:>11.0} {:>11} {:>7}",
+            i + 1,
+            shape.label(),
+            t,
+            cell(theirs.map(|v| v.0), 3),
+            cell(ratio, 2),
+            gflops,
+            100.0 * gflops / peak,
+            rows,
+            cell(theirs.map(|v| v.1), 0),
+            cell(theirs.map(|(_, tr)| tr / rows), 2),
+        );
+    }
+    if let (Some(worst), Some(best)) = (
+        ratios
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.0 > a.0 { b } else { a }),
+        ratios
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.0 < a.0 { b } else { a }),
+    ) {
+        println!(
+            "training time ratio (deepnet ÷ PyTorch): worst {:.2} (#{}), best {:.2} (#{})",
+            worst.0, worst.1, best.0, best.1
+        );
+    }
+}
