@@ -3,16 +3,21 @@
 //! For each shape it prints both training times, their ratio (deepnet ÷ PyTorch: below 1 means
 //! deepnet is faster), deepnet's GFLOP/s as a share of the machine's fp32 matrix-product peak
 //! (measured first, through the same `gemm` kernels), and inference throughput over the 60,000
-//! training rows. Each side runs `--reps` times (default 2), interleaved, and the fastest counts:
+//! training rows (deepnet's rows/s over the other's: above 1 means deepnet is faster). Each side runs `--reps` times (default 2), interleaved, and the fastest counts:
 //! these machines are shared and noisy, so read ratios, not absolute times.
 //!
-//! Run: `cargo bench --bench shapes -- --torch PYTHON [--threads 2] [--reps 2] [--only 3,5]`
-//! where PYTHON has `torch` and `numpy`. Without `--torch` only deepnet's side is printed.
+//! With `--ort PYTHON` (a Python with `onnxruntime` and `numpy`, such as `target/test-python` after
+//! `./test.sh`) each trained model is also exported to ONNX and its inference timed in onnxruntime.
+//!
+//! Run: `cargo bench --bench shapes -- --torch PYTHON [--ort PYTHON] [--threads 2] [--reps 2]
+//! [--only 3,5]` where the `--torch` PYTHON has `torch` and `numpy`. Without `--torch` only
+//! deepnet's side is printed.
 
 use std::process::Command;
 use std::time::Instant;
 
-use deepnet::data::fashion_mnist;
+use deepnet::data::{fashion_mnist, Preprocessing};
+use deepnet::onnx::{export, ExportOptions};
 use deepnet::{
     Activation, Device, Init, InputScaling, Mlp, OptimizerConfig, OptimizerKind, Sequential,
     Tensor, TrainConfig, TrainData, Trainer,
@@ -98,6 +103,7 @@ const GRID: &[Shape] = &[
 
 struct Args {
     torch: Option<String>,
+    ort: Option<String>,
     threads: usize,
     reps: usize,
     only: Option<Vec<usize>>,
@@ -106,6 +112,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         torch: std::env::var("DEEPNET_TORCH_PYTHON").ok(),
+        ort: None,
         threads: 2,
         reps: 2,
         only: None,
@@ -114,6 +121,7 @@ fn args() -> Args {
     while let Some(x) = it.next() {
         match x.as_str() {
             "--torch" => a.torch = it.next(),
+            "--ort" => a.ort = it.next(),
             "--threads" => a.threads = it.next().and_then(|t| t.parse().ok()).unwrap_or(2),
             "--reps" => a.reps = it.next().and_then(|t| t.parse().ok()).unwrap_or(2).max(1),
             "--only" => {
@@ -174,8 +182,13 @@ fn matmul_peak() -> f64 {
     2.0 * 2048f64.powi(3) / best / 1e9
 }
 
-/// deepnet's side: (training seconds for one epoch, inference rows/s).
-fn deepnet_run(shape: &Shape, data: &TrainData, x: &Tensor, scaling: &InputScaling) -> (f64, f64) {
+/// deepnet's side: (training seconds for one epoch, inference rows/s), and the trained model.
+fn deepnet_run(
+    shape: &Shape,
+    data: &TrainData,
+    x: &Tensor,
+    scaling: &InputScaling,
+) -> ((f64, f64), Sequential) {
     let mut model = shape.model();
     model
         .set_input_scaling(Some(scaling.clone()))
@@ -197,7 +210,46 @@ fn deepnet_run(shape: &Shape, data: &TrainData, x: &Tensor, scaling: &InputScali
     let start = Instant::now();
     model.predict_proba(x).expect("predict");
     let rows = x.dims()[0] as f64 / start.elapsed().as_secs_f64();
-    (train, rows)
+    ((train, rows), model)
+}
+
+/// onnxruntime's inference rows/s for `model`, exported with one float input.
+fn ort_run(py: &str, model: &Sequential, threads: usize) -> Option<f64> {
+    let features: Vec<serde_json::Value> = (0..784)
+        .map(|i| serde_json::json!({"name": format!("x{i}"), "kind": "numeric", "median": 0.0, "indicator": false}))
+        .collect();
+    let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+    let pre = serde_json::json!({
+        "format": 1, "na_values": [], "missing": "error", "features": features,
+        "ignored": [], "dropped": [], "targets": ["label"],
+        "target": {"kind": "classes", "names": classes}
+    });
+    let pre = Preprocessing::from_json(&pre.to_string(), "the benchmark").expect("preprocessing");
+    let options = ExportOptions { single_input: true };
+    let bytes = export(model, &pre, &options, &[]).expect("export");
+    let path = std::env::temp_dir().join(format!("deepnet-shapes-{}.onnx", std::process::id()));
+    std::fs::write(&path, bytes).ok()?;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/torch/ort_infer.py");
+    let out = Command::new(py)
+        .arg(script)
+        .arg(&path)
+        .arg(threads.to_string())
+        .output()
+        .ok();
+    std::fs::remove_file(&path).ok();
+    let out = out?;
+    if !out.status.success() {
+        eprintln!(
+            "ort_infer.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    String::from_utf8(out.stdout)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("infer ")?.trim().parse().ok())
 }
 
 /// PyTorch's side: (training seconds, inference rows/s).
@@ -276,8 +328,15 @@ fn main() {
             Some((t, r)) => Some((t.min(new.0), r.max(new.1))),
             None => Some(new),
         };
+        let mut ort: Option<f64> = None;
         for _ in 0..a.reps {
-            ours = best(ours, deepnet_run(shape, &data, &x, &scaling));
+            let (times, model) = deepnet_run(shape, &data, &x, &scaling);
+            ours = best(ours, times);
+            if let Some(py) = &a.ort {
+                if let Some(r) = ort_run(py, &model, a.threads) {
+                    ort = Some(ort.map_or(r, |o: f64| o.max(r)));
+                }
+            }
             if let Some(py) = &a.torch {
                 if let Some(t) = torch_run(py, shape, a.threads) {
                     theirs = best(theirs, t);
@@ -293,7 +352,7 @@ fn main() {
             ratios.push((r, i + 1));
         }
         println!(
-            "{:<3} {:<42} {:>9.3} {:>9} {:>7} {:>9.0} {:>6.0}% {:>11.0} {:>11} {:>7}",
+            "{:<3} {:<42} {:>9.3} {:>9} {:>7} {:>9.0} {:>6.0}% {:>11.0} {:>11} {:>7} {:>11} {:>7}",
             i + 1,
             shape.label(),
             t,
@@ -303,7 +362,9 @@ fn main() {
             100.0 * gflops / peak,
             rows,
             cell(theirs.map(|v| v.1), 0),
-            cell(theirs.map(|(_, tr)| tr / rows), 2),
+            cell(theirs.map(|(_, tr)| rows / tr), 2),
+            cell(ort, 0),
+            cell(ort.map(|o| rows / o), 2),
         );
     }
     if let (Some(worst), Some(best)) = (
