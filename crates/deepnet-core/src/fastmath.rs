@@ -1,14 +1,16 @@
-//! eˣ and tanh x for `f32` without calls into libm, so that a loop over a slice compiles to
+//! eˣ, tanh x and erf x for `f32` without calls into libm, so that a loop over a slice compiles to
 //! vector code (AVX-512, AVX2 or SSE, see [`crate::linalg::simd`]): range reduction and Cephes'
 //! single-precision minimax polynomials, with every branch written as a select.
 //!
 //! Only plain multiplications and additions are used (no fused multiply-add), so the result is
 //! the same bit for bit on every instruction set and every thread count. Accuracy, checked against
 //! f64 in the tests below over the whole f32 range: eˣ within 2 ulp where the result is normal,
-//! tanh within 3 ulp; eˣ = +∞ above ln(f32::MAX), 0 below ln(smallest subnormal), NaN for NaN.
+//! tanh and erf within 3 ulp; eˣ = +∞ above ln(f32::MAX), 0 below ln(smallest subnormal), NaN
+//! for NaN. The erf polynomials are least-squares fits (relative error) made for deepnet, in f32.
 
-// The polynomial coefficients are Cephes' as published (`expf.c`, `tanhf.c`), digits included.
-#![allow(clippy::excessive_precision)]
+// The polynomial coefficients are Cephes' as published (`expf.c`, `tanhf.c`), digits included,
+// and erf's fitted ones (the first is near 2/√π, as erf'(0), but is the fit's value).
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 /// ln 2 split in two: `LN2_HI` has few enough bits that n·LN2_HI is exact.
 const LN2_HI: f32 = 0.693_359_4;
@@ -67,6 +69,48 @@ pub fn tanh(x: f32) -> f32 {
     if x == 0.0 {
         x // keeps the sign of zero
     } else if ax < 0.625 {
+        small
+    } else if ax.is_nan() {
+        x
+    } else {
+        large
+    }
+}
+
+/// erf x for f32: x·P(x²) below 1; 1 − e^(−x²)·Q(1/|x|) from 1 to 4 (with the sign of x); ±1
+/// beyond, where erf rounds to ±1 in f32.
+#[inline(always)]
+pub fn erf(x: f32) -> f32 {
+    let ax = x.abs();
+    let t = x * x;
+    let p = (((((7.971_048_8e-5 * t - 8.043_373_8e-4) * t + 5.191_833_2e-3) * t - 2.685_551e-2)
+        * t
+        + 1.128_362_2e-1)
+        * t
+        - 3.761_262_9e-1)
+        * t
+        + 1.128_379_1;
+    let small = x * p;
+    let a = ax.clamp(1.0, 4.0);
+    let u = 1.0 / a;
+    let q = ((((((((3.402_394e-2 * u - 1.971_827_6e-1) * u + 4.781_583_5e-1) * u
+        - 5.886_861e-1)
+        * u
+        + 2.801_803e-1)
+        * u
+        + 2.085_258_4e-1)
+        * u
+        - 3.684_885_5e-1)
+        * u
+        + 1.899_024_8e-2)
+        * u
+        + 5.619_505e-1)
+        * u
+        + 1.118_214_7e-4;
+    let large = 1.0 - exp(-(a * a)) * q;
+    let large = if ax >= 4.0 { 1.0 } else { large };
+    let large = if x < 0.0 { -large } else { large };
+    if ax < 1.0 {
         small
     } else if ax.is_nan() {
         x
@@ -144,5 +188,26 @@ mod tests {
         assert_eq!(tanh(f32::INFINITY), 1.0);
         assert_eq!(tanh(f32::NEG_INFINITY), -1.0);
         assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
+    }
+
+    #[test]
+    fn erf_is_within_three_ulp_of_f64_over_the_f32_range() {
+        let mut worst = 0f64;
+        for x in sweep() {
+            let (got, want) = (erf(x), candle_core::cpu::erf::erf_f64(x as f64));
+            if x.is_nan() {
+                assert!(got.is_nan(), "erf({x}) = {got}");
+            } else if (want as f32).abs() < f32::MIN_POSITIVE {
+                assert!((got as f64 - want).abs() <= 1.5e-45, "erf({x}) = {got}");
+            } else {
+                let e = ulps(got, want);
+                assert!(e <= 3.0, "erf({x}) = {got}, want {want} ({e} ulp)");
+                worst = worst.max(e);
+            }
+        }
+        eprintln!("erf: worst {worst} ulp");
+        assert_eq!(erf(f32::INFINITY), 1.0);
+        assert_eq!(erf(f32::NEG_INFINITY), -1.0);
+        assert_eq!(erf(-0.0).to_bits(), (-0.0f32).to_bits());
     }
 }

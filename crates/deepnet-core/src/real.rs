@@ -119,12 +119,12 @@ macro_rules! real {
     };
 }
 
-// f32 (training, inference) takes eˣ and tanh from `fastmath`, which vectorise; f64 (gradient
-// checks) takes libm's.
+// f32 (training, inference) takes eˣ, tanh and erf from `fastmath`, which vectorise; f64
+// (gradient checks) takes libm's eˣ and tanh and candle's erf.
 real!(
     f32,
     DType::F32,
-    candle_core::cpu::erf::erf_f32,
+    crate::fastmath::erf,
     crate::fastmath::exp,
     crate::fastmath::tanh
 );
