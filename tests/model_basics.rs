@@ -242,3 +242,37 @@ fn summary_lists_layers_and_parameter_counts() {
     );
     assert!(s.contains("total parameters: 513"), "{s}");
 }
+
+#[test]
+fn non_finite_inputs_are_named_by_row_and_column_in_inference_and_evaluation() {
+    let model = Sequential::from_spec(&ModelSpec::from_json(MLP).unwrap(), 0).unwrap();
+    // 5000 rows: the bad value sits in the second chunk of 4096 rows the engine gathers.
+    let mut values = vec![0.5f32; 5000 * 30];
+    values[4500 * 30 + 7] = f32::NAN;
+    values[4700 * 30 + 2] = f32::INFINITY;
+    let x = Tensor::from_vec(values, (5000, 30), &Device::Cpu).unwrap();
+    assert_eq!(
+        model.predict_proba(&x).unwrap_err().to_string(),
+        "invalid argument: the input holds a non-finite value (NaN) at row 4500, column 7"
+    );
+    let y = Tensor::zeros((5000, 1), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        deepnet::evaluate(&model, &x, &y).unwrap_err().to_string(),
+        "invalid argument: the evaluation data holds a non-finite value (NaN) at row 4500, column 7"
+    );
+    // Finite values that overflow once standardised by the model's input scaling.
+    let mut scaled = model.clone();
+    let mean = vec![0.0f32; 30];
+    let mut scale = vec![1.0f32; 30];
+    scale[3] = 1e-30;
+    scaled
+        .set_input_scaling(Some(deepnet::InputScaling { mean, scale }))
+        .unwrap();
+    let mut big = vec![0.5f32; 4 * 30];
+    big[2 * 30 + 3] = 1e20;
+    let x = Tensor::from_vec(big, (4, 30), &Device::Cpu).unwrap();
+    assert_eq!(
+        scaled.predict_proba(&x).unwrap_err().to_string(),
+        "invalid argument: the input holds values too large for the model's input scaling (infinite once standardised)"
+    );
+}

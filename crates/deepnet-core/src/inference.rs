@@ -10,7 +10,7 @@ use crate::model::Sequential;
 use crate::real::Real;
 use crate::rng::Rng;
 use crate::spec::Output;
-use crate::targets::{target_values, with_features};
+use crate::targets::{target_values, with_features, with_features_gathered};
 
 impl Sequential {
     /// Inference: the logits `[batch, outputs]` (dropout off).
@@ -52,12 +52,13 @@ impl Sequential {
     fn outputs_in<T: Real>(&self, x: &Tensor, probabilities: bool) -> Result<Tensor> {
         let mut engine = Engine::<T>::new(self, None)?;
         let k = engine.outputs();
-        let mut z = with_features(
-            self.spec(),
-            x,
-            "the input",
-            |xs: &[T]| Ok(engine.logits(xs)),
-        )?;
+        let mut z =
+            with_features_gathered(
+                self.spec(),
+                x,
+                "the input",
+                |xs: &[T]| Ok(engine.logits(xs)),
+            )?;
         if probabilities {
             let loss = self.loss();
             let mut p = vec![T::ZERO; k];

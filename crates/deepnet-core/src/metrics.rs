@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::loss::Loss;
 use crate::model::Sequential;
 use crate::real::Real;
-use crate::targets::{target_values, with_features};
+use crate::targets::{target_values, with_features_gathered};
 
 /// Binary-classification metrics, with class 1 as positive.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -163,9 +163,9 @@ pub fn evaluate(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metr
 
 fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Result<Metrics> {
     let mut engine = Engine::<T>::new(model, None)?;
-    let (e, ys) = with_features(model.spec(), x, "the evaluation data", |xs: &[T]| {
+    let (e, ys) = with_features_gathered(model.spec(), x, "the evaluation data", |xs: &[T]| {
         let ys = target_values::<T>(model.spec(), targets, xs.len() / model.spec().inputs)?;
-        Ok((engine.evaluate(xs, &ys), ys))
+        Ok(engine.evaluate(xs, &ys).map(|e| (e, ys)))
     })?;
     let k = model.spec().output_units();
     let mut m = metrics_from(model.loss(), e.loss, &ys, &e.predicted);

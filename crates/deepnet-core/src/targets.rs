@@ -24,6 +24,28 @@ pub(crate) fn with_features<T: Real, R>(
     })
 }
 
+/// Like [`with_features`], but the finiteness of the values is tested by the engine as it gathers
+/// each batch of rows (while they are in cache) instead of in a pass of its own over the whole
+/// input: `f` returns `Ok(None)` when the engine met a non-finite value, and the error then names
+/// the first one.
+pub(crate) fn with_features_gathered<T: Real, R>(
+    spec: &ModelSpec,
+    x: &Tensor,
+    what: &str,
+    f: impl FnOnce(&[T]) -> Result<Option<R>>,
+) -> Result<R> {
+    check_feature_shape(spec, x.dims(), what)?;
+    with_values(x, |values: &[T]| match f(values)? {
+        Some(r) => Ok(r),
+        None => {
+            check_finite(values, spec.inputs, what)?;
+            Err(Error::Invalid(format!(
+                "{what} holds values too large for the model's input scaling (infinite once standardised)"
+            )))
+        }
+    })
+}
+
 /// Checks that features of shape `dims` are `[n, inputs]` with `n > 0`.
 fn check_feature_shape(spec: &ModelSpec, dims: &[usize], what: &str) -> Result<()> {
     let &[n, d] = dims else {

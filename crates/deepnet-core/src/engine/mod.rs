@@ -351,21 +351,22 @@ impl<T: Real> Engine<T> {
             .0
     }
 
-    /// Inference: the logits of every row of `x`, row-major, dropout off.
-    pub fn logits(&mut self, x: &[T]) -> Vec<T> {
+    /// Inference: the logits of every row of `x`, row-major, dropout off; None when an input
+    /// value is not finite (after standardisation).
+    pub fn logits(&mut self, x: &[T]) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(self.all_rows(x).len() * self.outputs());
-        self.in_chunks(x, &[], Pass::Infer, |_, z| out.extend_from_slice(z));
-        out
+        self.in_chunks(x, &[], Pass::Infer, |_, z| out.extend_from_slice(z))
+            .then_some(out)
     }
 
     /// The mean loss and the predicted classes (classification) or outputs (regression) over
-    /// all rows of `x`, dropout off.
-    pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> Evaluation<T> {
+    /// all rows of `x`, dropout off; None when an input value is not finite.
+    pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> Option<Evaluation<T>> {
         let (k, loss_fn) = (self.outputs(), self.loss);
         let (mut loss_sum, mut rows) = (0.0, 0);
         let mut predicted = Vec::new();
         let mut values = Vec::new();
-        self.in_chunks(x, targets, Pass::Loss, |loss, z| {
+        let finite = self.in_chunks(x, targets, Pass::Loss, |loss, z| {
             let len = z.len() / k;
             loss_sum += loss * len as f64;
             rows += len;
@@ -378,21 +379,32 @@ impl<T: Real> Engine<T> {
                 );
             }
         });
-        Evaluation {
+        finite.then(|| Evaluation {
             loss: loss_sum / rows.max(1) as f64,
             predicted,
             values,
-        }
+        })
     }
 
     /// Phase 1 with dropout off over all rows of `x`, in chunks of [`INFER_BATCH`] rows (to bound
-    /// memory); `each` gets every chunk's mean loss and logits.
-    fn in_chunks(&mut self, x: &[T], targets: &[T], pass: Pass, mut each: impl FnMut(f64, &[T])) {
+    /// memory); `each` gets every chunk's mean loss and logits. Stops and returns false at the
+    /// first chunk with a non-finite input value.
+    fn in_chunks(
+        &mut self,
+        x: &[T],
+        targets: &[T],
+        pass: Pass,
+        mut each: impl FnMut(f64, &[T]),
+    ) -> bool {
         let rows = self.all_rows(x);
         for chunk in rows.chunks(INFER_BATCH) {
             let (loss, _) = self.phase1(x, targets, chunk, false, None, pass);
+            if !self.scratch.iter().all(|s| s.finite) {
+                return false;
+            }
             each(loss, &self.acts[self.ops.len()]);
         }
+        true
     }
 
     fn all_rows(&self, x: &[T]) -> Vec<u32> {

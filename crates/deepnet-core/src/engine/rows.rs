@@ -56,6 +56,8 @@ pub(super) struct Scratch<T> {
     grad_b: Vec<T>,
     pub loss: f64,
     pub correct: usize,
+    /// False when a gathered input value (after standardisation) was not finite.
+    pub finite: bool,
 }
 
 impl<T> Default for Scratch<T> {
@@ -65,6 +67,7 @@ impl<T> Default for Scratch<T> {
             grad_b: Vec::new(),
             loss: 0.0,
             correct: 0,
+            finite: true,
         }
     }
 }
@@ -88,7 +91,7 @@ pub(super) fn run<T: Real>(
 ) {
     let n = rows.len();
     if gather {
-        gather_rows(s, rows, b.acts[0]);
+        scratch.finite = gather_rows(s, rows, b.acts[0]);
     }
     forward(s, n, offset, &mut b.acts);
     if s.pass == Pass::Infer {
@@ -102,16 +105,20 @@ pub(super) fn run<T: Real>(
     }
 }
 
-/// Copies the rows into `dst`, standardised.
-fn gather_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], dst: &mut [T]) {
+/// Copies the rows into `dst`, standardised; false when a copied value is not finite.
+fn gather_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], dst: &mut [T]) -> bool {
     let d = s.widths[0];
+    let mut finite = true;
     for (out, &r) in dst.chunks_exact_mut(d).zip(rows) {
         let src = &s.x[r as usize * d..(r as usize + 1) * d];
         match s.scaling {
             Some((mean, inv)) => standardise(src, mean, inv, out),
             None => out.copy_from_slice(src),
         }
+        // No early exit, so the test vectorises; the row is still in cache.
+        finite &= out.iter().fold(true, |ok, v| ok & v.is_finite());
     }
+    finite
 }
 
 fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut [T]]) {
