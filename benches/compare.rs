@@ -6,8 +6,12 @@
 //! where PYTHON has `torch` and `numpy` (`python3 -m venv /tmp/ref && /tmp/ref/bin/pip install torch numpy`).
 //! Without `--torch` only deepnet's numbers are printed.
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
+
+use common::matmul_peak;
 
 use deepnet::data::{breast_cancer, fashion_mnist, split};
 use deepnet::{
@@ -176,20 +180,6 @@ fn logreg_us(iters: usize) -> (f64, f64) {
     .accuracy
     .unwrap_or(0.0);
     (us, acc)
-}
-
-/// GFLOP/s of a 2048³ matrix product through candle, best of 8 (the machine's measured peak).
-fn matmul_peak() -> f64 {
-    let a = Tensor::ones((2048, 2048), candle_core::DType::F32, &Device::Cpu).expect("a");
-    let _ = a.matmul(&a);
-    let best = (0..8)
-        .map(|_| {
-            let start = Instant::now();
-            let _ = a.matmul(&a).expect("matmul");
-            start.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min);
-    2.0 * 2048f64.powi(3) / best / 1e9
 }
 
 fn python(py: &str, script: &str, args: &[String]) -> Option<String> {

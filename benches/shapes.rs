@@ -14,8 +14,12 @@
 //! [--only 3,5]` where the `--torch` PYTHON has `torch` and `numpy`. Without `--torch` only
 //! deepnet's side is printed.
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
+
+use common::matmul_peak;
 
 use deepnet::data::{fashion_mnist, Preprocessing};
 use deepnet::onnx::{export, ExportOptions};
@@ -167,20 +171,6 @@ impl Shape {
         }
         mlp.dense(10).softmax().build(0).expect("model")
     }
-}
-
-/// GFLOP/s of a 2048³ fp32 matrix product through candle (the same `gemm` kernels), best of 8.
-fn matmul_peak() -> f64 {
-    let a = Tensor::ones((2048, 2048), candle_core::DType::F32, &Device::Cpu).expect("a");
-    let _ = a.matmul(&a);
-    let best = (0..8)
-        .map(|_| {
-            let start = Instant::now();
-            let _ = a.matmul(&a).expect("matmul");
-            start.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min);
-    2.0 * 2048f64.powi(3) / best / 1e9
 }
 
 /// deepnet's side: (training seconds for one epoch, inference rows/s), and the trained model.
