@@ -148,7 +148,17 @@ pub(super) fn update<T: Real>(
         })
     };
     let done: Vec<(usize, f64)> = if threads > 1 && total >= PARALLEL_MIN_PARAMS {
-        jobs.into_par_iter().map(run).collect()
+        let mut done: Vec<(usize, (usize, f64))> = balance(jobs, threads, |j| j.w.len())
+            .into_par_iter()
+            .flat_map_iter(|bin| {
+                bin.into_iter()
+                    .map(|(i, job)| (i, run(job)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        // Back in job order, so the sums below add up in the same order on any thread count.
+        done.sort_by_key(|&(i, _)| i);
+        done.into_iter().map(|(_, r)| r).collect()
     } else {
         jobs.into_iter().map(run).collect()
     };
@@ -157,4 +167,55 @@ pub(super) fn update<T: Real>(
         sums[d] += sq;
     }
     sums
+}
+
+/// Deals `jobs` (numbered in their order) into `bins` lists of about equal total `size`: largest
+/// first, each to the least loaded bin (ties to the lowest-numbered job and bin), so that no
+/// worker idles while another finishes a large job. Rayon's even split of the job list had one
+/// worker run both halves of the largest layer on the 784-1024-1024-10 MLP (271M against 200M
+/// multiply-adds per step).
+fn balance<J>(jobs: Vec<J>, bins: usize, size: impl Fn(&J) -> usize) -> Vec<Vec<(usize, J)>> {
+    let mut order: Vec<(usize, J)> = jobs.into_iter().enumerate().collect();
+    order.sort_by_key(|(i, j)| (std::cmp::Reverse(size(j)), *i));
+    let mut out: Vec<Vec<(usize, J)>> = (0..bins.max(1)).map(|_| Vec::new()).collect();
+    let mut load = vec![0usize; out.len()];
+    for (i, job) in order {
+        let b = (0..load.len()).min_by_key(|&b| (load[b], b)).unwrap_or(0);
+        load[b] += size(&job);
+        out[b].push((i, job));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balance;
+
+    #[test]
+    fn balance_deals_the_largest_jobs_first_to_the_least_loaded_bin() {
+        // The 784-1024-1024-10 MLP's jobs on 2 threads: halves of layers 1 and 2, then layer 3.
+        let sizes = [512 * 784, 512 * 784, 512 * 1024, 512 * 1024, 10 * 1024];
+        let bins = balance(sizes.to_vec(), 2, |&s| s);
+        let ids: Vec<Vec<usize>> = bins
+            .iter()
+            .map(|b| b.iter().map(|(i, _)| *i).collect())
+            .collect();
+        assert_eq!(ids, vec![vec![2, 0, 4], vec![3, 1]]);
+        let loads: Vec<usize> = bins
+            .iter()
+            .map(|b| b.iter().map(|(_, s)| s).sum())
+            .collect();
+        assert_eq!(
+            loads,
+            vec![512 * 1024 + 512 * 784 + 10 * 1024, 512 * 1024 + 512 * 784]
+        );
+        // More bins than jobs: the extra bins stay empty.
+        assert_eq!(
+            balance(vec![3, 1], 4, |&s| s)
+                .iter()
+                .filter(|b| b.is_empty())
+                .count(),
+            2
+        );
+    }
 }
