@@ -298,17 +298,14 @@ impl<T: Real> Update<T> {
     /// step (perf, reference machine).
     pub(crate) fn apply(&self, w: &mut [T], g: &[T], s0: &mut [T], s1: &mut [T]) -> f64 {
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports the features the function was compiled for.
-                return unsafe { apply_avx512(self, w, g, s0, s1) };
+        match crate::linalg::simd::Level::current() {
+            // SAFETY: `Level::current` is a level the CPU supports, which includes the features
+            // each function is compiled for.
+            crate::linalg::simd::Level::Avx512 => {
+                return unsafe { apply_avx512(self, w, g, s0, s1) }
             }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                // SAFETY: as above.
-                return unsafe { apply_avx2(self, w, g, s0, s1) };
-            }
+            crate::linalg::simd::Level::Avx2 => return unsafe { apply_avx2(self, w, g, s0, s1) },
+            crate::linalg::simd::Level::Plain => {}
         }
         self.rule(w, g, s0, s1)
     }

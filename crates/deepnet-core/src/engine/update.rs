@@ -118,8 +118,7 @@ pub(super) fn update<T: Real>(
     let run = |job: Job<'_, T>| -> (usize, f64) {
         let (n_in, n_out) = shapes[job.d];
         let rows = job.w.len() / n_in;
-        let mut gbias = vec![T::ZERO; rows];
-        let gbias = &mut gbias[..];
+        let gbias = &mut vec![T::ZERO; rows][..];
         let has_bias = job.b.is_some();
         T::with_scratch(rows * n_in, |g| {
             let db = has_bias.then_some(&mut *gbias);

@@ -4,6 +4,7 @@
 //! level gives the same bits when the formula itself avoids fused multiply-adds (see
 //! [`crate::fastmath`]).
 //!
+//! The optimiser update and the matrix-vector kernels take their level from here too.
 //! `DEEPNET_NO_AVX512=1` caps the level at AVX2 and `DEEPNET_NO_AVX2=1` at the baseline, so that
 //! the narrower paths can be exercised on a machine that has the wider ones.
 
