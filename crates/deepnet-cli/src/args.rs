@@ -31,6 +31,8 @@ pub enum Command {
     Gradcheck(GradcheckArgs),
     /// Redraw a run's figures from DIR/history.csv.
     Plot(PlotArgs),
+    /// Serve a live web dashboard of the runs in the given directories (read-only).
+    Board(BoardArgs),
 }
 
 /// `--optimizer`: the names of every [`OptimizerKind`], listed in the help.
@@ -263,4 +265,18 @@ pub struct GradcheckArgs {
 pub struct PlotArgs {
     /// A run directory written by `deepnet train`.
     pub dir: PathBuf,
+}
+
+/// `deepnet board`.
+#[derive(Args, Debug)]
+pub struct BoardArgs {
+    /// Directories holding run directories, as `deepnet train` writes them [default: runs].
+    #[arg(value_name = "RUNS_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Port to listen on (0: any free port).
+    #[arg(long, value_name = "P", default_value_t = 6006)]
+    pub port: u16,
+    /// Address to listen on; anything but a loopback address exposes the runs to the network.
+    #[arg(long, value_name = "H", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
 }

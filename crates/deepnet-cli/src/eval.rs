@@ -11,7 +11,7 @@ use deepnet::{evaluate, DType, Device, Metrics, Output};
 use crate::args::EvalArgs;
 use crate::data::{align_classes, check_fits, tensors, Use};
 use crate::table::{
-    dialect, is_table, plain_preprocessing, print_regression, saved_preprocessing, scores_in_units,
+    dialect, is_table, plain_preprocessing, regression_lines, saved_preprocessing, scores_in_units,
 };
 use crate::train::saved_args;
 
@@ -115,6 +115,8 @@ fn print_metrics(m: &Metrics, classes: &[String], targets: &[String]) {
         }
     }
     if let Some(scores) = &m.per_target {
-        print_regression("", targets, scores);
+        for (key, value) in regression_lines("", targets, scores) {
+            println!("{key}: {value}");
+        }
     }
 }

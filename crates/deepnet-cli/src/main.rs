@@ -1,18 +1,21 @@
 //! The `deepnet` command: train a model from a spec and a dataset, evaluate it, predict on new
-//! rows, inspect checkpoints, check gradients and draw the run's figures.
+//! rows, inspect checkpoints, check gradients, draw the run's figures and serve a dashboard.
 //!
 //! Final metrics go to stdout as `key: value` lines; progress and logs go to stderr. Errors print
 //! one `error: ...` line and exit with status 1 (2 for usage errors, as clap does).
 
 mod args;
+mod board;
 mod data;
 mod eval;
 mod export;
+mod figure;
 mod gradcheck;
 mod inspect;
 mod plot;
 mod predict;
 mod progress;
+mod run_status;
 mod table;
 mod train;
 
@@ -54,5 +57,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Board(a) => board::run(a),
     }
 }

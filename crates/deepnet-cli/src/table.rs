@@ -140,26 +140,31 @@ pub fn scores_in_units(
     Ok(regression_scores(&p, &y, ds.targets_per_row()))
 }
 
-/// Prints `rmse`, `mae` and `r2` (one target) or per-target figures and their mean `r2`
-/// (several), with `prefix` (`test_` or nothing).
-pub fn print_regression(prefix: &str, names: &[String], scores: &[TargetScores]) {
+/// The `rmse`, `mae` and `r2` lines (one target) or per-target figures and their mean `r2`
+/// (several), with `prefix` (`test_` or nothing), as (key, value).
+pub fn regression_lines(
+    prefix: &str,
+    names: &[String],
+    scores: &[TargetScores],
+) -> Vec<(String, String)> {
     if let [s] = scores {
-        println!("{prefix}rmse: {}", fmt(s.rmse));
-        println!("{prefix}mae: {}", fmt(s.mae));
-        println!("{prefix}r2: {:.4}", s.r2);
-        return;
+        return vec![
+            (format!("{prefix}rmse"), fmt(s.rmse)),
+            (format!("{prefix}mae"), fmt(s.mae)),
+            (format!("{prefix}r2"), format!("{:.4}", s.r2)),
+        ];
     }
+    let mut lines = Vec::new();
     for (name, s) in names.iter().zip(scores) {
-        println!("{prefix}r2_{name}: {:.4}", s.r2);
-        println!("{prefix}rmse_{name}: {}", fmt(s.rmse));
-        println!("{prefix}mae_{name}: {}", fmt(s.mae));
+        lines.push((format!("{prefix}r2_{name}"), format!("{:.4}", s.r2)));
+        lines.push((format!("{prefix}rmse_{name}"), fmt(s.rmse)));
+        lines.push((format!("{prefix}mae_{name}"), fmt(s.mae)));
     }
     let mean = scores.iter().map(|s| s.r2).sum::<f64>() / scores.len().max(1) as f64;
-    println!("{prefix}r2: {mean:.4}");
+    lines.push((format!("{prefix}r2"), format!("{mean:.4}")));
+    lines
 }
 
-/// A figure in the targets' units with four significant digits (and at least 4 decimals for
-/// small values).
 fn fmt(v: f64) -> String {
     if v.abs() >= 1000.0 {
         format!("{v:.1}")

@@ -47,6 +47,13 @@ impl Metrics {
             .map(|t| t.iter().map(|s| s.r2).sum::<f64>() / t.len().max(1) as f64)
     }
 
+    /// The mean RMSE over the targets (regression), in the units of the targets given.
+    pub fn rmse(&self) -> Option<f64> {
+        self.per_target
+            .as_ref()
+            .map(|t| t.iter().map(|s| s.rmse).sum::<f64>() / t.len().max(1) as f64)
+    }
+
     /// The unweighted mean F1 over the classes (softmax outputs).
     pub fn macro_f1(&self) -> Option<f64> {
         self.per_class

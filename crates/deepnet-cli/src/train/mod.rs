@@ -23,11 +23,13 @@ use deepnet::{
 
 use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
 use crate::data::{check_fits, check_targets, tensors, Use};
-use crate::plot::{fit_svg, write_figures};
+use crate::figure::fit::fit_svg;
+use crate::plot::write_figures;
 use crate::progress::ProgressBars;
+use crate::run_status::{RunStatus, State};
 use crate::table::{dialect, is_table, original_units, scores_in_units, PREPROCESSING_KEY};
 use config::train_config;
-use report::print_metrics;
+use report::metric_lines;
 pub use resume::saved_args;
 use resume::{load_run, RUN_KEY};
 
@@ -125,13 +127,27 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         model.parameter_count(),
         out.display()
     );
-    eprintln!(
-        "recipe: {}",
-        recipe_line(trainer.config(), spec.train.is_some())
-    );
+    let recipe = recipe_line(trainer.config(), spec.train.is_some());
+    eprintln!("recipe: {recipe}");
+    let mut status = RunStatus::start(&source_name, &spec, recipe, trainer.config().epochs);
+    status.write(&out)?;
     let mut observer = (ProgressBars::new(a.quiet), run_dir);
     let start = Instant::now();
-    let history = trainer.fit_with(&mut model, &train_t, val_t.as_ref(), &mut observer)?;
+    let history = match trainer.fit_with(&mut model, &train_t, val_t.as_ref(), &mut observer) {
+        Ok(h) => h,
+        Err(e) => {
+            status.state = match e {
+                deepnet::Error::Diverged { .. } => State::Diverged,
+                _ => State::Failed,
+            };
+            status.message = Some(e.to_string());
+            // The training error is the one to report; a failure to record it only adds a note.
+            if let Err(w) = status.write(&out) {
+                eprintln!("warning: {w:#}");
+            }
+            return Err(e.into());
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
 
     // Final files: the restored best weights (with early stopping) with the test metrics,
@@ -169,16 +185,33 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     }
     save_model(&model, &out.join(MODEL_FILE), &final_meta)?;
     atomic_write(&out.join("history.json"), history.to_json().as_bytes())?;
-    write_figures(&out, &history, &model, Some(&splits.train))?;
-    print_metrics(
+    write_figures(
+        &out,
+        &history,
+        &model,
+        Some((source_name.as_str(), &splits.train)),
+    )?;
+    let mut lines = metric_lines(
         &history,
         splits.val.is_some(),
         test_metrics.as_ref(),
         test_scores.as_deref(),
         &splits.train,
     );
-    println!("train_seconds: {seconds:.2}");
+    lines.push(("train_seconds".into(), format!("{seconds:.2}")));
+    for (key, value) in &lines {
+        println!("{key}: {value}");
+    }
     println!("run_dir: {}", out.display());
+    status.state = match (
+        trainer.state().stopped,
+        last.epoch < trainer.config().epochs,
+    ) {
+        (true, true) => State::StoppedEarly,
+        _ => State::Finished,
+    };
+    status.set_metrics(&lines);
+    status.write(&out)?;
     Ok(())
 }
 

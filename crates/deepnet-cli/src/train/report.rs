@@ -3,52 +3,53 @@
 use deepnet::data::Dataset;
 use deepnet::{History, Metrics, TargetScores};
 
-use crate::table::print_regression;
+use crate::table::regression_lines;
 
-/// Prints the epochs, the best epoch, the losses and the held-out metrics: accuracy (with the
+/// The epochs, the best epoch, the losses and the held-out metrics: accuracy (with the
 /// positive class's precision, recall and F1 for binary tasks) or, for regression, RMSE, MAE
-/// and R² in the targets' own units.
-pub fn print_metrics(
+/// and R² in the targets' own units, as (key, value) in print order.
+pub fn metric_lines(
     history: &History,
     has_val: bool,
     test: Option<&Metrics>,
     test_scores: Option<&[TargetScores]>,
     train: &Dataset,
-) {
+) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut line = |k: &str, v: String| lines.push((k.to_string(), v));
     let Some(last) = history.epochs.last() else {
-        return;
+        return lines;
     };
-    println!("epochs: {}", last.epoch);
+    line("epochs", last.epoch.to_string());
     if let Some(best) = history.best() {
-        println!("best_epoch: {}", best.epoch);
+        line("best_epoch", best.epoch.to_string());
     }
-    println!("train_loss: {:.4}", last.train_loss);
+    line("train_loss", format!("{:.4}", last.train_loss));
     if let (Some(b), true) = (history.best(), has_val) {
-        println!("val_loss: {:.4}", b.val_loss.unwrap_or(f64::NAN));
+        line("val_loss", format!("{:.4}", b.val_loss.unwrap_or(f64::NAN)));
         if let Some(acc) = b.val_accuracy {
-            println!("val_accuracy: {acc:.4}");
+            line("val_accuracy", format!("{acc:.4}"));
         }
         if let Some(r2) = b.val_r2 {
-            println!("val_r2: {r2:.4}");
+            line("val_r2", format!("{r2:.4}"));
         }
     }
     if let Some(m) = test {
-        println!("test_loss: {:.4}", m.loss);
+        line("test_loss", format!("{:.4}", m.loss));
         if let Some(acc) = m.accuracy {
-            println!("test_accuracy: {acc:.4}");
+            line("test_accuracy", format!("{acc:.4}"));
         }
         if let Some(b) = &m.binary {
-            println!("test_precision: {:.4}", b.precision);
-            println!("test_recall: {:.4}", b.recall);
-            println!("test_f1: {:.4}", b.f1);
+            line("test_precision", format!("{:.4}", b.precision));
+            line("test_recall", format!("{:.4}", b.recall));
+            line("test_f1", format!("{:.4}", b.f1));
         }
         if let Some(f1) = m.macro_f1() {
-            println!("test_macro_f1: {f1:.4}");
+            line("test_macro_f1", format!("{f1:.4}"));
         }
-        match (test_scores, &m.per_target) {
-            (Some(s), _) => print_regression("test_", &train.target_names(), s),
-            (None, Some(s)) => print_regression("test_", &train.target_names(), s),
-            _ => {}
+        if let Some(s) = test_scores.or(m.per_target.as_deref()) {
+            lines.extend(regression_lines("test_", &train.target_names(), s));
         }
     }
+    lines
 }

@@ -12,7 +12,7 @@ mod trainer;
 
 pub use config::TrainConfig;
 pub use data::TrainData;
-pub use history::{EpochRecord, History};
+pub use history::{EpochRecord, History, HistoryCsv};
 pub use observer::{Observer, RunInfo, Silent, StepInfo};
 pub use schedule::LrScheduler;
 pub use state::TrainState;

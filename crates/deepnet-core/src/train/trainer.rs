@@ -242,6 +242,7 @@ impl Trainer {
                 val_recall: binary.map(|b| b.recall),
                 val_f1: binary.map(|b| b.f1),
                 val_r2: val_metrics.as_ref().and_then(|m| m.r2()),
+                val_rmse: val_metrics.as_ref().and_then(|m| m.rmse()),
                 lr,
                 seconds: start.elapsed().as_secs_f64(),
                 grad_norms: norm_sums
