@@ -14,7 +14,8 @@ use super::xml_escape;
 /// One line: (epoch, value) points, drawn in `color`, dashed or solid.
 #[derive(Clone, Debug)]
 pub struct Series {
-    /// The run the values come from (empty for a single-run figure).
+    /// The run the values come from (empty for a figure of one run); legend entries name it
+    /// when the chart shows several runs.
     pub run: String,
     /// What the values are (`train`, `validation`, `layer 2`).
     pub label: String,
@@ -76,7 +77,7 @@ impl Chart {
         let longest = self
             .series
             .iter()
-            .map(|s| legend_text(s).chars().count())
+            .map(|s| self.legend_text(s).chars().count())
             .max()
             .unwrap_or(0)
             .min(32);
@@ -215,7 +216,7 @@ impl Chart {
                     sx(x),
                     sy(y),
                     s.color,
-                    xml_escape(&legend_text(s)),
+                    xml_escape(&self.legend_text(s)),
                     xs.label(x),
                     y
                 );
@@ -225,7 +226,7 @@ impl Chart {
             if ey > py + ph {
                 continue;
             }
-            let mut text = legend_text(s);
+            let mut text = self.legend_text(s);
             if text.chars().count() > 32 {
                 text = text.chars().take(31).collect::<String>() + "…";
             }
@@ -243,12 +244,14 @@ impl Chart {
     }
 }
 
-/// A series' legend entry: `run: label`, or the label alone.
-fn legend_text(s: &Series) -> String {
-    if s.run.is_empty() {
-        s.label.clone()
-    } else {
-        format!("{}: {}", s.run, s.label)
+impl Chart {
+    /// A series' legend entry: `run: label` when the chart shows several runs, else the label.
+    fn legend_text(&self, s: &Series) -> String {
+        if self.series.iter().any(|o| o.run != s.run) {
+            format!("{}: {}", s.run, s.label)
+        } else {
+            s.label.clone()
+        }
     }
 }
 

@@ -145,11 +145,7 @@ pub fn metric_chart(metric: Metric, runs: &[(&str, &History)]) -> Chart {
                 _ => dashed.then_some("6 3"),
             };
             series.push(Series {
-                run: if single {
-                    String::new()
-                } else {
-                    name.to_string()
-                },
+                run: name.to_string(),
                 label,
                 color,
                 dash,

@@ -44,10 +44,9 @@ impl Scale {
             (false, false) => (0.0, 1.0),
         };
         if hi - lo <= f64::EPSILON * lo.abs().max(1.0) {
-            let pad = if integer {
-                1.0
-            } else {
-                lo.abs().max(1.0) * 0.5
+            let pad = match (integer, lo == 0.0) {
+                (true, _) | (false, true) => 1.0,
+                (false, false) => lo.abs() * 0.5,
             };
             lo -= pad;
             hi += pad;
@@ -168,6 +167,11 @@ mod tests {
         assert_eq!((one.lo, one.hi), (0.0, 2.0));
         let flat = Scale::linear(0.5, 0.5, 4, false);
         assert!(flat.lo < 0.5 && flat.hi > 0.5);
+        let lr = Scale::linear(1e-3, 1e-3, 4, false);
+        assert_eq!(
+            (lr.lo, lr.hi, lr.label(lr.ticks[1])),
+            (0.0004, 0.0016, "0.0006".to_string())
+        );
         let odd = Scale::linear(f64::NAN, f64::INFINITY, 4, false);
         assert_eq!((odd.lo, odd.hi), (0.0, 1.0));
     }

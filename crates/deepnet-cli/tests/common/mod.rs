@@ -2,6 +2,8 @@
 //! temporary directory, and the one-`error:`-line check.
 #![allow(dead_code)]
 
+pub mod board;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
