@@ -31,6 +31,15 @@ fn train(out: &Path, epochs: usize, extra: &[&str]) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// The `name` of every run in a `/api/runs` answer.
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect()
+}
+
 /// Every file under `dir` with its length and modification time.
 fn snapshot(dir: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
     let mut out = Vec::new();
@@ -70,12 +79,7 @@ fn the_api_lists_runs_and_serves_their_histories() {
 
     let board = Board::start(&[&runs]);
     let list = board.json("/api/runs");
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = names(&list);
     assert_eq!(names, ["broken", "early", "moons", "partial"]);
     let run = |name: &str| {
         list.as_array()
@@ -189,12 +193,7 @@ fn requests_cannot_leave_the_run_directories() {
 
     let board = Board::start(&[&runs]);
     let list = board.json("/api/runs");
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = names(&list);
     assert_eq!(
         names,
         ["moons", "sneaky"],
