@@ -19,6 +19,16 @@ pub fn draw_mask<T: Real>(rate: f64, rng: &mut Rng, mask: &mut [T]) {
     }
 }
 
+/// Fills the mask of one row: `row` (its index in the training data) of dropout op `op`, in the
+/// step whose key is `key`. Each row's mask depends only on (key, op, row), never on which other
+/// rows share the batch or on which worker or process computes it, so a batch split across
+/// threads or data-parallel ranks drops the same units as the whole batch on one.
+pub fn draw_row_mask<T: Real>(rate: f64, key: u64, op: usize, row: u32, mask: &mut [T]) {
+    let id = ((op as u64) << 40) ^ row as u64;
+    let mut rng = Rng::new(key ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    draw_mask(rate, &mut rng, mask);
+}
+
 /// y = x ⊙ mask (forward), and equally dX = dA ⊙ mask (backward).
 pub fn apply_mask<T: Real>(x: &[T], mask: &[T], y: &mut [T]) {
     for ((o, &v), &m) in y.iter_mut().zip(x).zip(mask) {

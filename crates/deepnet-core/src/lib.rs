@@ -54,8 +54,8 @@ pub use rng::Rng;
 pub use scaling::InputScaling;
 pub use spec::{ClassWeight, LayerSpec, ModelSpec, Output, Schedule, TrainSpec};
 pub use train::{
-    EpochRecord, History, HistoryCsv, LrScheduler, Observer, RunInfo, Silent, StepInfo,
-    TrainConfig, TrainData, TrainState, Trainer,
+    DataParallel, EpochRecord, History, HistoryCsv, LrScheduler, Observer, Reducer, RunInfo,
+    Silent, StepInfo, TrainConfig, TrainData, TrainState, Trainer,
 };
 
 pub use candle_core::{DType, Device, Module, Tensor};

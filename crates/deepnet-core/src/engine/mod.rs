@@ -12,12 +12,13 @@
 //! CPU; the model's tensors may live on any candle device and are copied in and out.
 
 mod rows;
+mod shard;
 mod update;
 
 use candle_core::Tensor;
 use rayon::prelude::*;
 
-use crate::dropout::draw_mask;
+use crate::dropout::draw_row_mask;
 use crate::error::Result;
 use crate::layer::Layer;
 use crate::loss::Loss;
@@ -72,6 +73,8 @@ pub(crate) struct Engine<T: Real> {
     /// Whole-batch dZ of every dense op (empty for other ops).
     dzs: Vec<Vec<T>>,
     scratch: Vec<Scratch<T>>,
+    /// The gradients of a data-parallel step, flat, for the reduction.
+    reduce_buf: Vec<T>,
 }
 
 impl<T: Real> Engine<T> {
@@ -127,6 +130,7 @@ impl<T: Real> Engine<T> {
             acts: vec![Vec::new(); n_ops + 1],
             dzs: vec![Vec::new(); n_ops],
             scratch: Vec::new(),
+            reduce_buf: Vec::new(),
         })
     }
 
@@ -169,29 +173,39 @@ impl<T: Real> Engine<T> {
     }
 
     /// Phase 1 over `rows` of the row-major `x` (with `targets` for every row of `x`): returns
-    /// the mean loss and the correct predictions. With `reuse_input`, `rows` are the same as in
-    /// the previous call and the standardised input is kept.
+    /// the loss summed over `rows` divided by `mean_over` (their count, or the global batch of a
+    /// data-parallel step) and the correct predictions. With `reuse_input`, `rows` are the same
+    /// as in the previous call and the standardised input is kept.
+    #[allow(clippy::too_many_arguments)]
     fn phase1(
         &mut self,
         x: &[T],
         targets: &[T],
         rows: &[u32],
+        mean_over: usize,
         reuse_input: bool,
         rng: Option<&mut Rng>,
         pass: Pass,
     ) -> (f64, usize) {
         let batch = rows.len();
-        // Dropout masks for the whole batch first (layer by layer, row-major), so the numbers
-        // drawn do not depend on how rows are split across workers.
-        if let Some(rng) = rng {
-            for (k, op) in self.ops.iter().enumerate() {
-                if let Op::Dropout(rate) = op {
-                    self.masks[k].resize(batch * self.widths[k], T::ZERO);
-                    draw_mask(*rate, rng, &mut self.masks[k]);
+        // Dropout masks first: one key per step from `rng`, then each row's mask from (key, op,
+        // row), so the units dropped do not depend on how rows are split across workers or ranks.
+        let has_dropout = self.ops.iter().any(|op| matches!(op, Op::Dropout(_)));
+        match rng {
+            Some(rng) if has_dropout => {
+                let key = rng.next_u64();
+                for (k, op) in self.ops.iter().enumerate() {
+                    if let Op::Dropout(rate) = op {
+                        let w = self.widths[k];
+                        self.masks[k].resize(batch * w, T::ZERO);
+                        for (m, &r) in self.masks[k].chunks_exact_mut(w.max(1)).zip(rows) {
+                            draw_row_mask(*rate, key, k, r, m);
+                        }
+                    }
                 }
             }
-        } else {
-            self.masks.iter_mut().for_each(Vec::clear);
+            Some(_) => {}
+            None => self.masks.iter_mut().for_each(Vec::clear),
         }
         let gather = !(reuse_input && self.acts[0].len() == batch * self.widths[0]);
         for (buf, w) in self.acts.iter_mut().zip(&self.widths) {
@@ -244,7 +258,7 @@ impl<T: Real> Engine<T> {
             scaling: self.scaling.as_ref(),
             x,
             targets,
-            batch,
+            batch: mean_over.max(1),
             pass,
         };
         let work = |(w, (b, scratch)): (usize, (RowSlices<'_, T>, &mut Scratch<T>))| {
@@ -266,7 +280,7 @@ impl<T: Real> Engine<T> {
                 .enumerate()
                 .for_each(work);
         }
-        let loss = self.scratch.iter().map(|s| s.loss).sum::<f64>() / batch as f64;
+        let loss = self.scratch.iter().map(|s| s.loss).sum::<f64>() / mean_over.max(1) as f64;
         let correct = self.scratch.iter().map(|s| s.correct).sum();
         (loss, correct)
     }
@@ -301,7 +315,15 @@ impl<T: Real> Engine<T> {
         rng: &mut Rng,
         optimizer: &mut Optimizer,
     ) -> StepStats {
-        let (loss, correct) = self.phase1(x, targets, rows, reuse_input, Some(rng), Pass::Train);
+        let (loss, correct) = self.phase1(
+            x,
+            targets,
+            rows,
+            rows.len(),
+            reuse_input,
+            Some(rng),
+            Pass::Train,
+        );
         if !loss.is_finite() {
             return StepStats {
                 loss,
@@ -327,7 +349,7 @@ impl<T: Real> Engine<T> {
         rng: &mut Rng,
     ) -> (f64, Vec<(String, Vec<T>)>) {
         let rows = self.all_rows(x);
-        let (loss, _) = self.phase1(x, targets, &rows, false, Some(rng), Pass::Train);
+        let (loss, _) = self.phase1(x, targets, &rows, rows.len(), false, Some(rng), Pass::Train);
         for p in &mut self.dense {
             p.gw.resize(p.w.len(), T::ZERO);
             p.gb.resize(p.b.as_ref().map_or(0, Vec::len), T::ZERO);
@@ -347,7 +369,7 @@ impl<T: Real> Engine<T> {
     /// gradient check differentiates).
     pub fn loss(&mut self, x: &[T], targets: &[T], rng: &mut Rng) -> f64 {
         let rows = self.all_rows(x);
-        self.phase1(x, targets, &rows, false, Some(rng), Pass::Loss)
+        self.phase1(x, targets, &rows, rows.len(), false, Some(rng), Pass::Loss)
             .0
     }
 
@@ -398,7 +420,7 @@ impl<T: Real> Engine<T> {
     ) -> bool {
         let rows = self.all_rows(x);
         for chunk in rows.chunks(INFER_BATCH) {
-            let (loss, _) = self.phase1(x, targets, chunk, false, None, pass);
+            let (loss, _) = self.phase1(x, targets, chunk, chunk.len(), false, None, pass);
             if !self.scratch.iter().all(|s| s.finite) {
                 return false;
             }

@@ -45,7 +45,8 @@ pub(super) struct Shared<'a, T> {
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
-    /// Rows in the whole batch (gradients are averaged over it).
+    /// Rows the loss and gradients are averaged over: the whole batch, or in a data-parallel
+    /// step the global batch of which this process computes a part.
     pub batch: usize,
     pub pass: Pass,
 }

@@ -1,11 +1,12 @@
 //! Training: the configuration, the trainer, its observer hook, learning-rate schedules, the
-//! state that resumes a run, and the history.
+//! state that resumes a run, the history, and data parallelism across processes.
 
 mod config;
 mod data;
 mod history;
 mod manual_step;
 mod observer;
+mod parallel;
 mod schedule;
 mod state;
 mod trainer;
@@ -14,6 +15,7 @@ pub use config::TrainConfig;
 pub use data::TrainData;
 pub use history::{EpochRecord, History, HistoryCsv};
 pub use observer::{Observer, RunInfo, Silent, StepInfo};
+pub use parallel::{DataParallel, Reducer};
 pub use schedule::LrScheduler;
 pub use state::TrainState;
 pub use trainer::Trainer;

@@ -10,6 +10,7 @@ use super::config::TrainConfig;
 use super::data::TrainData;
 use super::history::{EpochRecord, History};
 use super::observer::{Observer, RunInfo, Silent, StepInfo};
+use super::parallel::DataParallel;
 use super::schedule::LrScheduler;
 use super::state::TrainState;
 use crate::engine::{Engine, StepStats};
@@ -25,6 +26,7 @@ use crate::targets::{check_two_classes, target_values, with_features};
 /// Trains a [`Sequential`] and can be stopped and resumed.
 pub struct Trainer {
     threads: Option<usize>,
+    parallel: Option<DataParallel>,
     config: TrainConfig,
     optimizer: Optimizer,
     rng: Rng,
@@ -59,6 +61,7 @@ impl Trainer {
         };
         Ok(Trainer {
             threads: None,
+            parallel: None,
             config,
             optimizer,
             rng,
@@ -84,6 +87,14 @@ impl Trainer {
     /// The weights do not depend on it.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// Trains as one rank of a data-parallel run (see [`DataParallel`]): each step computes
+    /// this rank's rows of the batch and sums the gradients over the ranks before the update.
+    /// Every rank must train on the same data with the same configuration and seed.
+    pub fn with_data_parallel(mut self, parallel: DataParallel) -> Self {
+        self.parallel = Some(parallel);
         self
     }
 
@@ -190,8 +201,21 @@ impl Trainer {
                 // Full-batch, unshuffled: the same rows every step, so the engine keeps its
                 // standardised copy of them.
                 let reuse = !self.config.shuffle && steps == 1 && epoch > first_epoch;
-                let stats: StepStats =
-                    engine.step(xs, ys, rows, reuse, &mut self.rng, &mut self.optimizer);
+                let stats: StepStats = match &mut self.parallel {
+                    Some(p) => {
+                        let mine: Vec<u32> = rows.iter().copied().filter(|&r| p.owns(r)).collect();
+                        engine.step_shard(
+                            xs,
+                            ys,
+                            &mine,
+                            len,
+                            &mut self.rng,
+                            &mut self.optimizer,
+                            p.reducer.as_mut(),
+                        )?
+                    }
+                    None => engine.step(xs, ys, rows, reuse, &mut self.rng, &mut self.optimizer),
+                };
                 if !stats.loss.is_finite() {
                     if engine.weights_finite() {
                         engine.write_back(model, &mut self.optimizer)?;

@@ -1,0 +1,49 @@
+//! Data parallelism: several processes (ranks) each hold a copy of the model, compute the
+//! gradient of their share of every batch, and a [`Reducer`] sums the shares before the same
+//! optimiser update runs on every rank — the scheme of Horovod and of PyTorch's `mpi`/`gloo`
+//! backends. Row `r` of the training data belongs to rank `r mod ranks`, so a batch is the same
+//! rows whatever the number of ranks, and each row's dropout mask comes from (step key, layer,
+//! row): 2 ranks with a global batch B compute the same step as one process with batch B, up to
+//! the order in which the two halves of each gradient are added.
+
+use crate::error::Result;
+
+/// Sums buffers over all ranks, in place (an MPI all-reduce). Every rank calls it with buffers of
+/// the same length in the same order, and gets the same sums.
+pub trait Reducer {
+    /// Replaces each value of `values` by its sum over the ranks.
+    fn sum_f32(&mut self, values: &mut [f32]) -> Result<()>;
+    /// Replaces each value of `values` by its sum over the ranks.
+    fn sum_f64(&mut self, values: &mut [f64]) -> Result<()>;
+}
+
+/// This process's place in a data-parallel run.
+pub struct DataParallel {
+    /// This process's rank, `0..ranks`.
+    pub rank: usize,
+    /// The number of ranks.
+    pub ranks: usize,
+    /// How gradients and step statistics are summed.
+    pub reducer: Box<dyn Reducer + Send>,
+}
+
+impl DataParallel {
+    /// Rank `rank` of `ranks`, summing through `reducer`.
+    pub fn new(rank: usize, ranks: usize, reducer: Box<dyn Reducer + Send>) -> Result<Self> {
+        if ranks == 0 || rank >= ranks {
+            return Err(crate::error::Error::Invalid(format!(
+                "rank {rank} is not one of 0..{ranks}"
+            )));
+        }
+        Ok(DataParallel {
+            rank,
+            ranks,
+            reducer,
+        })
+    }
+
+    /// Whether row `row` of the training data is computed here.
+    pub fn owns(&self, row: u32) -> bool {
+        row as usize % self.ranks == self.rank
+    }
+}
