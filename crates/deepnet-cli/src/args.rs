@@ -108,6 +108,11 @@ pub struct TrainArgs {
     #[arg(long)]
     #[serde(skip)]
     pub quiet: bool,
+    /// Train data-parallel as one rank of an MPI job: `mpirun -np N deepnet train ... --distributed`
+    /// (needs the `mpi` feature). The batch is split across the ranks; rank 0 writes the run.
+    #[arg(long)]
+    #[serde(skip)]
+    pub distributed: bool,
 }
 
 /// How a CSV table is read and encoded (training only; eval and predict use the checkpoint's).

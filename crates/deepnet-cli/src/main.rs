@@ -7,6 +7,7 @@
 mod args;
 mod board;
 mod data;
+mod distributed;
 mod eval;
 mod export;
 mod figure;

@@ -17,12 +17,13 @@ use deepnet::data::table::{
 };
 use deepnet::data::{load_source, split, split_indices, Dataset, Labels};
 use deepnet::{
-    evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, TrainConfig,
-    Trainer,
+    evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, Silent,
+    TrainConfig, Trainer,
 };
 
 use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
 use crate::data::{check_fits, check_targets, tensors, Use};
+use crate::distributed::{hash_of, Job};
 use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
@@ -50,6 +51,9 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         // candle and rayon read this before starting their workers.
         std::env::set_var("RAYON_NUM_THREADS", t.to_string());
     }
+    // Join the MPI job first, so that a misconfigured launch fails before any work.
+    let job = a.distributed.then(Job::join).transpose()?;
+    let leads = job.as_ref().is_none_or(Job::leads);
     let resume = a.resume.clone();
     let resumed = match &resume {
         Some(dir) => Some(load_run(dir, &mut a)?),
@@ -102,8 +106,24 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     if let Some(p) = &splits.preprocessing {
         extra.insert(PREPROCESSING_KEY.to_string(), p.to_json());
     }
-    let run_dir = RunDir::new(&out, extra.clone())
-        .with_context(|| format!("{}: cannot create the run directory", out.display()))?;
+    if let Some(job) = &job {
+        // Every rank must train the same thing: compare the spec, the flags and the data.
+        job.agree("specs", hash_of(serde_json::to_string(&spec)?))?;
+        job.agree("flags", hash_of(serde_json::to_string(&a)?))?;
+        let labels = format!("{:?}", splits.train.labels);
+        let bits: Vec<u32> = splits.train.features.iter().map(|v| v.to_bits()).collect();
+        job.agree(
+            "data",
+            hash_of((bits, labels, splits.val.as_ref().map(Dataset::len))),
+        )?;
+    }
+    // Only the leading rank (rank 0, or the only process) writes the run directory.
+    let run_dir = if leads {
+        RunDir::new(&out, extra.clone())
+            .with_context(|| format!("{}: cannot create the run directory", out.display()))?
+    } else {
+        RunDir::reader(&out)
+    };
 
     let train_t = tensors(&splits.train, &spec)?;
     let val_t = splits.val.as_ref().map(|v| tensors(v, &spec)).transpose()?;
@@ -111,6 +131,20 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         Some(_) => run_dir.trainer(config, &mut model)?,
         None => Trainer::new(config)?,
     };
+    if let Some(job) = &job {
+        trainer = trainer.with_data_parallel(job.parallel()?);
+        if leads {
+            eprintln!(
+                "distributed: {} ranks, each computing its share of every batch",
+                job.ranks
+            );
+        }
+    }
+    if !leads {
+        // The other ranks train in step with rank 0 and leave the files and the output to it.
+        trainer.fit_with(&mut model, &train_t, val_t.as_ref(), &mut Silent)?;
+        return Ok(());
+    }
     if resume.is_some() {
         eprintln!(
             "resuming {} after epoch {}",

@@ -49,6 +49,15 @@ impl RunDir {
         Ok(RunDir { dir, metadata })
     }
 
+    /// The run directory at `dir` for reading only (to resume from), neither created nor
+    /// written unless used as an observer: the other ranks of a data-parallel run.
+    pub fn reader(dir: impl Into<PathBuf>) -> Self {
+        RunDir {
+            dir: dir.into(),
+            metadata: BTreeMap::new(),
+        }
+    }
+
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.dir

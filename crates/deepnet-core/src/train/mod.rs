@@ -5,6 +5,8 @@ mod config;
 mod data;
 mod history;
 mod manual_step;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod observer;
 mod parallel;
 mod schedule;

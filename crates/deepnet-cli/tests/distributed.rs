@@ -1,0 +1,301 @@
+//! `deepnet train --distributed`: without the `mpi` feature, one clear error; with it, under
+//! `mpirun -np 2`, the same weights as one process with the same global batch (Adam and
+//! momentum, dropout on), a killed job resumed (with 2 ranks or 1) matching a straight run, and
+//! ranks given different flags stopping with an error that names them.
+
+mod common;
+
+#[cfg(not(feature = "mpi"))]
+use common::{fails, temp};
+
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn without_the_mpi_feature_distributed_is_one_error_line() {
+    let dir = temp("no-mpi");
+    let out = dir.join("run");
+    assert_eq!(
+        fails(&["train", "--model", "models/digits_mlp.json", "--data", "digits", "--distributed", "--out", out.to_str().unwrap()]),
+        "error: --distributed needs a deepnet built with the `mpi` feature: cargo build --release -p deepnet-cli --features mpi (with an MPI library such as Debian's libopenmpi-dev, and libclang-dev)"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[cfg(feature = "mpi")]
+mod with_mpi {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::common::{deepnet, fails, root, temp};
+    use deepnet::checkpoint::load_model;
+    use deepnet::{DType, Device};
+
+    /// A 64-48-32-10 MLP with dropout, its recipe given by flags.
+    const SPEC: &str = r#"{"name": "dropout_mlp", "init": "he_normal", "output": "softmax", "layers": [
+        {"type": "dense", "units": 48}, {"type": "relu"}, {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 32}, {"type": "tanh"}, {"type": "dense", "units": 10}]}"#;
+
+    fn mpirun(ranks: usize, args: &[&str]) -> Output {
+        Command::new("mpirun")
+            .args([
+                "--allow-run-as-root",
+                "--oversubscribe",
+                "-np",
+                &ranks.to_string(),
+            ])
+            .arg(env!("CARGO_BIN_EXE_deepnet"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .expect("mpirun (install openmpi-bin)")
+    }
+
+    fn train_args<'a>(
+        spec: &'a str,
+        out: &'a str,
+        optimizer: &'a str,
+        epochs: &'a str,
+    ) -> Vec<&'a str> {
+        vec![
+            "train",
+            "--model",
+            spec,
+            "--data",
+            "digits",
+            "--optimizer",
+            optimizer,
+            "--lr",
+            "0.01",
+            "--batch-size",
+            "64",
+            "--epochs",
+            epochs,
+            "--seed",
+            "5",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            out,
+        ]
+    }
+
+    fn weights(dir: &Path) -> Vec<Vec<f32>> {
+        let m = load_model(&dir.join("model.safetensors"), &Device::Cpu, DType::F32).unwrap();
+        m.parameters()
+            .iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1().unwrap())
+            .collect()
+    }
+
+    /// max over tensors of ‖a − b‖ / ‖a‖.
+    fn relative_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| {
+                let d: f64 = x
+                    .iter()
+                    .zip(y)
+                    .map(|(p, q)| (*p as f64 - *q as f64).powi(2))
+                    .sum();
+                let n: f64 = x.iter().map(|p| (*p as f64).powi(2)).sum();
+                (d / n).sqrt()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// A 64-512-512-10 MLP with dropout: about a second per epoch on one thread, slow enough
+    /// to kill a job between two epochs.
+    const WIDE: &str = r#"{"name": "wide", "init": "he_normal", "output": "softmax", "layers": [
+        {"type": "dense", "units": 512}, {"type": "relu"}, {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 512}, {"type": "tanh"}, {"type": "dense", "units": 10}]}"#;
+
+    fn spec_file(dir: &Path) -> PathBuf {
+        let p = dir.join("spec.json");
+        std::fs::write(&p, SPEC).unwrap();
+        p
+    }
+
+    #[test]
+    fn two_ranks_end_with_the_weights_of_one_process() {
+        let dir = temp("mpi-two-ranks");
+        let spec = spec_file(&dir);
+        let spec = spec.to_str().unwrap();
+        for optimizer in ["adam", "momentum"] {
+            let single = dir.join(format!("single-{optimizer}"));
+            let o = deepnet(&train_args(spec, single.to_str().unwrap(), optimizer, "2"));
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let dist = dir.join(format!("dist-{optimizer}"));
+            let mut args = train_args(spec, dist.to_str().unwrap(), optimizer, "2");
+            args.push("--distributed");
+            let o = mpirun(2, &args);
+            let (out, err) = (
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr),
+            );
+            assert!(o.status.success(), "{out}\n{err}");
+            assert_eq!(
+                out.matches("test_accuracy: ").count(),
+                1,
+                "rank 0 alone prints: {out}"
+            );
+            assert!(err.contains("distributed: 2 ranks"), "{err}");
+            let diff = relative_difference(&weights(&single), &weights(&dist));
+            assert!(diff < 1e-5, "{optimizer}: relative difference {diff:e}");
+            assert_eq!(
+                std::fs::read_to_string(single.join("history.csv"))
+                    .unwrap()
+                    .lines()
+                    .count(),
+                std::fs::read_to_string(dist.join("history.csv"))
+                    .unwrap()
+                    .lines()
+                    .count()
+            );
+        }
+    }
+
+    #[test]
+    fn a_killed_job_resumes_with_two_ranks_or_one_and_matches_a_straight_run() {
+        let dir = temp("mpi-resume");
+        let spec = dir.join("wide.json");
+        std::fs::write(&spec, WIDE).unwrap();
+        let spec = spec.to_str().unwrap();
+        // Momentum: over 8 epochs 2 ranks stay within 1e-6 of one process (Adam's normalisation
+        // amplifies the rounding differences of the split sums to ~1e-2 over as many epochs).
+        let straight = dir.join("straight");
+        let o = deepnet(&train_args(
+            spec,
+            straight.to_str().unwrap(),
+            "momentum",
+            "8",
+        ));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let uninterrupted = dir.join("uninterrupted");
+        let mut args = train_args(spec, uninterrupted.to_str().unwrap(), "momentum", "8");
+        args.push("--distributed");
+        let o = mpirun(2, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for resume_ranks in [2, 1] {
+            let run = dir.join(format!("killed-then-{resume_ranks}"));
+            let r = run.to_str().unwrap();
+            let mut args = train_args(spec, r, "momentum", "8");
+            args.push("--distributed");
+            let mut job = Command::new("mpirun")
+                .args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
+                .arg(env!("CARGO_BIN_EXE_deepnet"))
+                .args(&args)
+                .current_dir(root())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let start = Instant::now();
+            let epochs = |d: &Path| {
+                std::fs::read_to_string(d.join("history.csv"))
+                    .map(|t| t.lines().count().saturating_sub(1))
+                    .unwrap_or(0)
+            };
+            while epochs(&run) < 3 && job.try_wait().unwrap().is_none() {
+                assert!(start.elapsed() < Duration::from_secs(120));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = job.kill();
+            let _ = job.wait();
+            let done = epochs(&run);
+            assert!(
+                (3..8).contains(&done),
+                "the job was killed after {done} of 8 epochs"
+            );
+            // The last complete checkpoint is loadable.
+            let _ = weights(&run);
+            let o = if resume_ranks == 2 {
+                mpirun(
+                    2,
+                    &[
+                        "train",
+                        "--resume",
+                        r,
+                        "--threads",
+                        "1",
+                        "--quiet",
+                        "--distributed",
+                    ],
+                )
+            } else {
+                deepnet(&["train", "--resume", r, "--threads", "1", "--quiet"])
+            };
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let diff = relative_difference(&weights(&straight), &weights(&run));
+            assert!(
+                diff < 1e-5,
+                "resumed on {resume_ranks} rank(s) after {done} epochs: {diff:e}"
+            );
+            if resume_ranks == 2 {
+                assert_eq!(
+                    weights(&run),
+                    weights(&uninterrupted),
+                    "killed and resumed on the same ranks: bit-identical to the uninterrupted job"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ranks_given_different_flags_stop_and_say_so() {
+        let dir = temp("mpi-disagree");
+        let out = dir.join("run");
+        let o = Command::new("mpirun")
+            .args(["--allow-run-as-root", "--oversubscribe"])
+            .args(["-np", "1", env!("CARGO_BIN_EXE_deepnet")])
+            .args([
+                "train",
+                "--model",
+                "models/digits_mlp.json",
+                "--data",
+                "digits",
+                "--epochs",
+                "1",
+                "--seed",
+                "1",
+                "--distributed",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .arg(":")
+            .args(["-np", "1", env!("CARGO_BIN_EXE_deepnet")])
+            .args([
+                "train",
+                "--model",
+                "models/digits_mlp.json",
+                "--data",
+                "digits",
+                "--epochs",
+                "1",
+                "--seed",
+                "2",
+                "--distributed",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(
+            err.contains("the ranks of this MPI job were given different flags (rank 1 has hash"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn distributed_outside_mpirun_is_one_error_line() {
+        let dir = temp("mpi-outside");
+        let out = dir.join("run");
+        assert_eq!(
+            fails(&["train", "--model", "models/digits_mlp.json", "--data", "digits", "--distributed", "--out", out.to_str().unwrap()]),
+            "error: --distributed must be started by an MPI launcher: mpirun -np N deepnet train ... --distributed"
+        );
+    }
+}
