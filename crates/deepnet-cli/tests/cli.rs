@@ -54,7 +54,7 @@ fn train_writes_the_run_directory_and_final_metrics() {
     }
     let history = std::fs::read_to_string(out.join("history.csv")).unwrap();
     assert_eq!(history.lines().count(), 6);
-    assert!(history.starts_with("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,val_precision,val_recall,val_f1,val_r2,grad_norm_0,grad_norm_2,grad_norm_4\n"));
+    assert!(history.starts_with("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,val_precision,val_recall,val_f1,val_r2,val_rmse,grad_norm_0,grad_norm_2,grad_norm_4\n"));
     // A binary task records validation precision, recall and F1 every epoch.
     let row: Vec<&str> = history.lines().nth(1).unwrap().split(',').collect();
     for (i, name) in [(7, "precision"), (8, "recall"), (9, "f1")] {
