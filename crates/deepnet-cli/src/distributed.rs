@@ -25,6 +25,18 @@ pub fn hash_of(value: impl Hash) -> u64 {
     h.finish()
 }
 
+/// A stable hash of the training rows (the values' bits, read in place, and the labels) and of
+/// the number of validation rows.
+pub fn data_hash(train: &deepnet::data::Dataset, val_rows: Option<usize>) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    for v in &train.features {
+        v.to_bits().hash(&mut h);
+    }
+    format!("{:?}", train.labels).hash(&mut h);
+    val_rows.hash(&mut h);
+    h.finish()
+}
+
 impl Job {
     /// Joins the MPI job this process was started in.
     #[cfg(not(feature = "mpi"))]

@@ -245,39 +245,32 @@ mod with_mpi {
     fn ranks_given_different_flags_stop_and_say_so() {
         let dir = temp("mpi-disagree");
         let out = dir.join("run");
+        let out = out.to_str().unwrap();
+        // An MPMD launch: two ranks started with different seeds.
+        let rank = |seed: &'static str| {
+            [
+                "-np",
+                "1",
+                env!("CARGO_BIN_EXE_deepnet"),
+                "train",
+                "--model",
+                "models/digits_mlp.json",
+                "--data",
+                "digits",
+                "--epochs",
+                "1",
+                "--seed",
+                seed,
+                "--distributed",
+                "--out",
+                out,
+            ]
+        };
         let o = Command::new("mpirun")
             .args(["--allow-run-as-root", "--oversubscribe"])
-            .args(["-np", "1", env!("CARGO_BIN_EXE_deepnet")])
-            .args([
-                "train",
-                "--model",
-                "models/digits_mlp.json",
-                "--data",
-                "digits",
-                "--epochs",
-                "1",
-                "--seed",
-                "1",
-                "--distributed",
-                "--out",
-                out.to_str().unwrap(),
-            ])
+            .args(rank("1"))
             .arg(":")
-            .args(["-np", "1", env!("CARGO_BIN_EXE_deepnet")])
-            .args([
-                "train",
-                "--model",
-                "models/digits_mlp.json",
-                "--data",
-                "digits",
-                "--epochs",
-                "1",
-                "--seed",
-                "2",
-                "--distributed",
-                "--out",
-                out.to_str().unwrap(),
-            ])
+            .args(rank("2"))
             .current_dir(root())
             .output()
             .unwrap();

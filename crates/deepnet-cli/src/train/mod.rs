@@ -23,7 +23,7 @@ use deepnet::{
 
 use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
 use crate::data::{check_fits, check_targets, tensors, Use};
-use crate::distributed::{hash_of, Job};
+use crate::distributed::{data_hash, hash_of, Job};
 use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
@@ -110,12 +110,8 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         // Every rank must train the same thing: compare the spec, the flags and the data.
         job.agree("specs", hash_of(serde_json::to_string(&spec)?))?;
         job.agree("flags", hash_of(serde_json::to_string(&a)?))?;
-        let labels = format!("{:?}", splits.train.labels);
-        let bits: Vec<u32> = splits.train.features.iter().map(|v| v.to_bits()).collect();
-        job.agree(
-            "data",
-            hash_of((bits, labels, splits.val.as_ref().map(Dataset::len))),
-        )?;
+        let val_rows = splits.val.as_ref().map(Dataset::len);
+        job.agree("data", data_hash(&splits.train, val_rows))?;
     }
     // Only the leading rank (rank 0, or the only process) writes the run directory.
     let run_dir = if leads {
