@@ -25,19 +25,22 @@ struct ThreadReducer {
     shared: Arc<Exchange>,
 }
 
-/// Posts `values` as this rank's, waits for every rank, and replaces them by the sum over ranks
-/// (in rank order), then waits again so that no rank posts its next buffer before all have read.
+/// Posts `values` as this rank's, waits for every rank, and writes their sum over ranks (in rank
+/// order) into `sums`, then waits again so that no rank posts its next buffer before all have
+/// read.
 fn exchange<T: Copy + std::ops::Add<Output = T>>(
     rank: usize,
     barrier: &Barrier,
     slots: &Mutex<Vec<Vec<T>>>,
-    values: &mut [T],
+    values: &[T],
+    sums: &mut [T],
 ) {
+    assert_eq!(values.len(), sums.len());
     slots.lock().unwrap()[rank] = values.to_vec();
     barrier.wait();
     {
         let all = slots.lock().unwrap();
-        for (i, v) in values.iter_mut().enumerate() {
+        for (i, v) in sums.iter_mut().enumerate() {
             let mut s = all[0][i];
             for r in &all[1..] {
                 s = s + r[i];
@@ -49,12 +52,24 @@ fn exchange<T: Copy + std::ops::Add<Output = T>>(
 }
 
 impl Reducer for ThreadReducer {
-    fn sum_f32(&mut self, values: &mut [f32]) -> deepnet::Result<()> {
-        exchange(self.rank, &self.shared.barrier, &self.shared.f32s, values);
+    fn sum_f32(&mut self, values: &[f32], sums: &mut [f32]) -> deepnet::Result<()> {
+        exchange(
+            self.rank,
+            &self.shared.barrier,
+            &self.shared.f32s,
+            values,
+            sums,
+        );
         Ok(())
     }
-    fn sum_f64(&mut self, values: &mut [f64]) -> deepnet::Result<()> {
-        exchange(self.rank, &self.shared.barrier, &self.shared.f64s, values);
+    fn sum_f64(&mut self, values: &[f64], sums: &mut [f64]) -> deepnet::Result<()> {
+        exchange(
+            self.rank,
+            &self.shared.barrier,
+            &self.shared.f64s,
+            values,
+            sums,
+        );
         Ok(())
     }
 }
@@ -64,8 +79,14 @@ const SPEC: &str = r#"{"inputs": 64, "output": "softmax", "init": "he_normal", "
     {"type": "dense", "units": 32}, {"type": "tanh"}, {"type": "dense", "units": 10}]}"#;
 
 /// The model after `epochs` epochs of `kind` with a global batch of 100, on `ranks` ranks
-/// (None: the ordinary single-process trainer); one model per rank.
-fn train(kind: OptimizerKind, epochs: usize, ranks: Option<usize>) -> Vec<Vec<Vec<f32>>> {
+/// (None: the ordinary single-process trainer), each given every training row or, with
+/// `shard`, only its own; one model per rank.
+fn train(
+    kind: OptimizerKind,
+    epochs: usize,
+    ranks: Option<usize>,
+    shard: bool,
+) -> Vec<Vec<Vec<f32>>> {
     let spec = ModelSpec::from_json(SPEC).unwrap();
     let ds = digits().unwrap();
     let data = ds.train_data(spec.output, &Device::Cpu).unwrap();
@@ -104,11 +125,20 @@ fn train(kind: OptimizerKind, epochs: usize, ranks: Option<usize>) -> Vec<Vec<Ve
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|rank| {
-                let (shared, config, data, mut m) =
+                let (shared, config, mut data, mut m) =
                     (shared.clone(), config.clone(), data.clone(), fresh());
+                let ds = &ds;
                 s.spawn(move || {
                     let reducer = Box::new(ThreadReducer { rank, shared });
-                    let parallel = DataParallel::new(rank, n, reducer).unwrap();
+                    let mut parallel = DataParallel::new(rank, n, reducer).unwrap();
+                    if shard {
+                        let rows: Vec<usize> = parallel.shard(ds.len()).collect();
+                        data = ds
+                            .subset(&rows)
+                            .train_data(spec.output, &Device::Cpu)
+                            .unwrap();
+                        parallel = parallel.with_shard_of(ds.len());
+                    }
                     let mut t = Trainer::new(config)
                         .unwrap()
                         .with_threads(1)
@@ -141,14 +171,19 @@ fn relative_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
 #[test]
 fn ranks_end_an_epoch_with_the_weights_of_one_process() {
     for kind in [OptimizerKind::Momentum, OptimizerKind::Adam] {
-        let single = train(kind, 1, None).remove(0);
-        let one_rank = train(kind, 1, Some(1)).remove(0);
+        let single = train(kind, 1, None, false).remove(0);
+        let one_rank = train(kind, 1, Some(1), false).remove(0);
         assert_eq!(
             one_rank, single,
             "{kind:?}: one rank is the single process, bit for bit"
         );
         for n in [2, 3] {
-            let ranks = train(kind, 1, Some(n));
+            let ranks = train(kind, 1, Some(n), false);
+            assert_eq!(
+                train(kind, 1, Some(n), true),
+                ranks,
+                "{kind:?}, {n} ranks: holding only their own rows changes nothing"
+            );
             for (r, w) in ranks.iter().enumerate().skip(1) {
                 assert_eq!(
                     w, &ranks[0],
@@ -160,7 +195,7 @@ fn ranks_end_an_epoch_with_the_weights_of_one_process() {
                 diff < 1e-5,
                 "{kind:?}, {n} ranks: relative difference {diff:e}"
             );
-            assert!(relative_difference(&single, &train(kind, 1, None)[0]) == 0.0);
+            assert!(relative_difference(&single, &train(kind, 1, None, false)[0]) == 0.0);
         }
     }
 }
@@ -169,8 +204,39 @@ fn ranks_end_an_epoch_with_the_weights_of_one_process() {
 fn dropout_masks_do_not_depend_on_the_split() {
     // With SGD the update is linear in the gradient: 2 ranks stay within rounding of one process
     // over several epochs, which fails if any row's dropout mask depended on its rank.
-    let single = train(OptimizerKind::Sgd, 3, None).remove(0);
-    let two = train(OptimizerKind::Sgd, 3, Some(2)).remove(0);
+    let single = train(OptimizerKind::Sgd, 3, None, false).remove(0);
+    let two = train(OptimizerKind::Sgd, 3, Some(2), true).remove(0);
     let diff = relative_difference(&single, &two);
     assert!(diff < 1e-5, "relative difference {diff:e}");
+}
+
+#[test]
+fn a_rank_given_the_wrong_share_of_rows_is_told_so() {
+    let spec = ModelSpec::from_json(SPEC).unwrap();
+    let ds = digits().unwrap();
+    let data = ds.train_data(spec.output, &Device::Cpu).unwrap();
+    let shared = Arc::new(Exchange {
+        barrier: Barrier::new(1),
+        f32s: Mutex::new(vec![Vec::new(); 2]),
+        f64s: Mutex::new(vec![Vec::new(); 2]),
+    });
+    let reducer = Box::new(ThreadReducer { rank: 1, shared });
+    let parallel = DataParallel::new(1, 2, reducer)
+        .unwrap()
+        .with_shard_of(ds.len());
+    let mut m = Sequential::from_spec(&spec, 3).unwrap();
+    let err = Trainer::new(TrainConfig::default())
+        .unwrap()
+        .with_data_parallel(parallel)
+        .fit(&mut m, &data, None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "invalid argument: rank 1 of 2 should hold {} of the {} training rows (rows 1, 3, …) but was given {}",
+            ds.len() / 2,
+            ds.len(),
+            ds.len()
+        )
+    );
 }

@@ -74,13 +74,14 @@ impl Job {
         Ok(())
     }
 
-    /// This rank's part in the trainer.
-    pub fn parallel(&self) -> Result<DataParallel> {
+    /// This rank's part in the trainer, which is given only this rank's share of the
+    /// `train_rows` training rows ([`DataParallel::shard`]).
+    pub fn parallel(&self, train_rows: usize) -> Result<DataParallel> {
         #[cfg(feature = "mpi")]
         let reducer: Box<dyn deepnet::Reducer + Send> = Box::new(self.mpi.reducer());
         #[cfg(not(feature = "mpi"))]
         let reducer: Box<dyn deepnet::Reducer + Send> = unreachable_reducer();
-        Ok(DataParallel::new(self.rank, self.ranks, reducer)?)
+        Ok(DataParallel::new(self.rank, self.ranks, reducer)?.with_shard_of(train_rows))
     }
 }
 
@@ -90,10 +91,12 @@ impl Job {
 fn unreachable_reducer() -> Box<dyn deepnet::Reducer + Send> {
     struct Alone;
     impl deepnet::Reducer for Alone {
-        fn sum_f32(&mut self, _: &mut [f32]) -> deepnet::Result<()> {
+        fn sum_f32(&mut self, values: &[f32], sums: &mut [f32]) -> deepnet::Result<()> {
+            sums.copy_from_slice(values);
             Ok(())
         }
-        fn sum_f64(&mut self, _: &mut [f64]) -> deepnet::Result<()> {
+        fn sum_f64(&mut self, values: &[f64], sums: &mut [f64]) -> deepnet::Result<()> {
+            sums.copy_from_slice(values);
             Ok(())
         }
     }

@@ -58,10 +58,17 @@ pub trait Real:
     /// Runs `f` on this thread's scratch buffer of `len` zeros (reused between calls, so large
     /// per-job buffers are not allocated and freed every step).
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
+    /// Writes into `sums` the sum of `values` over the ranks of a data-parallel run, in this
+    /// type's precision.
+    fn sum_over_ranks(
+        values: &[Self],
+        sums: &mut [Self],
+        reducer: &mut dyn crate::train::Reducer,
+    ) -> Result<()>;
 }
 
 macro_rules! real {
-    ($t:ty, $dtype:expr, $erf:path, $exp:path, $tanh:path) => {
+    ($t:ty, $dtype:expr, $erf:path, $exp:path, $tanh:path, $sum:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -115,6 +122,13 @@ macro_rules! real {
                     f(&mut b)
                 })
             }
+            fn sum_over_ranks(
+                values: &[Self],
+                sums: &mut [Self],
+                reducer: &mut dyn crate::train::Reducer,
+            ) -> Result<()> {
+                reducer.$sum(values, sums)
+            }
         }
     };
 }
@@ -126,14 +140,16 @@ real!(
     DType::F32,
     crate::fastmath::erf,
     crate::fastmath::exp,
-    crate::fastmath::tanh
+    crate::fastmath::tanh,
+    sum_f32
 );
 real!(
     f64,
     DType::F64,
     candle_core::cpu::erf::erf_f64,
     f64::exp,
-    f64::tanh
+    f64::tanh,
+    sum_f64
 );
 
 /// Runs `f` on the values of `t` as a flat slice of `T`: borrowed from the tensor's storage when

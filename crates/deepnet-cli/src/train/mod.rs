@@ -78,7 +78,11 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             .transpose()?,
         None => None,
     };
-    let splits = load_splits(&a, &spec, &source_name, seed, saved_pre)?;
+    let mut splits = load_splits(&a, &spec, &source_name, seed, saved_pre)?;
+    if !leads {
+        // Only rank 0 reports test metrics.
+        splits.test = None;
+    }
     fit_inputs(&mut spec, &splits, &source_name)?;
     spec.validate()?;
     for w in spec.warnings() {
@@ -121,14 +125,30 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         RunDir::reader(&out)
     };
 
-    let train_t = tensors(&splits.train, &spec)?;
+    let train_rows = splits.train.len();
+    let parallel = job.as_ref().map(|j| j.parallel(train_rows)).transpose()?;
+    let train_t = match &parallel {
+        // Each rank keeps only its share of the training rows from here on (the full set is
+        // kept for the boundary figure of two-feature data, which is small).
+        Some(p) => {
+            let shard = splits
+                .train
+                .subset(&p.shard(train_rows).collect::<Vec<_>>());
+            let t = tensors(&shard, &spec)?;
+            if !(leads && shard.width() == 2) {
+                splits.train = shard;
+            }
+            t
+        }
+        None => tensors(&splits.train, &spec)?,
+    };
     let val_t = splits.val.as_ref().map(|v| tensors(v, &spec)).transpose()?;
     let mut trainer = match &resume {
         Some(_) => run_dir.trainer(config, &mut model)?,
         None => Trainer::new(config)?,
     };
-    if let Some(job) = &job {
-        trainer = trainer.with_data_parallel(job.parallel()?);
+    if let (Some(job), Some(parallel)) = (&job, parallel) {
+        trainer = trainer.with_data_parallel(parallel);
         if leads {
             eprintln!(
                 "distributed: {} ranks, each computing its share of every batch",
@@ -150,7 +170,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     }
     eprintln!(
         "training on {} rows ({} validation, {} test), {} inputs, {} parameters -> {}",
-        splits.train.len(),
+        train_rows,
         splits.val.as_ref().map_or(0, Dataset::len),
         splits.test.as_ref().map_or(0, Dataset::len),
         spec.inputs,

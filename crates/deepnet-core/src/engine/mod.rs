@@ -75,6 +75,8 @@ pub(crate) struct Engine<T: Real> {
     scratch: Vec<Scratch<T>>,
     /// The gradients of a data-parallel step, flat, for the reduction.
     reduce_buf: Vec<T>,
+    /// See [`Engine::set_row_stride`].
+    row_stride: usize,
 }
 
 impl<T: Real> Engine<T> {
@@ -131,6 +133,7 @@ impl<T: Real> Engine<T> {
             dzs: vec![Vec::new(); n_ops],
             scratch: Vec::new(),
             reduce_buf: Vec::new(),
+            row_stride: 1,
         })
     }
 
@@ -138,6 +141,13 @@ impl<T: Real> Engine<T> {
     /// contributes w_c · ℓ_i. `None` weighs every row 1.
     pub fn set_class_weights(&mut self, weights: Option<&[f64]>) {
         self.class_weights = weights.map(|w| w.iter().map(|&v| T::from_f64(v)).collect());
+    }
+
+    /// Tells the engine that the data it is given hold only every `stride`-th row of the
+    /// training data (this rank's rows of a data-parallel run): row `r` of a batch is then row
+    /// `r / stride` of `x`, while dropout masks still come from `r`. 1 (the default) for all rows.
+    pub fn set_row_stride(&mut self, stride: usize) {
+        self.row_stride = stride.max(1);
     }
 
     /// Loads the optimiser's buffers for `kind` from `state` (zeros where absent, which give the
@@ -258,6 +268,7 @@ impl<T: Real> Engine<T> {
             scaling: self.scaling.as_ref(),
             x,
             targets,
+            row_stride: self.row_stride,
             batch: mean_over.max(1),
             pass,
         };

@@ -45,6 +45,10 @@ pub(super) struct Shared<'a, T> {
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
+    /// Row `r` of a batch is row `r / row_stride` of `x` and `targets`: 1, or the number of
+    /// ranks when `x` holds only this rank's rows of the training data (rows `rank`,
+    /// `rank + ranks`, …).
+    pub row_stride: usize,
     /// Rows the loss and gradients are averaged over: the whole batch, or in a data-parallel
     /// step the global batch of which this process computes a part.
     pub batch: usize,
@@ -111,7 +115,8 @@ fn gather_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], dst: &mut [T]) -> bool 
     let d = s.widths[0];
     let mut finite = true;
     for (out, &r) in dst.chunks_exact_mut(d).zip(rows) {
-        let src = &s.x[r as usize * d..(r as usize + 1) * d];
+        let i = r as usize / s.row_stride;
+        let src = &s.x[i * d..(i + 1) * d];
         match s.scaling {
             Some((mean, inv)) => standardise(src, mean, inv, out),
             None => out.copy_from_slice(src),
@@ -152,7 +157,8 @@ fn loss_grad<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], g: &mut Vec<T>) 
     let inv_n = T::ONE / T::from_f64(s.batch as f64);
     let (mut loss, mut correct) = (0f64, 0usize);
     for ((zr, gr), &r) in z.chunks_exact(k).zip(g.chunks_exact_mut(k)).zip(rows) {
-        let y = &s.targets[r as usize * t..(r as usize + 1) * t];
+        let i = r as usize / s.row_stride;
+        let y = &s.targets[i * t..(i + 1) * t];
         // A weighted row: J_i = w_c · ℓ_i, so dJ/dz = w_c · dℓ/dz (w_c the class's weight).
         let w = match (s.class_weights, s.loss.target_class(y)) {
             (Some(ws), Some(c)) => ws.get(c as usize).copied().unwrap_or(T::ONE),

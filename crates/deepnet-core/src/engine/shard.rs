@@ -3,39 +3,21 @@
 //! ranks by a [`Reducer`], then the optimiser update of the summed gradient — the same on every
 //! rank.
 
-use std::any::Any;
-
 use super::rows::Pass;
 use super::update::Sink;
 use super::{Engine, Op, StepStats};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::optim::Optimizer;
 use crate::real::Real;
 use crate::rng::Rng;
 use crate::train::Reducer;
 
-/// Sums `values` over the ranks in their own precision. (A `Vec`, not a slice: only a sized
-/// type can be asked which concrete type it is.)
-#[allow(clippy::ptr_arg)]
-fn sum<T: Real>(values: &mut Vec<T>, reducer: &mut dyn Reducer) -> Result<()> {
-    let any: &mut dyn Any = values;
-    if let Some(v) = any.downcast_mut::<Vec<f32>>() {
-        return reducer.sum_f32(v);
-    }
-    if let Some(v) = any.downcast_mut::<Vec<f64>>() {
-        return reducer.sum_f64(v);
-    }
-    Err(Error::Invalid(
-        "data-parallel training needs f32 or f64 weights".into(),
-    ))
-}
-
 impl<T: Real> Engine<T> {
-    /// One data-parallel step: `rows` are this rank's rows (indices of `x`, which are the rows'
-    /// indices in the training data) of a global batch of `global_batch` rows. Every rank must
-    /// call it for every step, with or without rows, and with the same `rng` state. Returns the
-    /// global batch's mean loss and correct predictions and the summed gradients' norms; a
-    /// non-finite loss leaves the weights as they were.
+    /// One data-parallel step: `rows` are this rank's rows (indices in the training data) of a
+    /// global batch of `global_batch` rows. Every rank must call it for every step, with or
+    /// without rows, and with the same `rng` state. Returns the global batch's mean loss and
+    /// correct predictions and the summed gradients' norms; a non-finite loss leaves the weights
+    /// as they were.
     #[allow(clippy::too_many_arguments)]
     pub fn step_shard(
         &mut self,
@@ -77,27 +59,14 @@ impl<T: Real> Engine<T> {
         } else {
             self.phase2(&Sink::Capture);
         }
-        // One buffer for every gradient, one for the statistics.
-        let mut flat = std::mem::take(&mut self.reduce_buf);
-        flat.clear();
-        for p in &self.dense {
-            flat.extend_from_slice(&p.gw);
-            flat.extend_from_slice(&p.gb);
-        }
-        sum(&mut flat, reducer)?;
-        let mut stats = [
+        // The statistics first: every rank sees the same loss, so all of them skip the update
+        // of a non-finite one.
+        let local = [
             if loss.is_finite() { loss } else { f64::NAN },
             correct as f64,
         ];
-        reducer.sum_f64(&mut stats)?;
-        let mut at = 0;
-        for p in &mut self.dense {
-            let (nw, nb) = (p.gw.len(), p.gb.len());
-            p.gw.copy_from_slice(&flat[at..at + nw]);
-            p.gb.copy_from_slice(&flat[at + nw..at + nw + nb]);
-            at += nw + nb;
-        }
-        self.reduce_buf = flat;
+        let mut stats = [0.0; 2];
+        reducer.sum_f64(&local, &mut stats)?;
         let (loss, correct) = (stats[0], stats[1] as usize);
         if !loss.is_finite() {
             return Ok(StepStats {
@@ -106,20 +75,29 @@ impl<T: Real> Engine<T> {
                 norms: Vec::new(),
             });
         }
+        // Each gradient is summed straight from the buffer phase 2 wrote into one that the
+        // update reads: no copy on either side.
         let update = optimizer.next_update::<T>();
-        let norms = self
-            .dense
-            .iter_mut()
-            .map(|p| {
-                let [w0, w1] = &mut p.ws;
-                let mut sq = update.apply(&mut p.w, &p.gw, w0, w1);
-                if let Some(b) = &mut p.b {
-                    let [b0, b1] = &mut p.bs;
-                    sq += update.apply(b, &p.gb, b0, b1);
-                }
-                (p.layer, sq.sqrt())
-            })
-            .collect();
+        let size = self.dense.iter().map(|p| p.gw.len()).max().unwrap_or(0);
+        let mut sums = std::mem::take(&mut self.reduce_buf);
+        if sums.len() < size {
+            sums.resize(size, T::ZERO);
+        }
+        let mut norms = Vec::with_capacity(self.dense.len());
+        for p in &mut self.dense {
+            let g = &mut sums[..p.gw.len()];
+            T::sum_over_ranks(&p.gw, g, reducer)?;
+            let [w0, w1] = &mut p.ws;
+            let mut sq = update.apply(&mut p.w, g, w0, w1);
+            if let Some(b) = &mut p.b {
+                let g = &mut sums[..p.gb.len()];
+                T::sum_over_ranks(&p.gb, g, reducer)?;
+                let [b0, b1] = &mut p.bs;
+                sq += update.apply(b, g, b0, b1);
+            }
+            norms.push((p.layer, sq.sqrt()));
+        }
+        self.reduce_buf = sums;
         Ok(StepStats {
             loss,
             correct,

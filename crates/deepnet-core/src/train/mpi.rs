@@ -72,8 +72,6 @@ impl Mpi {
     pub fn reducer(&self) -> MpiReducer {
         MpiReducer {
             world: self.universe.world(),
-            f32s: Vec::new(),
-            f64s: Vec::new(),
         }
     }
 }
@@ -81,8 +79,6 @@ impl Mpi {
 /// Sums buffers over the ranks with `MPI_Allreduce` (the same sums on every rank).
 pub struct MpiReducer {
     world: SimpleCommunicator,
-    f32s: Vec<f32>,
-    f64s: Vec<f64>,
 }
 
 // SAFETY: MPI is initialised with `Threading::Serialized`, under which any thread may call MPI as
@@ -90,20 +86,28 @@ pub struct MpiReducer {
 // and the communicator handle is a plain value that does not depend on the thread using it.
 unsafe impl Send for MpiReducer {}
 
+/// MPI reads as many values from `values` as it writes into `sums`: the lengths must match.
+fn same_length(values: usize, sums: usize) -> Result<()> {
+    if values != sums {
+        return Err(Error::Invalid(format!(
+            "an all-reduce of {values} values into {sums}"
+        )));
+    }
+    Ok(())
+}
+
 impl Reducer for MpiReducer {
-    fn sum_f32(&mut self, values: &mut [f32]) -> Result<()> {
-        self.f32s.clear();
-        self.f32s.extend_from_slice(values);
+    fn sum_f32(&mut self, values: &[f32], sums: &mut [f32]) -> Result<()> {
+        same_length(values.len(), sums.len())?;
         self.world
-            .all_reduce_into(&self.f32s[..], values, SystemOperation::sum());
+            .all_reduce_into(values, sums, SystemOperation::sum());
         Ok(())
     }
 
-    fn sum_f64(&mut self, values: &mut [f64]) -> Result<()> {
-        self.f64s.clear();
-        self.f64s.extend_from_slice(values);
+    fn sum_f64(&mut self, values: &[f64], sums: &mut [f64]) -> Result<()> {
+        same_length(values.len(), sums.len())?;
         self.world
-            .all_reduce_into(&self.f64s[..], values, SystemOperation::sum());
+            .all_reduce_into(values, sums, SystemOperation::sum());
         Ok(())
     }
 }

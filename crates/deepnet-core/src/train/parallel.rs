@@ -8,13 +8,13 @@
 
 use crate::error::Result;
 
-/// Sums buffers over all ranks, in place (an MPI all-reduce). Every rank calls it with buffers of
-/// the same length in the same order, and gets the same sums.
+/// Sums buffers over all ranks (an MPI all-reduce). Every rank calls it with buffers of the same
+/// length in the same order, and gets the same sums.
 pub trait Reducer {
-    /// Replaces each value of `values` by its sum over the ranks.
-    fn sum_f32(&mut self, values: &mut [f32]) -> Result<()>;
-    /// Replaces each value of `values` by its sum over the ranks.
-    fn sum_f64(&mut self, values: &mut [f64]) -> Result<()>;
+    /// Writes into `sums` (as long as `values`) the sum of each value of `values` over the ranks.
+    fn sum_f32(&mut self, values: &[f32], sums: &mut [f32]) -> Result<()>;
+    /// Writes into `sums` (as long as `values`) the sum of each value of `values` over the ranks.
+    fn sum_f64(&mut self, values: &[f64], sums: &mut [f64]) -> Result<()>;
 }
 
 /// This process's place in a data-parallel run.
@@ -25,6 +25,9 @@ pub struct DataParallel {
     pub ranks: usize,
     /// How gradients and step statistics are summed.
     pub reducer: Box<dyn Reducer + Send>,
+    /// The number of training rows when the data given to the trainer hold only this rank's
+    /// share of them (see [`DataParallel::with_shard_of`]); None when they hold every row.
+    shard_of: Option<usize>,
 }
 
 impl DataParallel {
@@ -39,7 +42,26 @@ impl DataParallel {
             rank,
             ranks,
             reducer,
+            shard_of: None,
         })
+    }
+
+    /// Declares that the training data this rank is given hold only its own rows of the `rows`
+    /// training rows — rows `rank`, `rank + ranks`, … ([`DataParallel::shard`]), in that order —
+    /// so that memory per rank falls with the number of ranks. The validation data stay whole.
+    pub fn with_shard_of(mut self, rows: usize) -> Self {
+        self.shard_of = Some(rows);
+        self
+    }
+
+    /// The number of training rows when this rank holds only its share of them.
+    pub fn shard_of(&self) -> Option<usize> {
+        self.shard_of
+    }
+
+    /// This rank's rows among `rows` training rows: `rank`, `rank + ranks`, …
+    pub fn shard(&self, rows: usize) -> impl Iterator<Item = usize> {
+        (self.rank..rows).step_by(self.ranks)
     }
 
     /// Whether row `row` of the training data is computed here.

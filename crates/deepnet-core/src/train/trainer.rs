@@ -150,7 +150,16 @@ impl Trainer {
         // CPU data of the engine's type), targets, classes, and the validation set.
         with_features(&spec, &train.x, "the training data", |xs: &[T]| {
             let ys = target_values::<T>(&spec, &train.y, xs.len() / spec.inputs)?;
-            check_two_classes(&spec, &ys)?;
+            // A rank's share of the rows may hold one class by chance; the whole set is checked
+            // where it is loaded.
+            if self
+                .parallel
+                .as_ref()
+                .and_then(DataParallel::shard_of)
+                .is_none()
+            {
+                check_two_classes(&spec, &ys)?;
+            }
             if let Some(v) = val {
                 with_features(&spec, &v.x, "the validation data", |vx: &[T]| {
                     target_values::<T>(&spec, &v.y, vx.len() / spec.inputs).map(|_| ())
@@ -170,9 +179,33 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<History> {
         let output = model.spec().output;
-        let n = xs.len() / model.spec().inputs;
-        let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
+        let local = xs.len() / model.spec().inputs;
         let mut engine = Engine::<T>::new(model, self.threads)?;
+        // The number of training rows: those given, or those of which this rank holds a share.
+        let n = match &self.parallel {
+            Some(p) => match p.shard_of() {
+                Some(total) => {
+                    let share = p.shard(total).count();
+                    if local != share {
+                        return Err(Error::Invalid(format!(
+                            "rank {} of {} should hold {share} of the {total} training rows (rows {}, {}, …) but was given {local}",
+                            p.rank,
+                            p.ranks,
+                            p.rank,
+                            p.rank + p.ranks
+                        )));
+                    }
+                    engine.set_row_stride(p.ranks);
+                    total
+                }
+                None => local,
+            },
+            None => local,
+        };
+        if n == 0 {
+            return Err(Error::Empty("no training rows".into()));
+        }
+        let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
         engine.set_class_weights(self.config.class_weights.as_deref());
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
