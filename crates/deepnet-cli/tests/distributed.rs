@@ -1,7 +1,8 @@
 //! `deepnet train --distributed`: without the `mpi` feature, one clear error; with it, under
 //! `mpirun -np 2`, the same weights as one process with the same global batch (Adam and
-//! momentum, dropout on), a killed job resumed (with 2 ranks or 1) matching a straight run, and
-//! ranks given different flags stopping with an error that names them.
+//! momentum, dropout on), a killed job resumed (with 2 ranks or 1) matching a straight run, a
+//! killed rank ending the whole job (no hang) with its checkpoint intact, and ranks given
+//! different flags stopping with an error that names them.
 
 mod common;
 
@@ -155,6 +156,28 @@ mod with_mpi {
         }
     }
 
+    /// The process of rank `rank` among the children of `mpirun` (found through /proc).
+    fn rank_process(mpirun: u32, rank: usize) -> Option<u32> {
+        let want = format!("OMPI_COMM_WORLD_RANK={rank}");
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(e.path().join("status")).ok()?;
+            let ppid = status.lines().find_map(|l| l.strip_prefix("PPid:"))?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            let is_rank = env.split(|&b| b == 0).any(|v| v == want.as_bytes());
+            (ppid.trim() == mpirun.to_string() && is_rank).then_some(pid)
+        })
+    }
+
+    /// How a job is interrupted.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Fault {
+        /// The whole job is killed (mpirun and its ranks).
+        Job,
+        /// Rank 1 alone is killed: mpirun must end the job, not hang.
+        Rank1,
+    }
+
     #[test]
     fn a_killed_job_resumes_with_two_ranks_or_one_and_matches_a_straight_run() {
         let dir = temp("mpi-resume");
@@ -176,18 +199,19 @@ mod with_mpi {
         args.push("--distributed");
         let o = mpirun(2, &args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        for resume_ranks in [2, 1] {
-            let run = dir.join(format!("killed-then-{resume_ranks}"));
+        for (fault, resume_ranks) in [(Fault::Job, 2), (Fault::Job, 1), (Fault::Rank1, 2)] {
+            let run = dir.join(format!("{fault:?}-killed-then-{resume_ranks}"));
             let r = run.to_str().unwrap();
             let mut args = train_args(spec, r, "momentum", "8");
             args.push("--distributed");
+            let stderr_path = dir.join(format!("{fault:?}-{resume_ranks}.stderr"));
             let mut job = Command::new("mpirun")
                 .args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
                 .arg(env!("CARGO_BIN_EXE_deepnet"))
                 .args(&args)
                 .current_dir(root())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(std::fs::File::create(&stderr_path).unwrap())
                 .spawn()
                 .unwrap();
             let start = Instant::now();
@@ -200,8 +224,39 @@ mod with_mpi {
                 assert!(start.elapsed() < Duration::from_secs(120));
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let _ = job.kill();
-            let _ = job.wait();
+            match fault {
+                Fault::Job => {
+                    let _ = job.kill();
+                    let _ = job.wait();
+                }
+                Fault::Rank1 => {
+                    let pid = rank_process(job.id(), 1).expect("rank 1's process");
+                    let killed = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status()
+                        .unwrap();
+                    assert!(killed.success());
+                    // mpirun notices the dead rank and ends rank 0: no hang.
+                    let killed_at = Instant::now();
+                    let status = loop {
+                        if let Some(s) = job.try_wait().unwrap() {
+                            break s;
+                        }
+                        assert!(
+                            killed_at.elapsed() < Duration::from_secs(60),
+                            "the job still runs 60 s after rank 1 died"
+                        );
+                        std::thread::sleep(Duration::from_millis(20));
+                    };
+                    assert!(!status.success());
+                    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+                    assert!(
+                        stderr.contains("process rank 1")
+                            && stderr.contains("exited on signal 9"),
+                        "{stderr}"
+                    );
+                }
+            }
             let done = epochs(&run);
             assert!(
                 (3..8).contains(&done),
