@@ -121,3 +121,12 @@ pub fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
         ds.targets_tensor(spec.output, &dev)?,
     )?)
 }
+
+/// [`tensors`] that moves the features into the tensor instead of copying them.
+pub fn into_tensors(ds: Dataset, spec: &ModelSpec) -> Result<TrainData> {
+    let dev = Device::Cpu;
+    let y = ds.targets_tensor(spec.output, &dev)?;
+    let shape = (ds.len(), ds.width());
+    let x = deepnet::Tensor::from_vec(ds.features, shape, &dev)?;
+    Ok(TrainData::new(x, y)?)
+}

@@ -251,8 +251,7 @@ mod with_mpi {
                     assert!(!status.success());
                     let stderr = std::fs::read_to_string(&stderr_path).unwrap();
                     assert!(
-                        stderr.contains("process rank 1")
-                            && stderr.contains("exited on signal 9"),
+                        stderr.contains("process rank 1") && stderr.contains("exited on signal 9"),
                         "{stderr}"
                     );
                 }

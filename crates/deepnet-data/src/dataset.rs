@@ -143,7 +143,54 @@ impl Dataset {
         for &i in indices {
             features.extend_from_slice(&self.features[i * d..(i + 1) * d]);
         }
-        let labels = match &self.labels {
+        Dataset {
+            name: self.name.clone(),
+            features,
+            feature_names: self.feature_names.clone(),
+            labels: self.labels_at(indices),
+        }
+    }
+
+    /// [`Dataset::subset`] without a second feature buffer: the rows at `indices` (each at most
+    /// once) are swapped into place in this dataset's own buffer, which is then cut to length —
+    /// for holding out part of a large dataset without copying the rest.
+    pub fn into_subset(mut self, indices: &[usize]) -> Result<Dataset> {
+        let (d, n) = (self.width(), self.len());
+        // at[p]: the original row now at position p; pos[r]: where original row r is now.
+        let mut at: Vec<usize> = (0..n).collect();
+        let mut pos: Vec<usize> = (0..n).collect();
+        for (i, &r) in indices.iter().enumerate() {
+            if r >= n {
+                return Err(DataError::Invalid(format!(
+                    "{}: row {r} of {n} does not exist",
+                    self.name
+                )));
+            }
+            // Positions before i hold the rows already placed, so a row found there was asked for twice.
+            let p = pos[r];
+            if p < i {
+                return Err(DataError::Invalid(format!(
+                    "{}: row {r} is asked for twice",
+                    self.name
+                )));
+            }
+            if p > i {
+                let (head, tail) = self.features.split_at_mut(p * d);
+                head[i * d..(i + 1) * d].swap_with_slice(&mut tail[..d]);
+                let moved = at[i];
+                (at[i], at[p]) = (r, moved);
+                (pos[r], pos[moved]) = (i, p);
+            }
+        }
+        self.labels = self.labels_at(indices);
+        self.features.truncate(indices.len() * d);
+        self.features.shrink_to_fit();
+        Ok(self)
+    }
+
+    /// The labels of the rows at `indices`, in that order.
+    fn labels_at(&self, indices: &[usize]) -> Labels {
+        match &self.labels {
             Labels::Classes { ids, names } => Labels::Classes {
                 ids: indices.iter().map(|&i| ids[i]).collect(),
                 names: names.clone(),
@@ -158,12 +205,6 @@ impl Dataset {
                     names: names.clone(),
                 }
             }
-        };
-        Dataset {
-            name: self.name.clone(),
-            features,
-            feature_names: self.feature_names.clone(),
-            labels,
         }
     }
 
@@ -262,4 +303,58 @@ pub fn preview(names: &[String]) -> String {
         s.push("...".into());
     }
     s.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deepnet_core::Rng;
+
+    /// 40 rows of 3 features, every value distinct, with class and value labels.
+    fn rows(labels: &str) -> Dataset {
+        let n = 40;
+        let features = (0..n * 3).map(|v| v as f32).collect();
+        let labels = match labels {
+            "classes" => Labels::Classes {
+                ids: (0..n as u32).map(|i| i % 3).collect(),
+                names: vec!["a".into(), "b".into(), "c".into()],
+            },
+            _ => Labels::Values {
+                values: (0..n * 2).map(|v| -(v as f32)).collect(),
+                names: vec!["y1".into(), "y2".into()],
+            },
+        };
+        let names = vec!["f0".into(), "f1".into(), "f2".into()];
+        Dataset::new("rows", features, names, labels).unwrap()
+    }
+
+    #[test]
+    fn into_subset_is_subset_without_the_copy() {
+        let mut rng = Rng::new(3);
+        for labels in ["classes", "values"] {
+            let ds = rows(labels);
+            for take in [0, 1, 7, 39, 40] {
+                for _ in 0..20 {
+                    let mut order: Vec<usize> = (0..ds.len()).collect();
+                    rng.shuffle(&mut order);
+                    order.truncate(take);
+                    assert_eq!(
+                        ds.clone().into_subset(&order).unwrap(),
+                        ds.subset(&order),
+                        "{labels}, {order:?}"
+                    );
+                }
+            }
+            let sorted: Vec<usize> = (5..25).collect();
+            assert_eq!(ds.clone().into_subset(&sorted).unwrap(), ds.subset(&sorted));
+        }
+    }
+
+    #[test]
+    fn into_subset_refuses_repeated_and_missing_rows() {
+        let err = rows("classes").into_subset(&[3, 8, 3]).unwrap_err();
+        assert_eq!(err.to_string(), "rows: row 3 is asked for twice");
+        let err = rows("classes").into_subset(&[3, 40]).unwrap_err();
+        assert_eq!(err.to_string(), "rows: row 40 of 40 does not exist");
+    }
 }

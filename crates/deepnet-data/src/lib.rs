@@ -19,7 +19,7 @@ pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
 pub use idx::{fashion_mnist, read_idx, FASHION_MNIST_DIR};
-pub use split::{split, split_indices};
+pub use split::{split, split_indices, split_off};
 pub use synthetic::{synthetic, SYNTHETIC_NAMES};
 pub use table::{csv_reader, sniff_delimiter, Preprocessing, RawTable, TableOptions};
 

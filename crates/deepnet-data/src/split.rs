@@ -13,6 +13,20 @@ pub fn split(ds: &Dataset, fraction: f64, seed: u64, stratify: bool) -> Result<(
     Ok((ds.subset(&rest), ds.subset(&held)))
 }
 
+/// [`split`] of an owned dataset: the held-out rows are copied out, the rest are rearranged in
+/// `ds`'s own buffer ([`Dataset::into_subset`]), so a large dataset is not held twice.
+pub fn split_off(
+    ds: Dataset,
+    fraction: f64,
+    seed: u64,
+    stratify: bool,
+) -> Result<(Dataset, Dataset)> {
+    let (rest, held) = split_indices(&ds.labels, ds.len(), fraction, seed, stratify)
+        .map_err(|msg| DataError::Invalid(format!("{}: {msg}", ds.name)))?;
+    let held = ds.subset(&held);
+    Ok((ds.into_subset(&rest)?, held))
+}
+
 /// The row indices of [`split`]: (rest, held-out) for `n` rows labelled `labels`. The error says
 /// why the split is impossible (a bad fraction, or a side left empty).
 pub fn split_indices(
@@ -52,4 +66,21 @@ pub fn split_indices(
     rng.shuffle(&mut held);
     rng.shuffle(&mut rest);
     Ok((rest, held))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::digits;
+
+    #[test]
+    fn split_off_holds_out_the_same_rows_as_split() {
+        let ds = digits().unwrap();
+        for (fraction, stratify) in [(0.2, true), (0.1, false), (0.5, true)] {
+            assert_eq!(
+                split_off(ds.clone(), fraction, 11, stratify).unwrap(),
+                split(&ds, fraction, 11, stratify).unwrap()
+            );
+        }
+    }
 }

@@ -15,14 +15,14 @@ use deepnet::data::table::{
     target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
     MAX_CATEGORIES,
 };
-use deepnet::data::{load_source, split, split_indices, Dataset, Labels};
+use deepnet::data::{load_source, split_indices, split_off, Dataset, Labels};
 use deepnet::{
     evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, Silent,
     TrainConfig, Trainer,
 };
 
 use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
-use crate::data::{check_fits, check_targets, tensors, Use};
+use crate::data::{check_fits, check_targets, into_tensors, tensors, Use};
 use crate::distributed::{data_hash, hash_of, Job};
 use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
@@ -127,20 +127,19 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
 
     let train_rows = splits.train.len();
     let parallel = job.as_ref().map(|j| j.parallel(train_rows)).transpose()?;
-    let train_t = match &parallel {
-        // Each rank keeps only its share of the training rows from here on (the full set is
-        // kept for the boundary figure of two-feature data, which is small).
-        Some(p) => {
-            let shard = splits
-                .train
-                .subset(&p.shard(train_rows).collect::<Vec<_>>());
-            let t = tensors(&shard, &spec)?;
-            if !(leads && shard.width() == 2) {
-                splits.train = shard;
-            }
-            t
-        }
-        None => tensors(&splits.train, &spec)?,
+    // The training rows move into the trainer's tensor (each rank keeps only its share of
+    // them); the leader keeps the rows of two-feature data, small, for the boundary figure.
+    let keep_rows = leads && splits.train.width() == 2;
+    let mine = match &parallel {
+        Some(p) => p.shard(train_rows).collect(),
+        None => (0..train_rows).collect::<Vec<usize>>(),
+    };
+    let train_t = if keep_rows {
+        tensors(&splits.train.subset(&mine), &spec)?
+    } else {
+        let emptied = splits.train.subset(&[]);
+        let all = std::mem::replace(&mut splits.train, emptied);
+        into_tensors(all.into_subset(&mine)?, &spec)?
     };
     let val_t = splits.val.as_ref().map(|v| tensors(v, &spec)).transpose()?;
     let mut trainer = match &resume {
@@ -370,7 +369,7 @@ fn load_splits(
         Some(t) => (source.data, Some(t)),
         None => match test_f {
             f if f > 0.0 => {
-                let (tr, te) = split(&source.data, f, seed, true)?;
+                let (tr, te) = split_off(source.data, f, seed, true)?;
                 (tr, Some(te))
             }
             _ => (source.data, None),
@@ -378,7 +377,7 @@ fn load_splits(
     };
     let (train, val) = match val_f {
         f if f > 0.0 => {
-            let (tr, v) = split(&train_all, f, seed.wrapping_add(1), true)?;
+            let (tr, v) = split_off(train_all, f, seed.wrapping_add(1), true)?;
             (tr, Some(v))
         }
         _ => (train_all, None),
