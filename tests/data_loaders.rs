@@ -262,6 +262,73 @@ fn idx_files_parse_plain_and_gzip_and_malformed_ones_are_refused() {
 }
 
 #[test]
+fn idx_rows_are_streamed_and_match_the_whole_file() {
+    use deepnet::data::idx::{idx_dataset, idx_dataset_rows};
+    use std::hash::{DefaultHasher, Hasher};
+    let pixels: Vec<u8> = (0..30).map(|v| v * 8).collect();
+    let images = idx_bytes(&[5, 2, 3], &pixels);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&images).unwrap();
+    let classes = ["a", "b", "c"];
+    let labels = temp_file("rows-labels.idx", &idx_bytes(&[5], &[2, 0, 1, 1, 0]));
+    for (name, bytes) in [
+        ("rows.idx", images.clone()),
+        ("rows.idx.gz", gz.finish().unwrap()),
+    ] {
+        let images = temp_file(name, &bytes);
+        let whole = idx_dataset("t", &images, &labels, &classes).unwrap();
+        let mut digests = Vec::new();
+        for rows in [vec![4, 0, 2], vec![], vec![0, 1, 2, 3, 4], vec![3]] {
+            let mut h = DefaultHasher::new();
+            let got = idx_dataset_rows("t", &images, &labels, &classes, &mut h, |ids| {
+                assert_eq!(ids, [2, 0, 1, 1, 0]);
+                Ok(rows.clone())
+            })
+            .unwrap();
+            assert_eq!(got, whole.subset(&rows), "{name} {rows:?}");
+            digests.push(h.finish());
+        }
+        // Every byte is hashed, whichever rows are kept.
+        assert!(digests.iter().all(|&d| d == digests[0]));
+    }
+    let err = |name: &str, bytes: &[u8], rows: Vec<usize>| {
+        let p = temp_file(name, bytes);
+        let mut h = DefaultHasher::new();
+        let e = deepnet::data::read_idx_rows(&p, &mut h, |_| Ok(rows))
+            .err()
+            .unwrap()
+            .to_string();
+        e.strip_prefix(&format!("{}: ", p.display()))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        err(
+            "rows-trunc.idx",
+            &idx_bytes(&[2, 3], &[1, 2, 3, 4]),
+            vec![0]
+        ),
+        "dimensions [2, 3] need 6 data bytes, found 4"
+    );
+    assert_eq!(
+        err("rows-long.idx", &idx_bytes(&[1, 2], &[1, 2, 3]), vec![0]),
+        "dimensions [1, 2] need 2 data bytes, found more than 2"
+    );
+    assert_eq!(
+        err("rows-twice.idx", &idx_bytes(&[2, 1], &[1, 2]), vec![1, 1]),
+        "item 1 is asked for twice"
+    );
+    assert_eq!(
+        err("rows-range.idx", &idx_bytes(&[2, 1], &[1, 2]), vec![7]),
+        "item 7 of 2 does not exist"
+    );
+    assert_eq!(
+        err("rows-empty.idx", &idx_bytes(&[3, 0], &[]), vec![0]),
+        "dimensions [3, 0] do not make items of bytes"
+    );
+}
+
+#[test]
 fn fashion_mnist_missing_directory_says_how_to_install() {
     let dir = std::env::temp_dir().join("deepnet-no-fashion-here");
     let e = fashion_mnist(Some(&dir)).unwrap_err().to_string();

@@ -246,7 +246,7 @@ fn summary_lists_layers_and_parameter_counts() {
 #[test]
 fn non_finite_inputs_are_named_by_row_and_column_in_inference_and_evaluation() {
     let model = Sequential::from_spec(&ModelSpec::from_json(MLP).unwrap(), 0).unwrap();
-    // 5000 rows: the bad value sits in the second chunk of 4096 rows the engine gathers.
+    // 5000 rows: the bad value sits in the fifth of the 1024-row chunks the engine gathers.
     let mut values = vec![0.5f32; 5000 * 30];
     values[4500 * 30 + 7] = f32::NAN;
     values[4700 * 30 + 2] = f32::INFINITY;

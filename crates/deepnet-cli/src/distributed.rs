@@ -74,6 +74,19 @@ impl Job {
         Ok(())
     }
 
+    /// Replaces each value of `values` by its sum over the ranks.
+    pub fn sum(&self, values: &mut [f64]) -> deepnet::Result<()> {
+        #[cfg(feature = "mpi")]
+        {
+            use deepnet::Reducer;
+            let mine = values.to_vec();
+            self.mpi.reducer().sum_f64(&mine, values)?;
+        }
+        #[cfg(not(feature = "mpi"))]
+        let _ = values;
+        Ok(())
+    }
+
     /// This rank's part in the trainer, which is given only this rank's share of the
     /// `train_rows` training rows ([`DataParallel::shard`]).
     pub fn parallel(&self, train_rows: usize) -> Result<DataParallel> {

@@ -53,6 +53,7 @@ mod with_mpi {
 
     fn train_args<'a>(
         spec: &'a str,
+        data: &'a str,
         out: &'a str,
         optimizer: &'a str,
         epochs: &'a str,
@@ -62,7 +63,7 @@ mod with_mpi {
             "--model",
             spec,
             "--data",
-            "digits",
+            data,
             "--optimizer",
             optimizer,
             "--lr",
@@ -117,17 +118,69 @@ mod with_mpi {
         p
     }
 
+    /// An IDX file of unsigned bytes.
+    fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
+        let mut b = vec![0, 0, 8, dims.len() as u8];
+        for d in dims {
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        b.extend_from_slice(data);
+        b
+    }
+
+    /// The digits as a directory of Fashion-MNIST-format IDX files (8×8 images, pixel 15·v):
+    /// 1,500 training rows and 297 test rows.
+    fn digits_idx(dir: &Path) -> PathBuf {
+        let ds = deepnet::data::digits().unwrap();
+        let out = dir.join("digits-idx");
+        std::fs::create_dir_all(&out).unwrap();
+        let pixels: Vec<u8> = ds.features.iter().map(|&v| (v * 15.0) as u8).collect();
+        let labels: Vec<u8> = ds.class_ids().unwrap().iter().map(|&c| c as u8).collect();
+        for (stem, rows) in [("train", 0..1500), ("t10k", 1500..ds.len())] {
+            let n = rows.len() as u32;
+            let images = &pixels[rows.start * 64..rows.end * 64];
+            std::fs::write(
+                out.join(format!("{stem}-images-idx3-ubyte")),
+                idx_bytes(&[n, 8, 8], images),
+            )
+            .unwrap();
+            std::fs::write(
+                out.join(format!("{stem}-labels-idx1-ubyte")),
+                idx_bytes(&[n], &labels[rows]),
+            )
+            .unwrap();
+        }
+        out
+    }
+
     #[test]
     fn two_ranks_end_with_the_weights_of_one_process() {
         let dir = temp("mpi-two-ranks");
         let spec = spec_file(&dir);
         let spec = spec.to_str().unwrap();
-        for optimizer in ["adam", "momentum"] {
-            let single = dir.join(format!("single-{optimizer}"));
-            let o = deepnet(&train_args(spec, single.to_str().unwrap(), optimizer, "2"));
+        // An IDX directory is read by each rank for its own rows only.
+        let idx = digits_idx(&dir);
+        let runs = [
+            ("digits", "adam", "1293 rows (145 validation, 359 test)"),
+            ("digits", "momentum", "1293 rows (145 validation, 359 test)"),
+            (
+                idx.to_str().unwrap(),
+                "adam",
+                "1350 rows (150 validation, 297 test)",
+            ),
+        ];
+        for (k, (data, optimizer, rows)) in runs.into_iter().enumerate() {
+            let single = dir.join(format!("single-{k}"));
+            let o = deepnet(&train_args(
+                spec,
+                data,
+                single.to_str().unwrap(),
+                optimizer,
+                "2",
+            ));
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            let dist = dir.join(format!("dist-{optimizer}"));
-            let mut args = train_args(spec, dist.to_str().unwrap(), optimizer, "2");
+            let dist = dir.join(format!("dist-{k}"));
+            let mut args = train_args(spec, data, dist.to_str().unwrap(), optimizer, "2");
             args.push("--distributed");
             let o = mpirun(2, &args);
             let (out, err) = (
@@ -141,8 +194,12 @@ mod with_mpi {
                 "rank 0 alone prints: {out}"
             );
             assert!(err.contains("distributed: 2 ranks"), "{err}");
+            assert!(err.contains(&format!("training on {rows}")), "{err}");
             let diff = relative_difference(&weights(&single), &weights(&dist));
-            assert!(diff < 1e-5, "{optimizer}: relative difference {diff:e}");
+            assert!(
+                diff < 1e-5,
+                "{data}, {optimizer}: relative difference {diff:e}"
+            );
             assert_eq!(
                 std::fs::read_to_string(single.join("history.csv"))
                     .unwrap()
@@ -189,20 +246,27 @@ mod with_mpi {
         let straight = dir.join("straight");
         let o = deepnet(&train_args(
             spec,
+            "digits",
             straight.to_str().unwrap(),
             "momentum",
             "8",
         ));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let uninterrupted = dir.join("uninterrupted");
-        let mut args = train_args(spec, uninterrupted.to_str().unwrap(), "momentum", "8");
+        let mut args = train_args(
+            spec,
+            "digits",
+            uninterrupted.to_str().unwrap(),
+            "momentum",
+            "8",
+        );
         args.push("--distributed");
         let o = mpirun(2, &args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         for (fault, resume_ranks) in [(Fault::Job, 2), (Fault::Job, 1), (Fault::Rank1, 2)] {
             let run = dir.join(format!("{fault:?}-killed-then-{resume_ranks}"));
             let r = run.to_str().unwrap();
-            let mut args = train_args(spec, r, "momentum", "8");
+            let mut args = train_args(spec, "digits", r, "momentum", "8");
             args.push("--distributed");
             let stderr_path = dir.join(format!("{fault:?}-{resume_ranks}.stderr"));
             let mut job = Command::new("mpirun")

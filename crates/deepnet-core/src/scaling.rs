@@ -20,18 +20,39 @@ pub struct InputScaling {
 impl InputScaling {
     /// Fits mean and scale to row-major `features` with `width` columns.
     pub fn fit(features: &[f32], width: usize) -> Result<Self> {
-        if width == 0 || features.is_empty() || !features.len().is_multiple_of(width) {
+        Self::fit_parts(features, width, &mut |_| Ok(()))
+    }
+
+    /// [`InputScaling::fit`] when the rows are split across processes and `features` are this
+    /// process's part: `sum` replaces each value of a buffer by its sum over all parts (an
+    /// all-reduce), so every process gets the scaling of all the rows. With a `sum` that leaves
+    /// the buffer as it is, this is [`InputScaling::fit`] itself.
+    pub fn fit_parts(
+        features: &[f32],
+        width: usize,
+        sum: &mut dyn FnMut(&mut [f64]) -> Result<()>,
+    ) -> Result<Self> {
+        if width == 0 || !features.len().is_multiple_of(width) {
             return Err(Error::Empty(format!(
                 "cannot fit standardisation to {} values in rows of {width}",
                 features.len()
             )));
         }
-        let n = (features.len() / width) as f64;
-        let mut mean = vec![0f64; width];
+        // The sums of every feature, then the number of rows.
+        let mut mean = vec![0f64; width + 1];
         for row in features.chunks_exact(width) {
             for (m, &v) in mean.iter_mut().zip(row) {
                 *m += v as f64;
             }
+        }
+        mean[width] = (features.len() / width) as f64;
+        sum(&mut mean)?;
+        let n = mean.pop().unwrap_or(0.0);
+        if n == 0.0 {
+            return Err(Error::Empty(format!(
+                "cannot fit standardisation to {} values in rows of {width}",
+                features.len()
+            )));
         }
         mean.iter_mut().for_each(|m| *m /= n);
         let mut var = vec![0f64; width];
@@ -40,6 +61,7 @@ impl InputScaling {
                 *s += (v as f64 - m).powi(2);
             }
         }
+        sum(&mut var)?;
         let scale = var
             .iter()
             .map(|s| {

@@ -11,11 +11,13 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, save_model, RunDir, MODEL_FILE};
+use deepnet::data::error::DataError;
+use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
     target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
     MAX_CATEGORIES,
 };
-use deepnet::data::{load_source, split_indices, split_off, Dataset, Labels};
+use deepnet::data::{fashion_mnist_rows, load_source, split_indices, split_off, Dataset, Labels};
 use deepnet::{
     evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, Silent,
     TrainConfig, Trainer,
@@ -41,6 +43,17 @@ struct Splits {
     val: Option<Dataset>,
     test: Option<Dataset>,
     preprocessing: Option<Preprocessing>,
+    /// Set when `train` holds only this rank's share of the training rows, read from the file.
+    shard: Option<Shard>,
+}
+
+/// This rank's share of the training rows of a distributed run, read from an IDX source.
+struct Shard {
+    /// The number of training rows of all ranks.
+    rows: usize,
+    /// A hash of every byte of the training files (the same on every rank that read the same
+    /// files).
+    digest: u64,
 }
 
 pub fn run(mut a: TrainArgs) -> Result<()> {
@@ -78,7 +91,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             .transpose()?,
         None => None,
     };
-    let mut splits = load_splits(&a, &spec, &source_name, seed, saved_pre)?;
+    let mut splits = load_splits(&a, &spec, &source_name, seed, saved_pre, job.as_ref())?;
     if !leads {
         // Only rank 0 reports test metrics.
         splits.test = None;
@@ -89,10 +102,15 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         eprintln!("warning: {w}");
     }
     check_fits(&spec, &splits.train, &source_name, Use::Train)?;
-    config.class_weights = class_weights(&a, &spec, &splits.train)?;
+    // Sums over the training rows: over the ranks' shares when each rank holds only its own.
+    let mut sum = |values: &mut [f64]| match (&splits.shard, &job) {
+        (Some(_), Some(job)) => job.sum(values),
+        _ => Ok(()),
+    };
+    config.class_weights = class_weights(&a, &spec, &splits.train, &mut sum)?;
     let mut model = match resumed {
         Some((m, _)) => m,
-        None => new_model(&spec, &splits.train, seed)?,
+        None => new_model(&spec, &splits.train, seed, &mut sum)?,
     };
 
     let out = a.out.clone().or_else(|| resume.clone()).unwrap_or_else(|| {
@@ -115,7 +133,11 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         job.agree("specs", hash_of(serde_json::to_string(&spec)?))?;
         job.agree("flags", hash_of(serde_json::to_string(&a)?))?;
         let val_rows = splits.val.as_ref().map(Dataset::len);
-        job.agree("data", data_hash(&splits.train, val_rows))?;
+        let hash = match &splits.shard {
+            Some(shard) => hash_of((shard.digest, shard.rows, val_rows)),
+            None => data_hash(&splits.train, val_rows),
+        };
+        job.agree("data", hash)?;
     }
     // Only the leading rank (rank 0, or the only process) writes the run directory.
     let run_dir = if leads {
@@ -125,14 +147,14 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         RunDir::reader(&out)
     };
 
-    let train_rows = splits.train.len();
+    let train_rows = splits.shard.as_ref().map_or(splits.train.len(), |s| s.rows);
     let parallel = job.as_ref().map(|j| j.parallel(train_rows)).transpose()?;
     // The training rows move into the trainer's tensor (each rank keeps only its share of
     // them); the leader keeps the rows of two-feature data, small, for the boundary figure.
     let keep_rows = leads && splits.train.width() == 2;
-    let mine = match &parallel {
-        Some(p) => p.shard(train_rows).collect(),
-        None => (0..train_rows).collect::<Vec<usize>>(),
+    let mine = match (&parallel, &splits.shard) {
+        (Some(p), None) => p.shard(train_rows).collect(),
+        _ => (0..splits.train.len()).collect::<Vec<usize>>(),
     };
     let train_t = if keep_rows {
         tensors(&splits.train.subset(&mine), &spec)?
@@ -141,7 +163,16 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         let all = std::mem::replace(&mut splits.train, emptied);
         into_tensors(all.into_subset(&mine)?, &spec)?
     };
-    let val_t = splits.val.as_ref().map(|v| tensors(v, &spec)).transpose()?;
+    // The validation rows move into their tensor as well; only their number is kept.
+    let val_rows = splits.val.as_ref().map(Dataset::len);
+    let val_t = splits
+        .val
+        .as_mut()
+        .map(|v| {
+            let emptied = v.subset(&[]);
+            into_tensors(std::mem::replace(v, emptied), &spec)
+        })
+        .transpose()?;
     let mut trainer = match &resume {
         Some(_) => run_dir.trainer(config, &mut model)?,
         None => Trainer::new(config)?,
@@ -170,7 +201,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     eprintln!(
         "training on {} rows ({} validation, {} test), {} inputs, {} parameters -> {}",
         train_rows,
-        splits.val.as_ref().map_or(0, Dataset::len),
+        val_rows.unwrap_or(0),
         splits.test.as_ref().map_or(0, Dataset::len),
         spec.inputs,
         model.parameter_count(),
@@ -316,7 +347,12 @@ fn fit_inputs(spec: &mut ModelSpec, splits: &Splits, source: &str) -> Result<()>
 }
 
 /// The class weights asked for by `--class-weight` or the recipe's `class_weight`.
-fn class_weights(a: &TrainArgs, spec: &ModelSpec, train: &Dataset) -> Result<Option<Vec<f64>>> {
+fn class_weights(
+    a: &TrainArgs,
+    spec: &ModelSpec,
+    train: &Dataset,
+    sum: &mut dyn FnMut(&mut [f64]) -> deepnet::Result<()>,
+) -> Result<Option<Vec<f64>>> {
     let rule = match a.table.class_weight {
         Some(ClassWeightArg::Balanced) => Some(ClassWeight::Balanced),
         None => spec.train.as_ref().and_then(|t| t.class_weight),
@@ -328,10 +364,12 @@ fn class_weights(a: &TrainArgs, spec: &ModelSpec, train: &Dataset) -> Result<Opt
     if spec.output == Output::Linear {
         bail!("--class-weight needs a classifier (output `sigmoid` or `softmax`)");
     }
-    let mut counts = vec![0usize; names.len()];
+    let mut counts = vec![0f64; names.len()];
     for &i in ids {
-        counts[i as usize] += 1;
+        counts[i as usize] += 1.0;
     }
+    sum(&mut counts)?;
+    let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
     Ok(Some(rule.weights(&counts)))
 }
 
@@ -343,6 +381,7 @@ fn load_splits(
     source_name: &str,
     seed: u64,
     saved: Option<Preprocessing>,
+    job: Option<&Job>,
 ) -> Result<Splits> {
     for (flag, v) in [("--val-split", a.val_split), ("--test-split", a.test_split)] {
         if let Some(f) = v {
@@ -361,6 +400,9 @@ fn load_splits(
         [one] => Some(one.as_str()),
         _ => bail!("several --target columns need a CSV file"),
     };
+    if let Some(job) = job.filter(|_| is_idx_source(source_name)) {
+        return load_idx_shard(spec, source_name, seed, val_f, job);
+    }
     let source = load_source(source_name, target, seed)?;
     if spec.inputs != 0 {
         check_fits(spec, &source.data, source_name, Use::Train)?;
@@ -387,6 +429,66 @@ fn load_splits(
         val,
         test,
         preprocessing: None,
+        shard: None,
+    })
+}
+
+/// Whether `source` is Fashion-MNIST or a directory of IDX files in its layout.
+fn is_idx_source(source: &str) -> bool {
+    source == "fashion-mnist" || std::path::Path::new(source).is_dir()
+}
+
+/// The splits of one rank of a distributed run on an IDX source: every rank reads all the
+/// training labels and makes the same seeded validation split as [`load_splits`], then reads
+/// only the images of its own training rows and of the validation rows; rank 0 also reads the
+/// test set.
+fn load_idx_shard(
+    spec: &ModelSpec,
+    source_name: &str,
+    seed: u64,
+    val_f: f64,
+    job: &Job,
+) -> Result<Splits> {
+    let dir = (source_name != "fashion-mnist").then(|| std::path::Path::new(source_name));
+    let mut hasher = std::hash::DefaultHasher::new();
+    // (training rows of all ranks, this rank's)
+    let mut layout = (0, 0);
+    let (data, test) = fashion_mnist_rows(dir, job.leads(), &mut hasher, |ids| {
+        let n = ids.len();
+        let (rest, held) = if val_f > 0.0 {
+            let labels = Labels::Classes {
+                ids: ids.to_vec(),
+                names: FASHION_CLASSES.iter().map(|c| c.to_string()).collect(),
+            };
+            split_indices(&labels, n, val_f, seed.wrapping_add(1), true)
+                .map_err(|msg| DataError::Invalid(format!("fashion-mnist: {msg}")))?
+        } else {
+            ((0..n).collect(), Vec::new())
+        };
+        let mine: Vec<usize> = rest
+            .iter()
+            .copied()
+            .skip(job.rank)
+            .step_by(job.ranks)
+            .collect();
+        layout = (rest.len(), mine.len());
+        Ok(mine.into_iter().chain(held).collect())
+    })?;
+    if spec.inputs != 0 {
+        check_fits(spec, &data, source_name, Use::Train)?;
+    }
+    let (rows, k) = layout;
+    let val = (val_f > 0.0).then(|| data.subset(&(k..data.len()).collect::<Vec<_>>()));
+    let train = data.into_subset(&(0..k).collect::<Vec<_>>())?;
+    Ok(Splits {
+        train,
+        val,
+        test,
+        preprocessing: None,
+        shard: Some(Shard {
+            rows,
+            digest: std::hash::Hasher::finish(&hasher),
+        }),
     })
 }
 
@@ -502,13 +604,22 @@ fn load_table(
         val: val.as_deref().map(make).transpose()?,
         test: test.as_deref().map(make).transpose()?,
         preprocessing: Some(pre),
+        shard: None,
     })
 }
 
 /// A freshly initialised model carrying the training rows' standardisation and class names.
-fn new_model(spec: &ModelSpec, train: &Dataset, seed: u64) -> Result<Sequential> {
+/// A fresh model for `spec` with the input scaling of the training rows (`sum` adds partial
+/// sums over the ranks when `train` is one rank's share).
+fn new_model(
+    spec: &ModelSpec,
+    train: &Dataset,
+    seed: u64,
+    sum: &mut dyn FnMut(&mut [f64]) -> deepnet::Result<()>,
+) -> Result<Sequential> {
     let mut m = Sequential::new(spec, seed, &Device::Cpu, deepnet::DType::F32)?;
-    m.set_input_scaling(Some(InputScaling::fit(&train.features, train.width())?))?;
+    let scaling = InputScaling::fit_parts(&train.features, train.width(), sum)?;
+    m.set_input_scaling(Some(scaling))?;
     if train.num_classes() > 0 && spec.output != deepnet::Output::Linear {
         m.set_class_names(Some(train.class_names().to_vec()))?;
     }
