@@ -394,8 +394,17 @@ mod with_mpi {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success());
+        // Every rank finds the difference; whichever reports first, mpirun then ends the job
+        // and the other's line may never be printed.
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_default();
         assert!(
-            err.contains("the ranks of this MPI job were given different flags (rank 1 has hash"),
+            line.starts_with(
+                "error: invalid argument: the ranks of this MPI job were given different flags (rank "
+            ) && line
+                .ends_with("; start every rank with the same command and files"),
             "{err}"
         );
     }
