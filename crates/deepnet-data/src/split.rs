@@ -8,8 +8,7 @@ use crate::error::{DataError, Result};
 /// Splits `ds` into (rest, held-out) with about `fraction` of the rows held out. With `stratify`
 /// and class labels, every class is split in the same proportion. Rows are shuffled with `seed`.
 pub fn split(ds: &Dataset, fraction: f64, seed: u64, stratify: bool) -> Result<(Dataset, Dataset)> {
-    let (rest, held) = split_indices(&ds.labels, ds.len(), fraction, seed, stratify)
-        .map_err(|msg| DataError::Invalid(format!("{}: {msg}", ds.name)))?;
+    let (rest, held) = split_rows(&ds.name, &ds.labels, ds.len(), fraction, seed, stratify)?;
     Ok((ds.subset(&rest), ds.subset(&held)))
 }
 
@@ -21,10 +20,22 @@ pub fn split_off(
     seed: u64,
     stratify: bool,
 ) -> Result<(Dataset, Dataset)> {
-    let (rest, held) = split_indices(&ds.labels, ds.len(), fraction, seed, stratify)
-        .map_err(|msg| DataError::Invalid(format!("{}: {msg}", ds.name)))?;
+    let (rest, held) = split_rows(&ds.name, &ds.labels, ds.len(), fraction, seed, stratify)?;
     let held = ds.subset(&held);
     Ok((ds.into_subset(&rest)?, held))
+}
+
+/// [`split_indices`] of the data named `name`, with an error that names them.
+pub fn split_rows(
+    name: &str,
+    labels: &Labels,
+    n: usize,
+    fraction: f64,
+    seed: u64,
+    stratify: bool,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    split_indices(labels, n, fraction, seed, stratify)
+        .map_err(|msg| DataError::Invalid(format!("{name}: {msg}")))
 }
 
 /// The row indices of [`split`]: (rest, held-out) for `n` rows labelled `labels`. The error says

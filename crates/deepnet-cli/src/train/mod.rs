@@ -11,13 +11,14 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, save_model, RunDir, MODEL_FILE};
-use deepnet::data::error::DataError;
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
     target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
     MAX_CATEGORIES,
 };
-use deepnet::data::{fashion_mnist_rows, load_source, split_indices, split_off, Dataset, Labels};
+use deepnet::data::{
+    fashion_mnist_rows, load_source, split_indices, split_off, split_rows, Dataset, Labels,
+};
 use deepnet::{
     evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, Silent,
     TrainConfig, Trainer,
@@ -460,8 +461,14 @@ fn load_idx_shard(
                 ids: ids.to_vec(),
                 names: FASHION_CLASSES.iter().map(|c| c.to_string()).collect(),
             };
-            split_indices(&labels, n, val_f, seed.wrapping_add(1), true)
-                .map_err(|msg| DataError::Invalid(format!("fashion-mnist: {msg}")))?
+            split_rows(
+                "fashion-mnist",
+                &labels,
+                n,
+                val_f,
+                seed.wrapping_add(1),
+                true,
+            )?
         } else {
             ((0..n).collect(), Vec::new())
         };
