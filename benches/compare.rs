@@ -15,8 +15,8 @@ use common::matmul_peak;
 
 use deepnet::data::{breast_cancer, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, Init, InputScaling, Mlp, ModelSpec, OptimizerConfig, Rng, Sequential, Tensor,
-    TrainConfig, TrainData, Trainer,
+    evaluate, Device, Init, InputScaling, Mlp, ModelSpec, OptimizerKind, Recipe, Rng, Sequential,
+    Tensor, TrainData, Trainer,
 };
 
 const MLP: [usize; 4] = [784, 256, 128, 10];
@@ -60,7 +60,7 @@ fn mlp_spec(dims: &[usize]) -> ModelSpec {
 }
 
 /// Samples/s of the training step on random data: `steps` batches per epoch, best of 3 epochs.
-fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize) -> f64 {
+fn step_throughput(batch: usize, optimizer: OptimizerKind, lr: f64, steps: usize) -> f64 {
     let spec = mlp_spec(&MLP);
     let n = batch * steps;
     let mut rng = Rng::new(0);
@@ -72,12 +72,13 @@ fn step_throughput(batch: usize, optimizer: OptimizerConfig, steps: usize) -> f6
     )
     .expect("data");
     let mut model = Sequential::from_spec(&spec, 0).expect("model");
-    let config = TrainConfig {
+    let config = Recipe {
         optimizer,
+        lr: Some(lr),
         batch_size: Some(batch),
         epochs: 4,
         shuffle: false,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let mut trainer = Trainer::new(config).expect("trainer");
     let h = trainer.fit(&mut model, &data, None).expect("fit");
@@ -102,12 +103,13 @@ fn fashion(epochs: usize, seed: u64) -> String {
     )
     .expect("data");
     let mut model = Sequential::from_spec(&spec, seed).expect("model");
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::adam(1e-3),
+    let config = Recipe {
+        optimizer: OptimizerKind::Adam,
+        lr: Some(1e-3),
         batch_size: Some(128),
         epochs,
         seed,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let train_start = Instant::now();
     Trainer::new(config)
@@ -157,12 +159,13 @@ fn logreg_us(iters: usize) -> (f64, f64) {
         train.targets_tensor(spec.output, &dev).expect("y"),
     )
     .expect("data");
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::sgd(0.1),
+    let config = Recipe {
+        optimizer: OptimizerKind::Sgd,
+        lr: Some(0.1),
         batch_size: None,
         epochs: iters,
         shuffle: false,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let start = Instant::now();
     Trainer::new(config)
@@ -263,12 +266,12 @@ fn main() {
         );
     };
     let steps = if a.quick { 16 } else { 64 };
-    for (opt_name, opt) in [
-        ("adam", OptimizerConfig::adam(1e-3)),
-        ("sgd", OptimizerConfig::sgd(0.05)),
+    for (opt_name, opt, lr) in [
+        ("adam", OptimizerKind::Adam, 1e-3),
+        ("sgd", OptimizerKind::Sgd, 0.05),
     ] {
         for batch in [32, 128, 512] {
-            let ours = step_throughput(batch, opt.clone(), steps);
+            let ours = step_throughput(batch, opt, lr, steps);
             let theirs = a.torch.as_ref().and_then(|py| {
                 let args: Vec<String> = [
                     "--batch",

@@ -24,8 +24,8 @@ use common::matmul_peak;
 use deepnet::data::{fashion_mnist, Preprocessing};
 use deepnet::onnx::{export, ExportOptions};
 use deepnet::{
-    Activation, Device, Init, InputScaling, Mlp, OptimizerConfig, OptimizerKind, Sequential,
-    Tensor, TrainConfig, TrainData, Trainer,
+    Activation, Device, Init, InputScaling, Mlp, OptimizerKind, Recipe, Sequential, Tensor,
+    TrainData, Trainer,
 };
 
 /// Fastest training seconds and inference rows/s so far.
@@ -185,12 +185,13 @@ fn deepnet_run(
         .set_input_scaling(Some(scaling.clone()))
         .expect("scaling");
     let kind: OptimizerKind = shape.optimizer.parse().expect("optimizer");
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::new(kind, shape.lr),
+    let config = Recipe {
+        optimizer: kind,
+        lr: Some(shape.lr),
         batch_size: Some(shape.batch),
         epochs: 1,
         seed: 0,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let start = Instant::now();
     Trainer::new(config)

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use deepnet::data::{digits, split};
 use deepnet::{
-    evaluate, Activation, Device, Init, InputScaling, Mlp, OptimizerConfig, TrainConfig, Trainer,
+    evaluate, Activation, Device, Init, InputScaling, Mlp, OptimizerKind, Recipe, Trainer,
 };
 
 fn main() -> Result<()> {
@@ -24,11 +24,12 @@ fn main() -> Result<()> {
         let spec = mlp.dense(10).softmax().spec()?;
         let mut model = deepnet::Sequential::from_spec(&spec, 0)?;
         model.set_input_scaling(Some(InputScaling::fit(&train.features, train.width())?))?;
-        let config = TrainConfig {
-            optimizer: OptimizerConfig::sgd(0.1),
+        let config = Recipe {
+            optimizer: OptimizerKind::Sgd,
+            lr: Some(0.1),
             batch_size: Some(32),
             epochs: 20,
-            ..TrainConfig::default()
+            ..Recipe::default()
         };
         let history = Trainer::new(config)?.fit(
             &mut model,

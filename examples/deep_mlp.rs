@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use deepnet::data::{digits, fashion_mnist, split};
 use deepnet::{
-    evaluate, Device, EpochRecord, InputScaling, ModelSpec, Observer, Sequential, TrainConfig,
-    TrainState, Trainer,
+    evaluate, Device, EpochRecord, InputScaling, ModelSpec, Observer, Sequential, TrainState,
+    Trainer,
 };
 
 /// Prints one line per epoch on stderr (the `deepnet` command shows progress bars instead).
@@ -74,7 +74,7 @@ fn main() -> Result<()> {
         Some(path) => ModelSpec::from_file(path)?,
         None => spec,
     };
-    let mut config = TrainConfig::from_spec(spec.train.as_ref());
+    let mut config = spec.recipe();
     if let Some(e) = args.epochs {
         config.epochs = e;
     }

@@ -7,9 +7,7 @@
 //! Run: `cargo run --release --example init_symmetry`
 use anyhow::Result;
 use deepnet::data::{split, synthetic};
-use deepnet::{
-    evaluate, Device, Init, Layer, Mlp, OptimizerConfig, Sequential, TrainConfig, Trainer,
-};
+use deepnet::{evaluate, Device, Init, Layer, Mlp, OptimizerKind, Recipe, Sequential, Trainer};
 
 /// Distinct rows (hidden units) of each hidden dense layer's weight matrix.
 fn distinct_units(model: &Sequential) -> Result<Vec<usize>> {
@@ -56,11 +54,12 @@ fn main() -> Result<()> {
             .dense(1)
             .sigmoid()
             .build(0)?;
-        let config = TrainConfig {
-            optimizer: OptimizerConfig::adam(0.01),
+        let config = Recipe {
+            optimizer: OptimizerKind::Adam,
+            lr: Some(0.01),
             batch_size: Some(32),
             epochs: 300,
-            ..TrainConfig::default()
+            ..Recipe::default()
         };
         Trainer::new(config)?.fit(&mut model, &train, None)?;
         let acc = evaluate(&model, &test.x, &test.y)?

@@ -16,7 +16,7 @@ use anyhow::Result;
 use deepnet::data::table::{target_rows, Dialect, Preprocessing, RawTable, TableOptions, Task};
 use deepnet::data::{split_indices, Dataset};
 use deepnet::{
-    regression_scores, Device, InputScaling, Mlp, OptimizerConfig, Output, Sequential, TrainConfig,
+    regression_scores, Device, InputScaling, Mlp, OptimizerKind, Output, Recipe, Sequential,
     Trainer,
 };
 
@@ -52,11 +52,12 @@ fn main() -> Result<()> {
 
     let w = pre.width();
     let linear = Mlp::new(w).dense(1).linear().build(0)?;
-    let linear_recipe = TrainConfig {
-        optimizer: OptimizerConfig::sgd(0.1),
+    let linear_recipe = Recipe {
+        optimizer: OptimizerKind::Sgd,
+        lr: Some(0.1),
         batch_size: None, // full batch: plain gradient descent
         epochs: 500,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let deep = Mlp::new(w)
         .dense(64)
@@ -66,12 +67,13 @@ fn main() -> Result<()> {
         .dense(1)
         .linear()
         .build(0)?;
-    let deep_recipe = TrainConfig {
-        optimizer: OptimizerConfig::adam(1e-3),
+    let deep_recipe = Recipe {
+        optimizer: OptimizerKind::Adam,
+        lr: Some(1e-3),
         batch_size: Some(32),
         // 256 rows are soon overfitted: 50 epochs gave R² 0.89 on the test rows, 300 gave 0.85.
         epochs: 50,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     for (name, model, recipe) in [
         ("linear regression (1 dense layer)", linear, linear_recipe),
@@ -86,7 +88,7 @@ fn main() -> Result<()> {
 /// Trains on the standardised targets, then scores the test rows in grams.
 fn train_and_score(
     mut model: Sequential,
-    recipe: TrainConfig,
+    recipe: Recipe,
     train: &Dataset,
     test: &Dataset,
     pre: &Preprocessing,

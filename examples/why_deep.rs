@@ -4,18 +4,17 @@
 //! Run: `cargo run --release --example why_deep`
 use anyhow::Result;
 use deepnet::data::{split, synthetic, Dataset};
-use deepnet::{
-    evaluate, Device, Init, Mlp, ModelSpec, OptimizerConfig, Sequential, TrainConfig, Trainer,
-};
+use deepnet::{evaluate, Device, Init, Mlp, ModelSpec, OptimizerKind, Recipe, Sequential, Trainer};
 
 /// Trains `spec` on the training rows and returns the test accuracy.
 fn test_accuracy(spec: &ModelSpec, train: &Dataset, test: &Dataset) -> Result<f64> {
     let mut model = Sequential::from_spec(spec, 0)?;
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::adam(0.01),
+    let config = Recipe {
+        optimizer: OptimizerKind::Adam,
+        lr: Some(0.01),
         batch_size: Some(32),
         epochs: 150,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     Trainer::new(config)?.fit(
         &mut model,

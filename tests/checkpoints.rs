@@ -8,8 +8,8 @@ use candle_core::{DType, Device, Module, Tensor};
 use deepnet::checkpoint::RunDir;
 use deepnet::data::{digits, split, Dataset};
 use deepnet::{
-    save_model, Activation, Init, InputScaling, Mlp, ModelSpec, OptimizerConfig, OptimizerKind,
-    Rng, Schedule, Sequential, TrainConfig, TrainData, Trainer,
+    save_model, Activation, Init, InputScaling, Mlp, ModelSpec, OptimizerKind, Recipe, Rng,
+    Schedule, Sequential, TrainData, Trainer,
 };
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -317,16 +317,15 @@ fn resumed_training_is_bit_identical_to_a_straight_run_for_every_optimizer() {
     let (train, val) = (data_of(&train, &spec), data_of(&val, &spec));
     for kind in OptimizerKind::all() {
         let dir = temp_dir(&format!("resume-{}", kind.name()));
-        let mut optimizer = OptimizerConfig::new(kind, kind.default_lr());
-        optimizer.weight_decay = 1e-3;
-        let config = TrainConfig {
-            optimizer,
+        let config = Recipe {
+            optimizer: kind,
+            weight_decay: Some(1e-3),
             batch_size: Some(64),
             epochs: 6,
             schedule: Schedule::Cosine { min_lr: 1e-4 },
             patience: Some(100),
             seed: 3,
-            ..TrainConfig::default()
+            ..Recipe::default()
         };
         let mut straight = Sequential::from_spec(&spec, 1).unwrap();
         Trainer::new(config.clone())

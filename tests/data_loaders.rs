@@ -7,9 +7,7 @@ use candle_core::Device;
 use deepnet::data::{
     fashion_mnist, load_csv, parse_csv, read_idx, sniff_delimiter, synthetic, Labels,
 };
-use deepnet::{
-    InputScaling, ModelSpec, OptimizerConfig, Sequential, TrainConfig, TrainData, Trainer,
-};
+use deepnet::{InputScaling, ModelSpec, OptimizerKind, Recipe, Sequential, TrainData, Trainer};
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("deepnet-test-{}", std::process::id()));
@@ -168,10 +166,11 @@ fn training_on_string_labels_round_trips_the_names() {
         ds.targets_tensor(spec.output, &dev).unwrap(),
     )
     .unwrap();
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::adam(0.05),
+    let config = Recipe {
+        optimizer: OptimizerKind::Adam,
+        lr: Some(0.05),
         epochs: 30,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     Trainer::new(config)
         .unwrap()

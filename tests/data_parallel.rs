@@ -9,8 +9,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use candle_core::Device;
 use deepnet::data::digits;
 use deepnet::{
-    DataParallel, InputScaling, ModelSpec, OptimizerConfig, OptimizerKind, Reducer, Sequential,
-    TrainConfig, Trainer,
+    DataParallel, InputScaling, ModelSpec, OptimizerKind, Recipe, Reducer, Sequential, Trainer,
 };
 
 /// The buffers of every rank, summed in rank order.
@@ -90,12 +89,13 @@ fn train(
     let spec = ModelSpec::from_json(SPEC).unwrap();
     let ds = digits().unwrap();
     let data = ds.train_data(spec.output, &Device::Cpu).unwrap();
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::new(kind, 0.01),
+    let config = Recipe {
+        optimizer: kind,
+        lr: Some(0.01),
         batch_size: Some(100),
         epochs,
         seed: 7,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let fresh = || {
         let mut m = Sequential::from_spec(&spec, 3).unwrap();
@@ -225,7 +225,7 @@ fn a_rank_given_the_wrong_share_of_rows_is_told_so() {
         .unwrap()
         .with_shard_of(ds.len());
     let mut m = Sequential::from_spec(&spec, 3).unwrap();
-    let err = Trainer::new(TrainConfig::default())
+    let err = Trainer::new(Recipe::default())
         .unwrap()
         .with_data_parallel(parallel)
         .fit(&mut m, &data, None)

@@ -6,8 +6,8 @@
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::Module;
 use deepnet::{
-    gradcheck, Activation, Init, Loss, Mlp, ModelSpec, OptimizerConfig, OptimizerKind, Output, Rng,
-    Sequential, TrainConfig, TrainData, Trainer,
+    gradcheck, Activation, Init, Loss, Mlp, ModelSpec, OptimizerConfig, OptimizerKind, Output,
+    Recipe, Rng, Sequential, TrainData, Trainer,
 };
 
 /// Every output with its unit count, including a linear output with several targets.
@@ -239,12 +239,15 @@ fn every_optimizer_follows_the_pytorch_algorithm_through_the_trainer() {
             }
             // The trainer, in f64, full batch, no shuffling: three epochs are three steps.
             let mut model = Sequential::new(&spec, 9, &Device::Cpu, DType::F64).unwrap();
-            let config = TrainConfig {
-                optimizer: c.clone(),
+            let config = Recipe {
+                optimizer: kind,
+                lr: Some(c.lr),
+                weight_decay: Some(c.weight_decay),
+                nesterov: c.nesterov,
                 batch_size: None,
                 epochs: 3,
                 shuffle: false,
-                ..TrainConfig::default()
+                ..Recipe::default()
             };
             let data = TrainData::new(x.clone(), y.clone()).unwrap();
             Trainer::new(config)

@@ -2,7 +2,8 @@
 
 use candle_core::{Device, Tensor};
 use deepnet::{
-    Error, ModelSpec, Optimizer, OptimizerConfig, Rng, Sequential, TrainConfig, TrainData, Trainer,
+    Error, ModelSpec, Optimizer, OptimizerConfig, OptimizerKind, Recipe, Rng, Sequential,
+    TrainData, Trainer,
 };
 
 fn weights_bytes(model: &Sequential) -> Vec<u8> {
@@ -55,12 +56,13 @@ fn hidden_rows_after_training(init: &str) -> Vec<Vec<f32>> {
     let mut model = Sequential::from_spec(&spec, 1).unwrap();
     let (x, y) = xor_data();
     // 200 full-batch gradient-descent steps through the trainer.
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::sgd(0.5),
+    let config = Recipe {
+        optimizer: OptimizerKind::Sgd,
+        lr: Some(0.5),
         batch_size: None,
         epochs: 200,
         shuffle: false,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let data = TrainData::new(x, y).unwrap();
     Trainer::new(config)
@@ -207,7 +209,7 @@ fn shape_mismatches_and_training_on_empty_data_are_errors() {
     };
     let mut m = model.clone();
     assert_eq!(
-        Trainer::new(TrainConfig::default())
+        Trainer::new(Recipe::default())
             .unwrap()
             .fit(&mut m, &by_hand, None)
             .unwrap_err()

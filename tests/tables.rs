@@ -13,7 +13,7 @@ use deepnet::data::table::{
 };
 use deepnet::data::{split_indices, Labels};
 use deepnet::{
-    ClassWeight, DType, Device, InputScaling, Mlp, OptimizerConfig, Tensor, TrainConfig, TrainData,
+    ClassWeight, DType, Device, InputScaling, Mlp, OptimizerKind, Recipe, Tensor, TrainData,
     Trainer,
 };
 
@@ -301,13 +301,14 @@ fn class_weights_scale_each_rows_loss_and_gradient() {
             Tensor::from_slice(ys, (n, 1), &dev).unwrap(),
         )
         .unwrap();
-        let config = TrainConfig {
-            optimizer: OptimizerConfig::sgd(lr),
+        let config = Recipe {
+            optimizer: OptimizerKind::Sgd,
+            lr: Some(lr),
             batch_size: None,
             epochs: 1,
             shuffle: false,
-            class_weights: w,
-            ..TrainConfig::default()
+            class_weight: w.map(ClassWeight::Given),
+            ..Recipe::default()
         };
         Trainer::new(config)
             .unwrap()
@@ -332,7 +333,10 @@ fn class_weights_scale_each_rows_loss_and_gradient() {
     for (a, b) in weighted.iter().zip(&repeated) {
         assert!((a - b).abs() < 1e-6, "{weighted:?} vs {repeated:?}");
     }
-    assert_eq!(ClassWeight::Balanced.weights(&[6, 2]), [8.0 / 12.0, 2.0]);
+    assert_eq!(
+        ClassWeight::Balanced.weights(&[6, 2]).unwrap(),
+        [8.0 / 12.0, 2.0]
+    );
 }
 
 #[test]
@@ -367,9 +371,9 @@ fn a_saved_model_with_its_preprocessing_predicts_raw_rows_identically() {
     let data = ds
         .train_data(deepnet::Output::Softmax, &Device::Cpu)
         .unwrap();
-    Trainer::new(TrainConfig {
+    Trainer::new(Recipe {
         epochs: 5,
-        ..TrainConfig::default()
+        ..Recipe::default()
     })
     .unwrap()
     .fit(&mut model, &data, None)

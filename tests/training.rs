@@ -3,8 +3,8 @@
 use candle_core::{Device, Tensor};
 use deepnet::data::{breast_cancer, digits, split, Dataset};
 use deepnet::{
-    evaluate, EpochRecord, Error, InputScaling, ModelSpec, Observer, OptimizerConfig,
-    OptimizerKind, Schedule, Sequential, TrainConfig, TrainData, TrainState, Trainer,
+    evaluate, EpochRecord, Error, InputScaling, ModelSpec, Observer, OptimizerKind, Recipe,
+    Schedule, Sequential, TrainData, TrainState, Trainer,
 };
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
@@ -48,12 +48,13 @@ fn early_stopping_restores_the_best_epochs_weights() {
         ))
         .unwrap();
     // A large learning rate overfits quickly, so the validation loss turns up and stops the run.
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::adam(0.05),
+    let config = Recipe {
+        optimizer: OptimizerKind::Adam,
+        lr: Some(0.05),
         batch_size: Some(16),
         epochs: 60,
         patience: Some(3),
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let mut snaps = Snapshots::default();
     let history = Trainer::new(config)
@@ -87,15 +88,16 @@ fn step_schedule_changes_the_learning_rate_as_specified() {
     let spec = ModelSpec::from_json(BC_MLP).unwrap();
     let ds = breast_cancer().unwrap();
     let mut model = Sequential::from_spec(&spec, 1).unwrap();
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::new(OptimizerKind::Momentum, 0.01),
+    let config = Recipe {
+        optimizer: OptimizerKind::Momentum,
+        lr: Some(0.01),
         batch_size: Some(64),
         epochs: 5,
         schedule: Schedule::Step {
             step_size: 2,
             gamma: 0.1,
         },
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let h = Trainer::new(config)
         .unwrap()
@@ -117,11 +119,11 @@ fn train_digits(seed: u64, epochs: usize) -> (Vec<Vec<f32>>, f64) {
             InputScaling::fit(&train.features, train.width()).unwrap(),
         ))
         .unwrap();
-    let config = TrainConfig {
+    let config = Recipe {
         epochs,
         seed,
         patience: None,
-        ..TrainConfig::from_spec(spec.train.as_ref())
+        ..spec.recipe()
     };
     Trainer::new(config)
         .unwrap()
@@ -154,11 +156,12 @@ fn a_diverging_run_stops_with_a_clear_error_and_finite_weights() {
     let spec = ModelSpec::from_json(&BC_MLP.replace("sigmoid", "linear")).unwrap();
     let ds = breast_cancer().unwrap();
     let mut model = Sequential::from_spec(&spec, 1).unwrap();
-    let config = TrainConfig {
-        optimizer: OptimizerConfig::sgd(1.0),
+    let config = Recipe {
+        optimizer: OptimizerKind::Sgd,
+        lr: Some(1.0),
         batch_size: Some(32),
         epochs: 3,
-        ..TrainConfig::default()
+        ..Recipe::default()
     };
     let err = Trainer::new(config)
         .unwrap()
@@ -196,10 +199,10 @@ fn the_weights_do_not_depend_on_the_thread_count() {
     let train = data(&ds, &spec);
     let run = |threads: usize| {
         let mut m = Sequential::from_spec(&spec, 3).unwrap();
-        let config = TrainConfig {
+        let config = Recipe {
             batch_size: Some(128),
             epochs: 2,
-            ..TrainConfig::from_spec(spec.train.as_ref())
+            ..spec.recipe()
         };
         Trainer::new(config)
             .unwrap()

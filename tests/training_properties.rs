@@ -5,7 +5,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use deepnet::{
-    evaluate, gradcheck, Activation, Mlp, ModelSpec, Output, Rng, TrainConfig, TrainData, Trainer,
+    evaluate, gradcheck, Activation, Mlp, ModelSpec, Output, Recipe, Rng, TrainData, Trainer,
 };
 use proptest::prelude::*;
 
@@ -126,7 +126,7 @@ proptest! {
         let fault = FAULTS[fault];
         let (x, y) = data(&spec, n, fault, seed);
         let mut model = deepnet::Sequential::from_spec(&spec, seed).unwrap();
-        let config = TrainConfig { batch_size: batch, epochs: 2, seed, ..TrainConfig::default() };
+        let config = Recipe { batch_size: batch, epochs: 2, seed, ..Recipe::default() };
         let fitted = TrainData::new(x.clone(), y.clone())
             .and_then(|data| Trainer::new(config)?.fit(&mut model, &data, None));
         match (&fitted, is_fault(&spec, fault)) {

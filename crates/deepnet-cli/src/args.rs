@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use deepnet::OptimizerKind;
+use deepnet::{ClassWeight, OptimizerKind, Schedule};
 use serde::{Deserialize, Serialize};
 
 /// Multi-layer neural networks: train, evaluate, predict, inspect.
@@ -41,15 +41,6 @@ fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = OptimizerK
     clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<OptimizerKind>())
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ScheduleArg {
-    Constant,
-    Step,
-    Cosine,
-    Plateau,
-}
-
 /// `deepnet train`. Every flag is optional over the spec's `"train"` recipe.
 #[derive(Args, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrainArgs {
@@ -79,8 +70,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "F")]
     pub lr: Option<f64>,
     /// Learning-rate schedule.
-    #[arg(long, value_enum)]
-    pub schedule: Option<ScheduleArg>,
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Schedule::NAMES))]
+    pub schedule: Option<String>,
     /// Early-stopping patience in epochs (the best weights are restored).
     #[arg(long, value_name = "N")]
     pub patience: Option<usize>,
@@ -150,9 +141,9 @@ pub struct TableArgs {
     #[serde(default)]
     pub positive: Option<String>,
     /// Class weights in the loss: balanced weighs class c by n / (k · n_c) [default: none].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::train::class_weight_parser())]
     #[serde(default)]
-    pub class_weight: Option<ClassWeightArg>,
+    pub class_weight: Option<ClassWeight>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
@@ -160,12 +151,6 @@ pub struct TableArgs {
 pub enum MissingArg {
     Impute,
     Error,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassWeightArg {
-    Balanced,
 }
 
 /// A saved `target`: one name (older checkpoints), a list, or null.

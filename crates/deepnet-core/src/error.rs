@@ -18,6 +18,14 @@ pub enum Error {
     /// An argument outside its allowed range (learning rate, split fraction, ...).
     #[error("invalid argument: {0}")]
     Invalid(String),
+    /// A training recipe field out of its range (see [`crate::Recipe::validate`]).
+    #[error("recipe: `{field}` {problem}")]
+    Recipe {
+        /// The field at fault, as the spec's `"train"` object names it.
+        field: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
     /// Training produced a NaN or infinite loss; the model keeps its last finite weights.
     #[error("training diverged at epoch {epoch}, step {step}: loss is {loss} (try a smaller learning rate); the last finite weights were kept")]
     Diverged {

@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod real;
+pub mod reduce;
 pub mod rng;
 pub mod scaling;
 pub mod spec;
@@ -50,12 +51,13 @@ pub use metrics::{
 pub use model::{Mlp, Sequential};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind, OptimizerState};
 pub use real::Real;
+pub use reduce::Reducer;
 pub use rng::Rng;
 pub use scaling::InputScaling;
-pub use spec::{ClassWeight, LayerSpec, ModelSpec, Output, Schedule, TrainSpec};
+pub use spec::{ClassWeight, LayerSpec, ModelSpec, Output, Recipe, Schedule};
 pub use train::{
-    DataParallel, EpochRecord, History, HistoryCsv, LrScheduler, Observer, Reducer, RunInfo,
-    Silent, StepInfo, TrainConfig, TrainData, TrainState, Trainer,
+    DataParallel, EpochRecord, History, HistoryCsv, LrScheduler, Observer, RunInfo, Silent,
+    StepInfo, TrainData, TrainState, Trainer,
 };
 
 pub use candle_core::{DType, Device, Module, Tensor};

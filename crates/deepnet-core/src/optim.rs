@@ -162,13 +162,18 @@ impl OptimizerConfig {
 
     /// Checks every hyper-parameter's range; the error names the one at fault.
     pub fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: f64, ok: bool, expected: &str| {
+        self.check()
+            .map_err(|(name, problem)| Error::Invalid(format!("optimizer `{name}` {problem}")))
+    }
+
+    /// The first hyper-parameter out of its range, with what is wrong with it
+    /// (`("lr", "must be positive and finite, got -1")`).
+    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        let check = |name: &'static str, v: f64, ok: bool, expected: &str| {
             if ok && v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::Invalid(format!(
-                    "optimizer `{name}` must be {expected}, got {v}"
-                )))
+                Err((name, format!("must be {expected}, got {v}")))
             }
         };
         let unit = |v: f64| (0.0..1.0).contains(&v);
@@ -179,7 +184,7 @@ impl OptimizerConfig {
         check("beta1", self.beta1, unit(self.beta1), "in [0, 1)")?;
         check("beta2", self.beta2, unit(self.beta2), "in [0, 1)")?;
         check("alpha", self.alpha, unit(self.alpha), "in [0, 1)")?;
-        check("eps", self.eps, self.eps > 0.0, "in [0, 1)")
+        check("eps", self.eps, self.eps > 0.0, "positive and finite")
     }
 }
 

@@ -63,7 +63,7 @@ pub trait Real:
     fn sum_over_ranks(
         values: &[Self],
         sums: &mut [Self],
-        reducer: &mut dyn crate::train::Reducer,
+        reducer: &mut dyn crate::reduce::Reducer,
     ) -> Result<()>;
 }
 
@@ -125,7 +125,7 @@ macro_rules! real {
             fn sum_over_ranks(
                 values: &[Self],
                 sums: &mut [Self],
-                reducer: &mut dyn crate::train::Reducer,
+                reducer: &mut dyn crate::reduce::Reducer,
             ) -> Result<()> {
                 reducer.$sum(values, sums)
             }

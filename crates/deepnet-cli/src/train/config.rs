@@ -1,57 +1,64 @@
-//! The training configuration: the spec's `"train"` recipe with the command-line flags over it.
+//! The recipe of a run: the spec's (its `"train"` object, or the standard recipe) with the
+//! command-line flags over it. The rules and their messages are the [`Recipe`]'s; an error in a
+//! field that a flag set names the flag.
 
-use anyhow::{bail, Result};
-use deepnet::{ModelSpec, OptimizerConfig, Schedule, TrainConfig};
+use anyhow::{anyhow, Result};
+use deepnet::{ClassWeight, ModelSpec, Recipe, Schedule};
 
-use crate::args::{ScheduleArg, TrainArgs};
+use crate::args::TrainArgs;
 
-/// The spec's recipe with the explicit flags over it.
-pub fn train_config(spec: &ModelSpec, a: &TrainArgs) -> Result<TrainConfig> {
-    let mut c = TrainConfig::from_spec(spec.train.as_ref());
+/// The spec's recipe with the explicit flags over it, validated against the spec.
+pub fn recipe(spec: &ModelSpec, a: &TrainArgs) -> Result<Recipe> {
+    let mut r = spec.recipe();
     if let Some(kind) = a.optimizer {
-        let wd = spec.train.as_ref().and_then(|t| t.weight_decay);
-        c.optimizer = OptimizerConfig::new(kind, c.optimizer.lr);
-        if let Some(wd) = wd {
-            c.optimizer.weight_decay = wd;
-        }
+        r.optimizer = kind;
     }
-    if let Some(lr) = a.lr {
-        if !(lr > 0.0 && lr.is_finite()) {
-            bail!("--lr must be positive and finite, got {lr}");
-        }
-        c.optimizer.lr = lr;
+    if a.lr.is_some() {
+        r.lr = a.lr;
     }
     if let Some(e) = a.epochs {
-        if e == 0 {
-            bail!("--epochs must be at least 1");
-        }
-        c.epochs = e;
+        r.epochs = e;
     }
-    if let Some(b) = a.batch_size {
-        if b == 0 {
-            bail!("--batch-size must be at least 1");
-        }
-        c.batch_size = Some(b);
+    if a.batch_size.is_some() {
+        r.batch_size = a.batch_size;
     }
-    if let Some(s) = a.schedule {
-        c.schedule = match s {
-            ScheduleArg::Constant => Schedule::Constant,
-            ScheduleArg::Step => Schedule::Step {
-                step_size: (c.epochs / 4).max(1),
-                gamma: 0.5,
-            },
-            ScheduleArg::Cosine => Schedule::Cosine { min_lr: 0.0 },
-            ScheduleArg::Plateau => Schedule::Plateau {
-                factor: 0.5,
-                patience: 2,
-            },
-        };
+    if let Some(s) = &a.schedule {
+        r.schedule = Schedule::named(s, r.epochs)?;
     }
     if a.patience.is_some() {
-        c.patience = a.patience;
+        r.patience = a.patience;
     }
     if let Some(s) = a.seed {
-        c.seed = s;
+        r.seed = s;
     }
-    Ok(c)
+    if a.table.class_weight.is_some() {
+        r.class_weight = a.table.class_weight.clone();
+    }
+    r.validate_for(spec).map_err(|e| match e {
+        deepnet::Error::Recipe { field, problem } if flag_given(a, field) => {
+            anyhow!("--{} {problem}", field.replace('_', "-"))
+        }
+        other => other.into(),
+    })?;
+    Ok(r)
+}
+
+/// Whether the recipe field `field` was set by its flag.
+fn flag_given(a: &TrainArgs, field: &str) -> bool {
+    match field {
+        "optimizer" => a.optimizer.is_some(),
+        "lr" => a.lr.is_some(),
+        "epochs" => a.epochs.is_some(),
+        "batch_size" => a.batch_size.is_some(),
+        "schedule" => a.schedule.is_some(),
+        "patience" => a.patience.is_some(),
+        "class_weight" => a.table.class_weight.is_some(),
+        _ => false,
+    }
+}
+
+/// `--class-weight`'s values.
+pub fn class_weight_parser() -> impl clap::builder::TypedValueParser<Value = ClassWeight> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["balanced"]).map(|_| ClassWeight::Balanced)
 }

@@ -19,12 +19,9 @@ use deepnet::data::table::{
 use deepnet::data::{
     fashion_mnist_rows, load_source, split_indices, split_off, split_rows, Dataset, Labels,
 };
-use deepnet::{
-    evaluate, ClassWeight, Device, InputScaling, ModelSpec, Output, Sequential, Silent,
-    TrainConfig, Trainer,
-};
+use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
 
-use crate::args::{ClassWeightArg, MissingArg, TrainArgs};
+use crate::args::{MissingArg, TrainArgs};
 use crate::data::{check_fits, check_targets, into_tensors, tensors, Use};
 use crate::distributed::{data_hash, hash_of, Job};
 use crate::figure::fit::fit_svg;
@@ -32,7 +29,7 @@ use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use crate::run_status::{RunStatus, State};
 use crate::table::{dialect, is_table, original_units, scores_in_units, PREPROCESSING_KEY};
-use config::train_config;
+pub use config::class_weight_parser;
 use report::metric_lines;
 pub use resume::saved_args;
 use resume::{load_run, RUN_KEY};
@@ -82,8 +79,8 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         .data
         .clone()
         .ok_or_else(|| anyhow!("--data is required"))?;
-    let mut config = train_config(&spec, &a)?;
-    let seed = config.seed;
+    let recipe = config::recipe(&spec, &a)?;
+    let seed = recipe.seed;
     a.seed = Some(seed);
     let saved_pre = match &resumed {
         Some((_, meta)) => meta
@@ -108,7 +105,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         (Some(_), Some(job)) => job.sum(values),
         _ => Ok(()),
     };
-    config.class_weights = class_weights(&a, &spec, &splits.train, &mut sum)?;
     let mut model = match resumed {
         Some((m, _)) => m,
         None => new_model(&spec, &splits.train, seed, &mut sum)?,
@@ -175,8 +171,8 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         })
         .transpose()?;
     let mut trainer = match &resume {
-        Some(_) => run_dir.trainer(config, &mut model)?,
-        None => Trainer::new(config)?,
+        Some(_) => run_dir.trainer(recipe, &mut model)?,
+        None => Trainer::new(recipe)?,
     };
     if let (Some(job), Some(parallel)) = (&job, parallel) {
         trainer = trainer.with_data_parallel(parallel);
@@ -208,9 +204,12 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         model.parameter_count(),
         out.display()
     );
-    let recipe = recipe_line(trainer.config(), spec.train.is_some());
+    let mut recipe = trainer.recipe().summary();
+    if spec.train.is_none() {
+        recipe.push_str(" (the defaults: the spec has no \"train\" object)");
+    }
     eprintln!("recipe: {recipe}");
-    let mut status = RunStatus::start(&source_name, &spec, recipe, trainer.config().epochs);
+    let mut status = RunStatus::start(&source_name, &spec, recipe, trainer.recipe().epochs);
     status.write(&out)?;
     let mut observer = (ProgressBars::new(a.quiet), run_dir);
     let start = Instant::now();
@@ -286,7 +285,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     println!("run_dir: {}", out.display());
     status.state = match (
         trainer.state().stopped,
-        last.epoch < trainer.config().epochs,
+        last.epoch < trainer.recipe().epochs,
     ) {
         (true, true) => State::StoppedEarly,
         _ => State::Finished,
@@ -294,31 +293,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     status.set_metrics(&lines);
     status.write(&out)?;
     Ok(())
-}
-
-/// The effective recipe in one line: optimiser, learning rate, batch, epochs, early stopping.
-fn recipe_line(c: &TrainConfig, from_spec: bool) -> String {
-    let mut s = format!(
-        "{} lr {}, batch {}, {} {} epochs",
-        c.optimizer.kind.name(),
-        c.optimizer.lr,
-        c.batch_size.map_or("full".to_string(), |b| b.to_string()),
-        if c.patience.is_some() { "up to" } else { "" },
-        c.epochs
-    )
-    .replace("  ", " ");
-    if let Some(p) = c.patience {
-        s.push_str(&format!(
-            ", early stopping after {p} epochs without improvement"
-        ));
-    }
-    if c.class_weights.is_some() {
-        s.push_str(", balanced class weights");
-    }
-    if !from_spec {
-        s.push_str(" (the defaults: the spec has no \"train\" object)");
-    }
-    s
 }
 
 /// Sets the spec's `inputs` from the data when the spec leaves it out; when it is given and
@@ -345,33 +319,6 @@ fn fit_inputs(spec: &mut ModelSpec, splits: &Splits, source: &str) -> Result<()>
         );
     }
     Ok(())
-}
-
-/// The class weights asked for by `--class-weight` or the recipe's `class_weight`.
-fn class_weights(
-    a: &TrainArgs,
-    spec: &ModelSpec,
-    train: &Dataset,
-    sum: &mut dyn FnMut(&mut [f64]) -> deepnet::Result<()>,
-) -> Result<Option<Vec<f64>>> {
-    let rule = match a.table.class_weight {
-        Some(ClassWeightArg::Balanced) => Some(ClassWeight::Balanced),
-        None => spec.train.as_ref().and_then(|t| t.class_weight),
-    };
-    let Some(rule) = rule else { return Ok(None) };
-    let Labels::Classes { ids, names } = &train.labels else {
-        bail!("--class-weight needs class labels; a regression target has no classes");
-    };
-    if spec.output == Output::Linear {
-        bail!("--class-weight needs a classifier (output `sigmoid` or `softmax`)");
-    }
-    let mut counts = vec![0f64; names.len()];
-    for &i in ids {
-        counts[i as usize] += 1.0;
-    }
-    sum(&mut counts)?;
-    let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
-    Ok(Some(rule.weights(&counts)))
 }
 
 /// Loads the data source (a CSV table through its preprocessing, fitted on the training rows),

@@ -4,11 +4,11 @@
 //!
 //! ```no_run
 //! use deepnet_core::checkpoint::RunDir;
-//! use deepnet_core::{Mlp, TrainConfig, TrainData, Trainer};
+//! use deepnet_core::{Mlp, Recipe, TrainData, Trainer};
 //! # fn data() -> TrainData { unimplemented!() }
 //! let mut model = Mlp::new(4).dense(8).relu().dense(1).sigmoid().build(0)?;
 //! let mut run = RunDir::new("runs/example", Default::default())?;
-//! let config = TrainConfig::default();
+//! let config = Recipe::default();
 //! // A fresh run, or the continuation of one that was interrupted:
 //! let mut trainer = run.trainer(config, &mut model)?;
 //! trainer.fit_with(&mut model, &data(), None, &mut run)?;
@@ -23,7 +23,8 @@ use super::model_file::save_model;
 use super::train_state::{load_train_state, save_train_state};
 use crate::error::{Error, Result};
 use crate::model::Sequential;
-use crate::train::{EpochRecord, History, Observer, TrainConfig, TrainState, Trainer};
+use crate::spec::Recipe;
+use crate::train::{EpochRecord, History, Observer, TrainState, Trainer};
 
 /// The model file of a run directory.
 pub const MODEL_FILE: &str = "model.safetensors";
@@ -70,7 +71,7 @@ impl RunDir {
 
     /// A trainer that continues the run saved here (the model gets the last completed epoch's
     /// weights), or a fresh one when there is nothing to resume.
-    pub fn trainer(&self, config: TrainConfig, model: &mut Sequential) -> Result<Trainer> {
+    pub fn trainer(&self, config: Recipe, model: &mut Sequential) -> Result<Trainer> {
         if !self.can_resume() {
             return Trainer::new(config);
         }

@@ -16,7 +16,8 @@ use super::model_file::{keys, FORMAT_VERSION};
 use crate::error::{Error, Result};
 use crate::model::Sequential;
 use crate::optim::OptimizerState;
-use crate::train::{History, LrScheduler, TrainConfig, TrainState};
+use crate::spec::Recipe;
+use crate::train::{History, LrScheduler, TrainState};
 
 const HISTORY: &str = "deepnet.history";
 
@@ -66,11 +67,7 @@ pub fn save_train_state(path: &Path, state: &TrainState) -> Result<()> {
 }
 
 /// Reads a trainer state saved by [`save_train_state`] for `model` trained with `config`.
-pub fn load_train_state(
-    path: &Path,
-    config: &TrainConfig,
-    model: &Sequential,
-) -> Result<TrainState> {
+pub fn load_train_state(path: &Path, config: &Recipe, model: &Sequential) -> Result<TrainState> {
     let file = StoredFile::read(path)?;
     let (st, metadata) = file.parse(path)?;
     let err = |msg: String| Error::checkpoint(path, msg);
@@ -122,14 +119,12 @@ pub fn load_train_state(
         {
             Some(p) => p.to_string(),
             None => match name.rsplit_once('.') {
-                Some((p, suffix)) if config.optimizer.kind.buffers().contains(&suffix) => {
-                    p.to_string()
-                }
+                Some((p, suffix)) if config.optimizer.buffers().contains(&suffix) => p.to_string(),
                 _ => {
                     return Err(err(format!(
                         "unexpected tensor `{name}` (optimizer `{}` keeps {})",
-                        config.optimizer.kind.name(),
-                        buffer_list(config.optimizer.kind.buffers())
+                        config.optimizer.name(),
+                        buffer_list(config.optimizer.buffers())
                     )))
                 }
             },
@@ -159,8 +154,11 @@ pub fn load_train_state(
     let order: Vec<String> = model.parameters().into_iter().map(|(n, _)| n).collect();
     best_weights.sort_by_key(|(n, _)| order.iter().position(|k| k == n));
     weights.sort_by_key(|(n, _)| order.iter().position(|k| k == n));
-    let mut scheduler =
-        LrScheduler::new(config.schedule.clone(), config.optimizer.lr, config.epochs);
+    let mut scheduler = LrScheduler::new(
+        config.schedule.clone(),
+        config.learning_rate(),
+        config.epochs,
+    );
     scheduler.lr = f64::from_bits(floats[0]);
     scheduler.best = f64::from_bits(floats[1]);
     scheduler.wait = counters[4] as usize;

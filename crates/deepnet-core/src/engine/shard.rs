@@ -9,8 +9,8 @@ use super::{Engine, Op, StepStats};
 use crate::error::Result;
 use crate::optim::Optimizer;
 use crate::real::Real;
+use crate::reduce::Reducer;
 use crate::rng::Rng;
-use crate::train::Reducer;
 
 impl<T: Real> Engine<T> {
     /// One data-parallel step: `rows` are this rank's rows (indices in the training data) of a

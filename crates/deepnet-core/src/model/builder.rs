@@ -14,7 +14,7 @@ use super::Sequential;
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::init::Init;
-use crate::spec::{LayerSpec, ModelSpec, Output, TrainSpec};
+use crate::spec::{LayerSpec, ModelSpec, Output, Recipe};
 
 /// A multi-layer perceptron under construction. The output follows the last dense layer:
 /// [`Mlp::sigmoid`] there makes a binary classifier, [`Mlp::softmax`] a multi-class one, and
@@ -114,7 +114,7 @@ impl Mlp {
     }
 
     /// A training recipe carried by the spec.
-    pub fn train(mut self, train: TrainSpec) -> Self {
+    pub fn train(mut self, train: Recipe) -> Self {
         self.spec.train = Some(train);
         self
     }

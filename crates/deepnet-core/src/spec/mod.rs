@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 mod recipe;
 
-pub use recipe::{ClassWeight, Schedule, TrainSpec};
+pub use recipe::{ClassWeight, Recipe, Schedule};
 
 use crate::activation::Activation;
 use crate::error::{Error, Result};
@@ -56,7 +56,7 @@ pub struct ModelSpec {
     pub init: Init,
     /// Optional training recipe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub train: Option<TrainSpec>,
+    pub train: Option<Recipe>,
 }
 
 /// One entry of `layers`, tagged by `"type"`: `"dense"`, `"dropout"` or an [`Activation`]'s name.
@@ -240,6 +240,11 @@ impl ModelSpec {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The recipe to train this spec with: its `"train"` object, or [`Recipe::standard`].
+    pub fn recipe(&self) -> Recipe {
+        self.train.clone().unwrap_or_else(Recipe::standard)
+    }
+
     /// Width of the network's output (units of the last dense layer).
     pub fn output_units(&self) -> usize {
         self.widths().last().copied().unwrap_or(self.inputs)
@@ -344,7 +349,12 @@ impl ModelSpec {
             )));
         }
         if let Some(train) = &self.train {
-            train.validate()?;
+            train.validate().map_err(|e| match e {
+                Error::Recipe { field, problem } => {
+                    Error::Spec(format!("train.{field}: {problem}"))
+                }
+                other => other,
+            })?;
         }
         Ok(())
     }

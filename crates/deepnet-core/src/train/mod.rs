@@ -1,7 +1,6 @@
-//! Training: the configuration, the trainer, its observer hook, learning-rate schedules, the
+//! Training: the trainer (it runs a [`crate::Recipe`]), its observer hook, learning-rate schedules, the
 //! state that resumes a run, the history, and data parallelism across processes.
 
-mod config;
 mod data;
 mod history;
 mod manual_step;
@@ -13,11 +12,10 @@ mod schedule;
 mod state;
 mod trainer;
 
-pub use config::TrainConfig;
 pub use data::TrainData;
 pub use history::{EpochRecord, History, HistoryCsv};
 pub use observer::{Observer, RunInfo, Silent, StepInfo};
-pub use parallel::{DataParallel, Reducer};
+pub use parallel::DataParallel;
 pub use schedule::LrScheduler;
 pub use state::TrainState;
 pub use trainer::Trainer;

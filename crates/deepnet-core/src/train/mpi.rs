@@ -8,8 +8,8 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Threading;
 
-use super::parallel::Reducer;
 use crate::error::{Error, Result};
+use crate::reduce::Reducer;
 
 /// This process's membership of an MPI job; MPI is finalised when it is dropped.
 pub struct Mpi {

@@ -7,15 +7,7 @@
 //! the order in which the two halves of each gradient are added.
 
 use crate::error::Result;
-
-/// Sums buffers over all ranks (an MPI all-reduce). Every rank calls it with buffers of the same
-/// length in the same order, and gets the same sums.
-pub trait Reducer {
-    /// Writes into `sums` (as long as `values`) the sum of each value of `values` over the ranks.
-    fn sum_f32(&mut self, values: &[f32], sums: &mut [f32]) -> Result<()>;
-    /// Writes into `sums` (as long as `values`) the sum of each value of `values` over the ranks.
-    fn sum_f64(&mut self, values: &[f64], sums: &mut [f64]) -> Result<()>;
-}
+use crate::reduce::Reducer;
 
 /// This process's place in a data-parallel run.
 pub struct DataParallel {

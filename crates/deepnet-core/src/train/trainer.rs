@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use candle_core::DType;
 
-use super::config::TrainConfig;
 use super::data::TrainData;
 use super::history::{EpochRecord, History};
 use super::observer::{Observer, RunInfo, Silent, StepInfo};
@@ -15,36 +14,36 @@ use super::schedule::LrScheduler;
 use super::state::TrainState;
 use crate::engine::{Engine, StepStats};
 use crate::error::{Error, Result};
+use crate::loss::Loss;
 use crate::metrics::evaluate;
 use crate::model::Sequential;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::Rng;
-use crate::spec::Output;
+use crate::spec::{ModelSpec, Output, Recipe};
 use crate::targets::{check_two_classes, target_values, with_features};
 
 /// Trains a [`Sequential`] and can be stopped and resumed.
 pub struct Trainer {
     threads: Option<usize>,
     parallel: Option<DataParallel>,
-    config: TrainConfig,
+    config: Recipe,
     optimizer: Optimizer,
     rng: Rng,
     state: TrainState,
 }
 
 impl Trainer {
-    /// A fresh run.
-    pub fn new(config: TrainConfig) -> Result<Self> {
-        if config.epochs == 0 {
-            return Err(Error::Invalid("epochs must be at least 1".into()));
-        }
-        if config.batch_size == Some(0) {
-            return Err(Error::Invalid("batch size must be at least 1".into()));
-        }
-        let optimizer = Optimizer::new(config.optimizer.clone())?;
-        let scheduler =
-            LrScheduler::new(config.schedule.clone(), config.optimizer.lr, config.epochs);
+    /// A fresh run of `recipe` (validated here, see [`Recipe::validate`]).
+    pub fn new(recipe: Recipe) -> Result<Self> {
+        recipe.validate()?;
+        let config = recipe;
+        let optimizer = Optimizer::new(config.optimizer_config())?;
+        let scheduler = LrScheduler::new(
+            config.schedule.clone(),
+            config.learning_rate(),
+            config.epochs,
+        );
         let rng = Rng::new(config.seed);
         let state = TrainState {
             epoch: 0,
@@ -69,13 +68,13 @@ impl Trainer {
         })
     }
 
-    /// Continues a run from a saved [`TrainState`]; `config` may raise `epochs`. The model gets
+    /// Continues a run from a saved [`TrainState`]; `recipe` may raise `epochs`. The model gets
     /// the weights of the state's last completed epoch.
-    pub fn resume(config: TrainConfig, state: TrainState, model: &mut Sequential) -> Result<Self> {
+    pub fn resume(recipe: Recipe, state: TrainState, model: &mut Sequential) -> Result<Self> {
         for (name, w) in &state.weights {
             model.set_parameter(name, w)?;
         }
-        let mut t = Trainer::new(config)?;
+        let mut t = Trainer::new(recipe)?;
         t.optimizer.set_state(state.optimizer.clone());
         t.optimizer.set_lr(state.scheduler.lr);
         t.rng = Rng::from_state(state.rng);
@@ -98,8 +97,8 @@ impl Trainer {
         self
     }
 
-    /// The run's configuration.
-    pub fn config(&self) -> &TrainConfig {
+    /// The run's recipe.
+    pub fn recipe(&self) -> &Recipe {
         &self.config
     }
 
@@ -146,6 +145,7 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<History> {
         let spec = model.spec().clone();
+        self.config.validate_for(&spec)?;
         // Validation, once, before the engine runs: features (borrowed when they are contiguous
         // CPU data of the engine's type), targets, classes, and the validation set.
         with_features(&spec, &train.x, "the training data", |xs: &[T]| {
@@ -206,7 +206,8 @@ impl Trainer {
             return Err(Error::Empty("no training rows".into()));
         }
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
-        engine.set_class_weights(self.config.class_weights.as_deref());
+        let class_weights = self.class_weights(model.spec(), ys)?;
+        engine.set_class_weights(class_weights.as_deref());
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
@@ -321,6 +322,31 @@ impl Trainer {
         }
         observer.on_train_end(&self.state.history, model)?;
         Ok(self.state.history.clone())
+    }
+
+    /// The recipe's class weights for the training targets `ys` (counted over every rank when
+    /// this rank holds only its share of the rows).
+    fn class_weights<T: Real>(&mut self, spec: &ModelSpec, ys: &[T]) -> Result<Option<Vec<f64>>> {
+        let Some(rule) = &self.config.class_weight else {
+            return Ok(None);
+        };
+        let classes = match spec.output {
+            Output::Sigmoid => 2,
+            _ => spec.output_units(),
+        };
+        let loss = Loss::for_output(spec.output);
+        let mut counts = vec![0f64; classes];
+        for y in ys {
+            if let Some(c) = loss.target_class(std::slice::from_ref(y)) {
+                counts[(c as usize).min(classes - 1)] += 1.0;
+            }
+        }
+        if let Some(p) = self.parallel.as_mut().filter(|p| p.shard_of().is_some()) {
+            let mine = counts.clone();
+            p.reducer.sum_f64(&mine, &mut counts)?;
+        }
+        let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+        rule.weights(&counts).map(Some)
     }
 
     /// Early-stopping bookkeeping after an epoch whose monitored loss is `monitored`.
