@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use candle_core::Device;
-use deepnet::data::{
-    fashion_mnist, load_csv, parse_csv, read_idx, sniff_delimiter, synthetic, Labels,
-};
+use deepnet::data::table::{whole_table, Dialect, RawTable, TableOptions, Task};
+use deepnet::data::{fashion_mnist, read_idx, sniff_delimiter, synthetic, Dataset, Labels};
 use deepnet::{InputScaling, ModelSpec, OptimizerKind, Recipe, Sequential, TrainData, Trainer};
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
@@ -20,18 +19,23 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// A CSV text read as `deepnet train` reads a file: the table reader, the preprocessing fitted
+/// on every row with a target, for `task`; `target` as `--target` (default: the last column).
+fn read_table(text: &str, target: Option<&str>, task: Task) -> deepnet::data::Result<Dataset> {
+    let mut options = TableOptions::new(task);
+    options.targets = target.map(|t| vec![t.to_string()]).unwrap_or_default();
+    let table = RawTable::parse(text.as_bytes(), "t.csv", &options.dialect)?;
+    Ok(whole_table(&table, &options)?.0)
+}
+
 fn csv_err(text: &str, target: Option<&str>) -> String {
-    parse_csv(text.as_bytes(), "t.csv", target)
+    read_table(text, target, Task::Classification)
         .unwrap_err()
         .to_string()
 }
 
 #[test]
 fn csv_errors_name_file_line_and_column() {
-    assert_eq!(
-        csv_err("a,b,y\n1,2,0\n3,x,1\n", None),
-        "t.csv:3: column `b`: cannot parse `x` as a number"
-    );
     assert_eq!(
         csv_err("a,b,y\n1,2,0\n3,4\n", None),
         "t.csv:3: row has 2 fields but the header has 3"
@@ -45,35 +49,33 @@ fn csv_errors_name_file_line_and_column() {
         "t.csv: the file has a header but no data rows"
     );
     assert_eq!(
-        csv_err("a,b,y\n1,2,0\n", Some("label")),
-        "t.csv: no target column `label`; the header has: a, b, y"
+        csv_err("a,b,y\n1,2,0\n2,3,1\n", Some("label")),
+        "t.csv: no column `label` (--target); the header has: a, b, y"
     );
     assert_eq!(
-        csv_err("a,b,y\n1,nan,0\n", None),
-        "t.csv:2: column `b`: `nan` is NaN; values must be finite numbers"
-    );
-    assert_eq!(
-        csv_err("a,b,y\n1,,0\n", None),
-        "t.csv:2: column `b`: empty cell; expected a number"
+        csv_err("a,b,y\n1,inf,0\n2,3,1\n", None),
+        "t.csv:2: column `b`: `inf` is inf; values must be finite numbers"
     );
     let path = temp_file("bad.csv", b"a,y\n1,0\n2,1,5\n");
     assert_eq!(
-        load_csv(&path, None).unwrap_err().to_string(),
+        RawTable::read(&path, &Dialect::default())
+            .unwrap_err()
+            .to_string(),
         format!(
             "{}:3: row has 3 fields but the header has 2",
             path.display()
         )
     );
     let missing = std::env::temp_dir().join("deepnet-no-such-file.csv");
-    assert!(load_csv(&missing, None)
+    assert!(RawTable::read(&missing, &Dialect::default())
         .unwrap_err()
         .to_string()
         .starts_with(&format!("{}: No such file", missing.display())));
 }
 
 #[test]
-fn csv_targets_become_classes_or_values() {
-    let ds = parse_csv("x,label\n1,cat\n2,dog\n3,cat\n".as_bytes(), "s", None).unwrap();
+fn csv_targets_are_classes_or_values_as_the_task_says() {
+    let ds = read_table("x,label\n1,cat\n2,dog\n3,cat\n", None, Task::Classification).unwrap();
     assert_eq!(
         ds.labels,
         Labels::Classes {
@@ -81,31 +83,38 @@ fn csv_targets_become_classes_or_values() {
             names: vec!["cat".into(), "dog".into()]
         }
     );
-    let ds = parse_csv("y,x\n7,1\n3,2\n".as_bytes(), "s", Some("y")).unwrap();
+    // Integer labels sort as numbers.
+    let ds = read_table("y,x\n7,1\n3,2\n10,3\n", Some("y"), Task::Classification).unwrap();
     assert_eq!(
         ds.labels,
         Labels::Classes {
-            ids: vec![1, 0],
-            names: vec!["3".into(), "7".into()]
+            ids: vec![1, 0, 2],
+            names: vec!["3".into(), "7".into(), "10".into()]
         }
     );
     assert_eq!(ds.feature_names, vec!["x".to_string()]);
-    let ds = parse_csv("x,y\n1,0.5\n2,1.5\n".as_bytes(), "s", None).unwrap();
-    assert_eq!(
-        ds.labels,
-        Labels::Values {
-            values: vec![0.5, 1.5],
-            names: vec!["y".into()]
-        }
-    );
     // Whole numbers written as floats (pandas, for an integer column with missing values) are
     // the classes they name.
-    let ds = parse_csv("x,y\n1,1.0\n2,3.0\n3,1.0\n".as_bytes(), "s", None).unwrap();
+    let ds = read_table(
+        "x,y\n1,1.0\n2,3.0\n3,1.0\n4,2\n",
+        None,
+        Task::Classification,
+    )
+    .unwrap();
     assert_eq!(
         ds.labels,
         Labels::Classes {
-            ids: vec![0, 1, 0],
-            names: vec!["1".into(), "3".into()]
+            ids: vec![0, 2, 0, 1],
+            names: vec!["1".into(), "2".into(), "3".into()]
+        }
+    );
+    // Regression targets are learned standardised: (y − mean) / scale.
+    let ds = read_table("x,y\n1,0.5\n2,1.5\n", None, Task::Regression).unwrap();
+    assert_eq!(
+        ds.labels,
+        Labels::Values {
+            values: vec![-1.0, 1.0],
+            names: vec!["y".into()]
         }
     );
 }
@@ -122,7 +131,7 @@ fn csv_delimiters_are_detected_from_the_header() {
             sniff_delimiter(text.lines().next().unwrap().as_bytes()),
             sep
         );
-        let ds = parse_csv(text.as_bytes(), "s", None).unwrap();
+        let ds = read_table(text, None, Task::Classification).unwrap();
         assert_eq!(ds.features, vec![1.0, 2.0, 3.0, 4.0], "{}", sep as char);
         assert_eq!(ds.feature_names, vec!["a".to_string(), "b".to_string()]);
     }
@@ -147,7 +156,7 @@ fn training_on_string_labels_round_trips_the_names() {
             (i as f32 * 0.91).cos()
         ));
     }
-    let ds = parse_csv(text.as_bytes(), "iris.csv", Some("species")).unwrap();
+    let ds = read_table(&text, Some("species"), Task::Classification).unwrap();
     let spec = ModelSpec::from_json(
         r#"{"inputs": 2, "output": "softmax", "layers": [
         {"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}]}"#,

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use deepnet::checkpoint::load_model_bytes;
+use deepnet::data::idx::parse_idx;
 use deepnet::data::table::{
     target_rows, Dialect, EncodeReport, Preprocessing, RawTable, TableOptions, Task,
 };
-use deepnet::data::{idx::parse_idx, parse_csv};
 use deepnet::{ModelSpec, Sequential};
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -68,11 +68,7 @@ fn spec_corpus() {
 fn csv_corpus() {
     let mut fitted = 0;
     for (name, bytes) in corpus("csv") {
-        if let Ok(ds) = parse_csv(&bytes[..], &name, None) {
-            assert_eq!(ds.features.len(), ds.len() * ds.width(), "{name}");
-            assert!(ds.features.iter().all(|v| v.is_finite()), "{name}");
-        }
-        // The table path, as fuzz/fuzz_targets/csv.rs: the first byte picks the dialect.
+        // As fuzz/fuzz_targets/csv.rs: the first byte picks the dialect.
         let Some((&pick, rest)) = bytes.split_first() else {
             continue;
         };

@@ -4,7 +4,8 @@
 
 use candle_core::{DType, Device, Tensor};
 use deepnet::checkpoint::load_model_bytes;
-use deepnet::data::{idx::parse_idx, parse_csv, Labels};
+use deepnet::data::table::{whole_table, RawTable, TableOptions, Task};
+use deepnet::data::{idx::parse_idx, Labels};
 use deepnet::{ModelSpec, Sequential};
 use proptest::prelude::*;
 
@@ -69,8 +70,13 @@ proptest! {
     }
 
     #[test]
-    fn csv_parser_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = parse_csv(&bytes[..], "p.csv", None);
+    fn csv_reader_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        for task in [Task::Classification, Task::Regression] {
+            let options = TableOptions::new(task);
+            if let Ok(table) = RawTable::parse(&bytes[..], "p.csv", &options.dialect) {
+                let _ = whole_table(&table, &options);
+            }
+        }
     }
 
     #[test]
@@ -79,7 +85,10 @@ proptest! {
         for (r, l) in rows.iter().zip(&labels) {
             text.push_str(&format!("{},{},{},{l}\n", r[0], r[1], r[2]));
         }
-        let ds = parse_csv(text.as_bytes(), "p.csv", None).unwrap();
+        prop_assume!(labels[..rows.len()].iter().any(|&l| l != labels[0]));
+        let options = TableOptions::new(Task::Classification);
+        let table = RawTable::parse(text.as_bytes(), "p.csv", &options.dialect).unwrap();
+        let ds = whole_table(&table, &options).unwrap().0;
         let flat: Vec<f32> = rows.iter().flatten().copied().collect();
         prop_assert_eq!(&ds.features, &flat);
         let Labels::Classes { ids, names } = &ds.labels else { panic!("integer labels are classes") };

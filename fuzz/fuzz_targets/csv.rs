@@ -1,5 +1,5 @@
-//! Any bytes given as a CSV file: a dataset or an error, never a panic. The strict numeric
-//! loader, then the table path: the first byte picks the dialect (detected, or one of `,` `;`
+//! Any bytes given as a CSV file: a dataset or an error, never a panic. The table reader: the
+//! first byte picks the dialect (detected, or one of `,` `;`
 //! tab `|`), the rest is read, fitted as a classification and a regression table, encoded, and
 //! its preprocessing must survive a JSON round trip.
 #![no_main]
@@ -7,10 +7,6 @@ use deepnet_data::table::{target_rows, Dialect, Preprocessing, RawTable, TableOp
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(ds) = deepnet_data::parse_csv(data, "fuzz.csv", None) {
-        assert_eq!(ds.features.len(), ds.len() * ds.width());
-        assert!(ds.features.iter().all(|v| v.is_finite()));
-    }
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };

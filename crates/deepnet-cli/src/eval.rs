@@ -28,8 +28,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
         a.target.clone()
     };
     if !is_table(&a.data) {
-        let target = targets.first().map(String::as_str);
-        let source = load_source(&a.data, target, 0)?;
+        let source = load_source(&a.data, 0)?;
         let ds = source.test.unwrap_or(source.data);
         check_fits(model.spec(), &ds, &a.data, Use::Score)?;
         let ds = align_classes(&ds, model.class_names(), &a.data)?;

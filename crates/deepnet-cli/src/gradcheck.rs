@@ -2,10 +2,12 @@
 
 use anyhow::{bail, Result};
 use deepnet::data::load_source;
+use deepnet::data::table::{whole_table, RawTable, TableOptions, Task};
 use deepnet::{gradcheck, DType, Device, InputScaling, ModelSpec, Output, Rng, Sequential, Tensor};
 
 use crate::args::GradcheckArgs;
 use crate::data::{check_fits, tensors, Use};
+use crate::table::is_table;
 
 /// Largest relative difference accepted.
 const TOLERANCE: f64 = 1e-6;
@@ -18,7 +20,15 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     let mut model = Sequential::new(&spec, 0, &Device::Cpu, DType::F64)?;
     let (x, y) = match &a.data {
         Some(source) => {
-            let ds = load_source(source, None, 0)?.data;
+            let ds = if is_table(source) {
+                // The table reader, as `deepnet train` reads the file: the last column is the
+                // target, classes or values as the spec's output says.
+                let options = TableOptions::new(Task::of(spec.output));
+                let table = RawTable::read(source, &options.dialect)?;
+                whole_table(&table, &options)?.0
+            } else {
+                load_source(source, 0)?.data
+            };
             check_fits(&spec, &ds, source, Use::Score)?;
             let idx: Vec<usize> = (0..a.samples.min(ds.len())).collect();
             let ds = ds.subset(&idx);

@@ -219,6 +219,35 @@ fn inspect_and_gradcheck() {
         "3",
     ]);
     assert!(g.status.success());
+    // A CSV table goes through the table reader, as in `deepnet train`: the string category
+    // and the empty cell become five inputs (x, x.missing and three one-hot columns).
+    let dir = temp("gradcheck");
+    let csv = dir.join("t.csv");
+    std::fs::write(
+        &csv,
+        "x,colour,y\n1.5,red,0\n,blue,1\n2.5,red,0\n0.5,green,1\n",
+    )
+    .unwrap();
+    let spec = dir.join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"inputs": 5, "output": "sigmoid", "layers": [{"type": "dense", "units": 4}, {"type": "tanh"}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    let g = deepnet(&[
+        "gradcheck",
+        "--model",
+        spec.to_str().unwrap(),
+        "--data",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    assert!(
+        value(&stdout(&g), "max_relative_difference")
+            .parse::<f64>()
+            .unwrap()
+            < 1e-6
+    );
 }
 
 #[test]

@@ -7,23 +7,29 @@
 //!   C. Kaynak (1998), as shipped by scikit-learn; CC BY 4.0. 1797 rows, 64 pixels (0..16),
 //!   target `digit`.
 
-use crate::csv::parse_csv;
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::table::{whole_table, Dialect, RawTable, TableOptions, Task};
 
 const BREAST_CANCER: &str = include_str!("embedded/breast_cancer.csv");
 const DIGITS: &str = include_str!("embedded/digits.csv");
 
 /// Breast Cancer Wisconsin: 569 × 30, binary.
 pub fn breast_cancer() -> Result<Dataset> {
-    let mut ds = parse_csv(BREAST_CANCER.as_bytes(), "breast-cancer", Some("malignant"))?;
-    ds.name = "breast-cancer".into();
-    Ok(ds)
+    embedded(BREAST_CANCER, "breast-cancer", "malignant")
 }
 
 /// Handwritten digits 8×8: 1797 × 64, 10 classes.
 pub fn digits() -> Result<Dataset> {
-    let mut ds = parse_csv(DIGITS.as_bytes(), "digits", Some("digit"))?;
-    ds.name = "digits".into();
+    embedded(DIGITS, "digits", "digit")
+}
+
+/// An embedded table (numeric features, whole-number classes) read by the table reader.
+fn embedded(text: &str, name: &str, target: &str) -> Result<Dataset> {
+    let table = RawTable::parse(text.as_bytes(), name, &Dialect::default())?;
+    let mut options = TableOptions::new(Task::Classification);
+    options.targets = vec![target.to_string()];
+    let (mut ds, _) = whole_table(&table, &options)?;
+    ds.name = name.to_string();
     Ok(ds)
 }

@@ -1,11 +1,12 @@
 //! deepnet-data: datasets for deepnet.
 //!
 //! A [`Dataset`] holds row-major f32 features and class or value labels. Sources: the embedded
-//! `breast-cancer` and `digits` tables, any CSV with a header, IDX files (Fashion-MNIST), and
-//! seeded synthetic 2-D sets. [`split`] makes seeded, optionally stratified, splits.
+//! `breast-cancer` and `digits` tables, IDX files (Fashion-MNIST), and seeded synthetic 2-D sets
+//! ([`load_source`]); CSV tables as users have them, through one reader and the preprocessing
+//! learned from their training rows ([`table`]). [`split`] makes seeded, optionally stratified,
+//! splits.
 #![warn(missing_docs)]
 
-pub mod csv;
 pub mod dataset;
 pub mod embedded;
 pub mod error;
@@ -14,7 +15,6 @@ pub mod split;
 pub mod synthetic;
 pub mod table;
 
-pub use crate::csv::{load_csv, parse_csv, parse_number};
 pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
@@ -43,9 +43,10 @@ pub struct Source {
     pub test: Option<Dataset>,
 }
 
-/// Loads a named source, a CSV path, or a directory holding the four Fashion-MNIST-format IDX
-/// files. Synthetic sets have 1000 points generated from `seed`.
-pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Source> {
+/// Loads a named source or a directory holding the four Fashion-MNIST-format IDX files.
+/// Synthetic sets have 1000 points generated from `seed`. A CSV file is a table: it is read by
+/// [`table`], with the preprocessing it needs.
+pub fn load_source(source: &str, seed: u64) -> Result<Source> {
     let only = |data| Ok(Source { data, test: None });
     match source {
         "breast-cancer" => only(breast_cancer()?),
@@ -74,7 +75,9 @@ pub fn load_source(source: &str, target: Option<&str>, seed: u64) -> Result<Sour
                     SOURCES.join(", ")
                 )));
             }
-            only(load_csv(p, target)?)
+            Err(DataError::Invalid(format!(
+                "data `{path}` is a file, not a built-in source or an IDX directory; read a CSV table with `table::RawTable` and `table::Preprocessing`"
+            )))
         }
     }
 }

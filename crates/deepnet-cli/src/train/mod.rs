@@ -343,15 +343,13 @@ fn load_splits(
     if is_table(source_name) {
         return load_table(a, spec, source_name, seed, saved, test_f, val_f);
     }
-    let target = match a.target.as_slice() {
-        [] => None,
-        [one] => Some(one.as_str()),
-        _ => bail!("several --target columns need a CSV file"),
-    };
+    if !a.target.is_empty() {
+        bail!("--target names a column of a CSV file; `{source_name}` is not one");
+    }
     if let Some(job) = job.filter(|_| is_idx_source(source_name)) {
         return load_idx_shard(spec, source_name, seed, val_f, job);
     }
-    let source = load_source(source_name, target, seed)?;
+    let source = load_source(source_name, seed)?;
     if spec.inputs != 0 {
         check_fits(spec, &source.data, source_name, Use::Train)?;
     }
@@ -458,10 +456,7 @@ fn load_table(
     val_f: f64,
 ) -> Result<Splits> {
     let t = &a.table;
-    let task = match spec.output {
-        Output::Linear => Task::Regression,
-        _ => Task::Classification,
-    };
+    let task = Task::of(spec.output);
     let options = TableOptions {
         targets: a.target.clone(),
         ignore: t.ignore.clone(),

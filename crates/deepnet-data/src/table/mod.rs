@@ -32,8 +32,8 @@ mod targets;
 
 pub use columns::{in_f32_range, median, parse_finite, Cell, FeatureColumn, FeatureKind};
 pub use preprocessing::{
-    target_rows, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions, Task, FORMAT,
-    MAX_CATEGORIES,
+    target_rows, whole_table, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions,
+    Task, FORMAT, MAX_CATEGORIES,
 };
 pub use raw::{
     csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,

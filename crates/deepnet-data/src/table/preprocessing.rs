@@ -25,6 +25,16 @@ pub enum Task {
     Regression,
 }
 
+impl Task {
+    /// The task of a network with output `output`: a linear output predicts values.
+    pub fn of(output: deepnet_core::Output) -> Task {
+        match output {
+            deepnet_core::Output::Linear => Task::Regression,
+            _ => Task::Classification,
+        }
+    }
+}
+
 /// What to do with missing cells.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +150,16 @@ pub struct Fitted {
     pub warnings: Vec<String>,
     /// How the positive class was chosen, for a binary target.
     pub positive_rule: Option<PositiveRule>,
+}
+
+/// A whole table as one dataset: the rows that have a target, through the preprocessing fitted
+/// on all of them (how the embedded tables and `deepnet gradcheck` read a file; training fits on
+/// the training rows of its splits instead).
+pub fn whole_table(table: &RawTable, options: &TableOptions) -> Result<(Dataset, Fitted)> {
+    let (rows, _) = target_rows(table, options)?;
+    let fitted = Preprocessing::fit(table, options, &rows)?;
+    let (ds, _) = fitted.preprocessing.dataset(table, Some(&rows))?;
+    Ok((ds, fitted))
 }
 
 /// The rows of `table` that have every target cell, and their class labels (classification) or
