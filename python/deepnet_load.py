@@ -24,10 +24,12 @@ import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-__all__ = ["load_numpy", "load_torch", "read_rows"]
+__all__ = ["load_numpy", "load_torch", "read_rows", "metadata", "standardise", "forward", "output",
+           "torch_network"]
 
 
-def _metadata(path):
+def metadata(path):
+    """The checkpoint's metadata: {key: text}."""
     with safe_open(path, framework="numpy") as f:
         return f.metadata()
 
@@ -109,7 +111,8 @@ def encode(pre, rows):
     return np.array(out, dtype=np.float32)
 
 
-def _standardise(meta, x):
+def standardise(meta, x):
+    """Raw numeric inputs `x` through the checkpoint's `deepnet.input_scaling` (if any)."""
     if "deepnet.input_scaling" in meta:
         s = json.loads(meta["deepnet.input_scaling"])
         x = (x - np.array(s["mean"], dtype=np.float32)) / np.array(s["scale"], dtype=np.float32)
@@ -142,17 +145,28 @@ def forward(spec, tensors, x):
     return a
 
 
+def output(spec, z):
+    """The output non-linearity of `spec` on logits `z` [n, units]: σ for `sigmoid` (one column,
+    the positive class's probability), a row-wise softmax for `softmax`, `z` itself for
+    `linear` (standardised targets when the model was trained on a table)."""
+    if spec["output"] == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if spec["output"] == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return z
+
+
 def _outputs(spec, pre, z):
     target = pre["target"]
     if spec["output"] == "linear":
         return {"prediction": z * np.array(target["scale"]) + np.array(target["mean"]),
                 "targets": pre["targets"]}
     if spec["output"] == "sigmoid":
-        p1 = 1 / (1 + np.exp(-z[:, 0]))
+        p1 = output(spec, z)[:, 0]
         probs = np.stack([1 - p1, p1], axis=1)
     else:
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        probs = e / e.sum(axis=1, keepdims=True)
+        probs = output(spec, z)
     names = target["names"]
     label = [names[int(i)] for i in (probs[:, 1] > 0.5 if spec["output"] == "sigmoid" else probs.argmax(axis=1))]
     return {"label": label, "probabilities": probs, "classes": names}
@@ -162,14 +176,14 @@ def load_numpy(path):
     """A predict function for the checkpoint at `path`: rows (CSV path or list of dicts) →
     {"label", "probabilities", "classes"} for classifiers, {"prediction", "targets"} (original
     units) for regressors."""
-    meta = _metadata(path)
+    meta = metadata(path)
     spec = json.loads(meta["deepnet.spec"])
     pre = json.loads(meta["deepnet.preprocessing"]) if "deepnet.preprocessing" in meta else \
         _plain_preprocessing(meta, spec)
     tensors = load_file(path)
 
     def predict(rows):
-        x = _standardise(meta, encode(pre, read_rows(rows)))
+        x = standardise(meta, encode(pre, read_rows(rows)))
         return _outputs(spec, pre, forward(spec, tensors, x))
 
     return predict
@@ -181,12 +195,26 @@ def load_torch(path):
     apply torch.softmax / torch.sigmoid for classifiers, or `y * scale + mean` from
     `deepnet.preprocessing`'s target for regressors."""
     import torch
-    from safetensors.torch import load_file as load_torch_file
 
-    meta = _metadata(path)
+    meta = metadata(path)
     spec = json.loads(meta["deepnet.spec"])
     pre = json.loads(meta["deepnet.preprocessing"]) if "deepnet.preprocessing" in meta else \
         _plain_preprocessing(meta, spec)
+    model = torch_network(path)
+
+    def preprocess(rows):
+        return torch.from_numpy(standardise(meta, encode(pre, read_rows(rows))))
+
+    return model, preprocess
+
+
+def torch_network(path):
+    """The checkpoint's network as a `torch.nn.Sequential` in eval mode, its weights loaded with
+    `strict=True`; it outputs logits for standardised inputs."""
+    import torch
+    from safetensors.torch import load_file as load_torch_file
+
+    spec = json.loads(metadata(path)["deepnet.spec"])
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
             "gelu": torch.nn.GELU, "identity": torch.nn.Identity}
     width, layers = spec["inputs"], []
@@ -203,8 +231,4 @@ def load_torch(path):
             layers.append(acts[t]())
     model = torch.nn.Sequential(*layers)
     model.load_state_dict(load_torch_file(path), strict=True)
-
-    def preprocess(rows):
-        return torch.from_numpy(_standardise(meta, encode(pre, read_rows(rows))))
-
-    return model.eval(), preprocess
+    return model.eval()

@@ -1,19 +1,12 @@
 //! Strict loading of malformed checkpoint files, and crash safety of checkpoint writes.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use deepnet::{ModelSpec, Sequential};
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 
 const SPEC: &str = r#"{"inputs":3,"layers":[{"type":"dense","units":2},{"type":"relu"},{"type":"dense","units":1}],"output":"sigmoid"}"#;
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn f32_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -54,7 +47,7 @@ const META: [(&str, &str); 3] = [
 
 /// The loader's message for `bytes`, without the `checkpoint PATH: ` prefix.
 fn load_error(name: &str, bytes: &[u8]) -> String {
-    let path = temp(name);
+    let path = deepnet_testkit::temp(name).join(name);
     std::fs::write(&path, bytes).unwrap();
     let msg = Sequential::load(&path).unwrap_err().to_string();
     msg.strip_prefix(&format!("checkpoint {}: ", path.display()))
@@ -64,7 +57,7 @@ fn load_error(name: &str, bytes: &[u8]) -> String {
 
 #[test]
 fn a_well_formed_file_loads() {
-    let path = temp("good.safetensors");
+    let path = deepnet_testkit::temp("good.safetensors").join("good.safetensors");
     std::fs::write(&path, file(&good_tensors(), &META)).unwrap();
     let m = Sequential::load(&path).unwrap();
     assert_eq!(m.spec(), &ModelSpec::from_json(SPEC).unwrap());
@@ -197,7 +190,8 @@ fn wrong_tensors_and_metadata_are_named() {
         load_error("scaling.safetensors", &bad_scaling),
         "`deepnet.input_scaling`: shape mismatch: input scaling has 2 means and 2 scales but the model has 3 inputs"
     );
-    let missing = temp("does-not-exist.safetensors");
+    let missing =
+        deepnet_testkit::temp("does-not-exist.safetensors").join("does-not-exist.safetensors");
     assert!(Sequential::load(&missing)
         .unwrap_err()
         .to_string()
@@ -224,7 +218,7 @@ fn child_writer() {
 
 #[test]
 fn a_process_killed_while_saving_always_leaves_a_loadable_file() {
-    let path = temp("killed.safetensors");
+    let path = deepnet_testkit::temp("killed.safetensors").join("killed.safetensors");
     let spec = ModelSpec::from_json(SPEC).unwrap();
     Sequential::from_spec(&spec, 0)
         .unwrap()
@@ -274,7 +268,7 @@ fn a_process_killed_while_saving_always_leaves_a_loadable_file() {
 #[test]
 fn a_failed_write_is_an_error_and_keeps_the_previous_file() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = temp("readonly-dir");
+    let dir = deepnet_testkit::temp("readonly-dir");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("m.safetensors");
     let spec = ModelSpec::from_json(SPEC).unwrap();

@@ -2,7 +2,7 @@
 //! strict loading of malformed files, exact resume and crash safety.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use candle_core::{DType, Device, Module, Tensor};
 use deepnet::checkpoint::RunDir;
@@ -11,13 +11,7 @@ use deepnet::{
     save_model, Activation, Init, InputScaling, Mlp, ModelSpec, OptimizerKind, Recipe, Rng,
     Schedule, Sequential, TrainData, Trainer,
 };
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-ckpt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use deepnet_testkit::{python, temp};
 
 fn random_input(n: usize, d: usize, seed: u64) -> Tensor {
     let mut rng = Rng::new(seed);
@@ -69,7 +63,7 @@ fn trained_like(spec: &ModelSpec, seed: u64) -> Sequential {
 
 #[test]
 fn save_load_gives_identical_outputs_and_byte_identical_files() {
-    let dir = temp_dir("roundtrip");
+    let dir = temp("roundtrip");
     for (k, spec) in specs().iter().enumerate() {
         let model = trained_like(spec, k as u64);
         let path = dir.join(format!("m{k}.safetensors"));
@@ -106,7 +100,7 @@ fn save_load_gives_identical_outputs_and_byte_identical_files() {
 
 #[test]
 fn metadata_holds_spec_version_scaling_and_classes() {
-    let dir = temp_dir("meta");
+    let dir = temp("meta");
     let spec = specs()[1].clone();
     let model = trained_like(&spec, 3);
     let path = dir.join("m.safetensors");
@@ -158,7 +152,7 @@ fn metadata_holds_spec_version_scaling_and_classes() {
 
 #[test]
 fn candle_varbuilder_loads_the_file_as_it_is() {
-    let dir = temp_dir("candle");
+    let dir = temp("candle");
     let spec = ModelSpec::from_json(include_str!("../models/digits_mlp.json")).unwrap();
     let model = trained_like(&spec, 1);
     let path = dir.join("digits.safetensors");
@@ -224,7 +218,7 @@ fn write_npy(path: &Path, t: &Tensor) {
 /// Saves a model of every spec, then has `python script MODEL X.npy Y.npy` recompute the
 /// predictions on random inputs and compare them with deepnet's to 1e-5.
 fn python_matches_deepnet(python: &str, script: &str, seed: u64) {
-    let dir = temp_dir(script);
+    let dir = temp(script);
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(script);
@@ -250,24 +244,9 @@ fn python_matches_deepnet(python: &str, script: &str, seed: u64) {
     }
 }
 
-/// The Python with numpy and safetensors: `DEEPNET_PYTHON`, which `test.sh` sets up, else
-/// `python3`; a Python without them fails with a message saying how to get them.
-fn numpy_python() -> String {
-    let python = std::env::var("DEEPNET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import numpy, safetensors"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "{python} lacks numpy or safetensors: run the tests with ./test.sh (it installs them in a venv), or set DEEPNET_PYTHON"
-    );
-    python
-}
-
 #[test]
 fn numpy_and_safetensors_reproduce_deepnet_predictions() {
-    python_matches_deepnet(&numpy_python(), "interop_numpy.py", 10);
+    python_matches_deepnet(&python(&["numpy", "safetensors"]), "interop_numpy.py", 10);
 }
 
 /// PyTorch's `nn.Sequential` with `strict=True`, with the Python named by
@@ -316,7 +295,7 @@ fn resumed_training_is_bit_identical_to_a_straight_run_for_every_optimizer() {
     let (train, val) = split(&digits().unwrap(), 0.2, 0, true).unwrap();
     let (train, val) = (data_of(&train, &spec), data_of(&val, &spec));
     for kind in OptimizerKind::all() {
-        let dir = temp_dir(&format!("resume-{}", kind.name()));
+        let dir = temp(&format!("resume-{}", kind.name()));
         let config = Recipe {
             optimizer: kind,
             weight_decay: Some(1e-3),

@@ -1,23 +1,12 @@
 //! Loaders: CSV, IDX and synthetic data, with the exact errors for malformed input.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use candle_core::Device;
 use deepnet::data::table::{whole_table, Dialect, RawTable, TableOptions, Task};
 use deepnet::data::{fashion_mnist, read_idx, sniff_delimiter, synthetic, Dataset, Labels};
 use deepnet::{InputScaling, ModelSpec, OptimizerKind, Recipe, Sequential, TrainData, Trainer};
-
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
-    path
-}
+use deepnet_testkit::{idx_bytes, temp_file};
 
 /// A CSV text read as `deepnet train` reads a file: the table reader, the preprocessing fitted
 /// on every row with a target, for `task`; `target` as `--target` (default: the last column).
@@ -200,15 +189,6 @@ fn training_on_string_labels_round_trips_the_names() {
         .collect();
     assert_eq!(predicted, truth);
     assert_eq!(predicted[0], "setosa");
-}
-
-fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut b = vec![0, 0, 8, dims.len() as u8];
-    for d in dims {
-        b.extend_from_slice(&d.to_be_bytes());
-    }
-    b.extend_from_slice(data);
-    b
 }
 
 #[test]

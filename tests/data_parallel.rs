@@ -11,6 +11,7 @@ use deepnet::data::digits;
 use deepnet::{
     DataParallel, InputScaling, ModelSpec, OptimizerKind, Recipe, Reducer, Sequential, Trainer,
 };
+use deepnet_testkit::{relative_difference, weights};
 
 /// The buffers of every rank, summed in rank order.
 struct Exchange {
@@ -103,12 +104,6 @@ fn train(
             .unwrap();
         m
     };
-    let weights = |m: &Sequential| -> Vec<Vec<f32>> {
-        m.parameters()
-            .iter()
-            .map(|(_, t)| t.flatten_all().unwrap().to_vec1().unwrap())
-            .collect()
-    };
     let Some(n) = ranks else {
         let mut m = fresh();
         Trainer::new(config)
@@ -150,22 +145,6 @@ fn train(
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
-}
-
-/// max over tensors of ‖a − b‖ / ‖a‖.
-fn relative_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            let d: f64 = x
-                .iter()
-                .zip(y)
-                .map(|(p, q)| (*p as f64 - *q as f64).powi(2))
-                .sum();
-            let n: f64 = x.iter().map(|p| (*p as f64).powi(2)).sum();
-            (d / n).sqrt()
-        })
-        .fold(0.0, f64::max)
 }
 
 #[test]

@@ -1,53 +1,29 @@
-"""Loads a deepnet checkpoint into PyTorch's nn.Sequential with strict=True and compares the
-predictions with the numpy reference forward pass of interop_numpy.py.
+"""Loads a deepnet checkpoint into PyTorch's nn.Sequential with strict=True (python/deepnet_load.py's
+torch_network) and compares its predictions with deepnet's.
 
 Usage: python3 interop_torch.py MODEL.safetensors INPUTS.npy EXPECTED.npy
 (needs torch, numpy, safetensors; not run by CI because PyTorch's wheel is several GB).
 """
 import json
+import os
 import sys
 
 import numpy as np
 import torch
-from safetensors import safe_open
-from safetensors.torch import load_file
 
-
-def load(path):
-    with safe_open(path, framework="pt") as f:
-        meta = f.metadata()
-    spec = json.loads(meta["deepnet.spec"])
-    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "gelu": torch.nn.GELU,
-            "identity": torch.nn.Identity}
-    width, layers = spec["inputs"], []
-    for layer in spec["layers"]:
-        t = layer["type"]
-        if t == "dense":
-            layers.append(torch.nn.Linear(width, layer["units"], bias=layer.get("bias", True)))
-            width = layer["units"]
-        elif t == "leaky_relu":
-            layers.append(torch.nn.LeakyReLU(layer.get("slope", 0.01)))
-        elif t == "dropout":
-            layers.append(torch.nn.Dropout(layer["rate"]))
-        else:
-            layers.append(acts[t]())
-    model = torch.nn.Sequential(*layers)
-    model.load_state_dict(load_file(path), strict=True)
-    return model.eval(), spec, meta
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from deepnet_load import metadata, output, standardise, torch_network  # noqa: E402
 
 
 def main():
     path, inputs, expected = sys.argv[1:4]
-    model, spec, meta = load(path)
-    x = torch.from_numpy(np.load(inputs))
-    if "deepnet.input_scaling" in meta:
-        s = json.loads(meta["deepnet.input_scaling"])
-        x = (x - torch.tensor(s["mean"])) / torch.tensor(s["scale"])
+    meta = metadata(path)
+    spec = json.loads(meta["deepnet.spec"])
+    model = torch_network(path)
+    x = torch.from_numpy(standardise(meta, np.load(inputs)).astype(np.float32))
     with torch.no_grad():
-        z = model(x)
-    p = {"sigmoid": torch.sigmoid, "softmax": lambda v: torch.softmax(v, dim=1),
-         "linear": lambda v: v}[spec["output"]](z).numpy()
-    err = np.abs(p - np.load(expected)).max()
+        z = model(x).double().numpy()
+    err = np.abs(output(spec, z) - np.load(expected)).max()
     print(f"max_abs_difference: {err:.3e}")
     sys.exit(0 if err < 1e-5 else 1)
 

@@ -7,14 +7,11 @@
 use candle_core::Device;
 use deepnet::data::{breast_cancer, digits, split};
 use deepnet::{evaluate, Sequential};
-
-fn root(file: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
-}
+use deepnet_testkit::root;
 
 #[test]
 fn logistic_regression_checkpoint_scores_on_its_test_split() {
-    let model = Sequential::load(root("models/logreg.safetensors")).unwrap();
+    let model = Sequential::load(root().join("models/logreg.safetensors")).unwrap();
     assert!(
         model.input_scaling().is_some(),
         "trained on standardised inputs"
@@ -30,7 +27,7 @@ fn logistic_regression_checkpoint_scores_on_its_test_split() {
 
 #[test]
 fn digits_mlp_checkpoint_scores_on_its_test_split() {
-    let model = Sequential::load(root("models/digits_mlp.safetensors")).unwrap();
+    let model = Sequential::load(root().join("models/digits_mlp.safetensors")).unwrap();
     assert_eq!(model.class_names().unwrap()[7], "7");
     let (_, test) = split(&digits().unwrap(), 0.2, 0, true).unwrap();
     let y = test

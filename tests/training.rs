@@ -6,17 +6,10 @@ use deepnet::{
     evaluate, EpochRecord, Error, InputScaling, ModelSpec, Observer, OptimizerKind, Recipe,
     Schedule, Sequential, TrainData, TrainState, Trainer,
 };
+use deepnet_testkit::weights;
 
 fn data(ds: &Dataset, spec: &ModelSpec) -> TrainData {
     ds.train_data(spec.output, &Device::Cpu).unwrap()
-}
-
-fn weights(model: &Sequential) -> Vec<Vec<f32>> {
-    model
-        .parameters()
-        .iter()
-        .map(|(_, t)| t.flatten_all().unwrap().to_vec1().unwrap())
-        .collect()
 }
 
 /// Records the weights after every epoch.

@@ -141,9 +141,14 @@ pub struct TableArgs {
     #[serde(default)]
     pub positive: Option<String>,
     /// Class weights in the loss: balanced weighs class c by n / (k · n_c) [default: none].
-    #[arg(long, value_parser = crate::train::class_weight_parser())]
+    #[arg(long, value_parser = class_weight_parser())]
     #[serde(default)]
     pub class_weight: Option<ClassWeight>,
+}
+
+/// `--class-weight`'s values: the rules of [`ClassWeight`] that need no numbers.
+fn class_weight_parser() -> impl clap::builder::TypedValueParser<Value = ClassWeight> {
+    clap::builder::PossibleValuesParser::new(["balanced"]).map(|_| ClassWeight::Balanced)
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! `deepnet export`: a checkpoint and its preprocessing as an ONNX file.
 
 use anyhow::Result;
+use deepnet::checkpoint::keys;
 use deepnet::checkpoint::{atomic_write, load_model_with_metadata};
 use deepnet::onnx::{export, ExportOptions};
 use deepnet::{DType, Device};
@@ -19,11 +20,11 @@ pub fn run(a: ExportArgs) -> Result<()> {
         }
     };
     let keep = [
-        "deepnet.spec",
-        "deepnet.classes",
-        "deepnet.features",
-        "deepnet.version",
-        "deepnet.input_scaling",
+        keys::SPEC,
+        keys::CLASSES,
+        keys::FEATURES,
+        keys::VERSION,
+        keys::INPUT_SCALING,
     ];
     let props: Vec<(String, String)> = meta
         .iter()

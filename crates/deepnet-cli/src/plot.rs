@@ -1,6 +1,7 @@
 //! `deepnet plot DIR`: redraws a run's figures from DIR/history.csv and its checkpoint, with the
 //! figure code that `deepnet train` and `deepnet board` use.
 
+use deepnet::checkpoint::keys;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -48,7 +49,7 @@ pub fn run(a: PlotArgs) -> Result<()> {
     let (model, meta) = load_model_with_metadata(&ckpt, &Device::Cpu, DType::F32)?;
     // Regenerate a synthetic training set for the boundary plot.
     let run: Option<TrainArgs> = meta
-        .get("deepnet.run")
+        .get(keys::RUN)
         .and_then(|t| serde_json::from_str(t).ok());
     let data = match run.as_ref().and_then(|r| r.data.clone()) {
         Some(name) if SYNTHETIC_NAMES.contains(&name.as_str()) => Some((

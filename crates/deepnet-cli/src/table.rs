@@ -2,6 +2,7 @@
 //! checkpoint carries (or an equivalent one for checkpoints trained on numeric data), and the
 //! scores in the targets' own units.
 
+use deepnet::checkpoint::keys;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -12,9 +13,6 @@ use deepnet::data::table::{
 };
 use deepnet::data::{Dataset, SOURCES};
 use deepnet::{regression_scores, Output, Sequential, TargetScores};
-
-/// The checkpoint metadata key holding the preprocessing as JSON.
-pub const PREPROCESSING_KEY: &str = "deepnet.preprocessing";
 
 /// Whether `--data` names a CSV file rather than a built-in source or an IDX directory.
 pub fn is_table(source: &str) -> bool {
@@ -43,7 +41,7 @@ pub fn saved_preprocessing(
     checkpoint: &Path,
 ) -> Result<Option<Preprocessing>> {
     Ok(meta
-        .get(PREPROCESSING_KEY)
+        .get(keys::PREPROCESSING)
         .map(|text| Preprocessing::from_json(text, &format!("checkpoint {}", checkpoint.display())))
         .transpose()?)
 }
@@ -59,7 +57,7 @@ pub fn plain_preprocessing(
     input: &str,
 ) -> Result<Preprocessing> {
     let inputs = model.spec().inputs;
-    let names: Vec<String> = match meta.get("deepnet.features") {
+    let names: Vec<String> = match meta.get(keys::FEATURES) {
         Some(text) => serde_json::from_str(text).with_context(|| {
             format!(
                 "checkpoint {}: `deepnet.features` is not a JSON list",

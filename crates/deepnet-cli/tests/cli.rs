@@ -6,18 +6,10 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{deepnet, fails, root, temp};
+use common::{deepnet, fails, root, temp, value};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// The value of a `key: value` line.
-fn value(out: &str, key: &str) -> String {
-    out.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
-        .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
-        .to_string()
 }
 
 #[test]

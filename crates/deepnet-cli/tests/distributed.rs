@@ -27,9 +27,9 @@ mod with_mpi {
     use std::process::{Command, Output, Stdio};
     use std::time::{Duration, Instant};
 
-    use super::common::{deepnet, fails, root, temp};
-    use deepnet::checkpoint::load_model;
-    use deepnet::{DType, Device};
+    use super::common::{
+        checkpoint_weights, deepnet, fails, idx_bytes, relative_difference, root, temp,
+    };
 
     /// A 64-48-32-10 MLP with dropout, its recipe given by flags.
     const SPEC: &str = r#"{"name": "dropout_mlp", "init": "he_normal", "output": "softmax", "layers": [
@@ -82,30 +82,6 @@ mod with_mpi {
         ]
     }
 
-    fn weights(dir: &Path) -> Vec<Vec<f32>> {
-        let m = load_model(&dir.join("model.safetensors"), &Device::Cpu, DType::F32).unwrap();
-        m.parameters()
-            .iter()
-            .map(|(_, t)| t.flatten_all().unwrap().to_vec1().unwrap())
-            .collect()
-    }
-
-    /// max over tensors of ‖a − b‖ / ‖a‖.
-    fn relative_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| {
-                let d: f64 = x
-                    .iter()
-                    .zip(y)
-                    .map(|(p, q)| (*p as f64 - *q as f64).powi(2))
-                    .sum();
-                let n: f64 = x.iter().map(|p| (*p as f64).powi(2)).sum();
-                (d / n).sqrt()
-            })
-            .fold(0.0, f64::max)
-    }
-
     /// A 64-512-512-10 MLP with dropout: about a second per epoch on one thread, slow enough
     /// to kill a job between two epochs.
     const WIDE: &str = r#"{"name": "wide", "init": "he_normal", "output": "softmax", "layers": [
@@ -116,16 +92,6 @@ mod with_mpi {
         let p = dir.join("spec.json");
         std::fs::write(&p, SPEC).unwrap();
         p
-    }
-
-    /// An IDX file of unsigned bytes.
-    fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-        let mut b = vec![0, 0, 8, dims.len() as u8];
-        for d in dims {
-            b.extend_from_slice(&d.to_be_bytes());
-        }
-        b.extend_from_slice(data);
-        b
     }
 
     /// The digits as a directory of Fashion-MNIST-format IDX files (8×8 images, pixel 15·v):
@@ -195,7 +161,10 @@ mod with_mpi {
             );
             assert!(err.contains("distributed: 2 ranks"), "{err}");
             assert!(err.contains(&format!("training on {rows}")), "{err}");
-            let diff = relative_difference(&weights(&single), &weights(&dist));
+            let diff = relative_difference(
+                &checkpoint_weights(&single.join("model.safetensors")),
+                &checkpoint_weights(&dist.join("model.safetensors")),
+            );
             assert!(
                 diff < 1e-5,
                 "{data}, {optimizer}: relative difference {diff:e}"
@@ -326,7 +295,7 @@ mod with_mpi {
                 "the job was killed after {done} of 8 epochs"
             );
             // The last complete checkpoint is loadable.
-            let _ = weights(&run);
+            let _ = checkpoint_weights(&run.join("model.safetensors"));
             let o = if resume_ranks == 2 {
                 mpirun(
                     2,
@@ -344,15 +313,18 @@ mod with_mpi {
                 deepnet(&["train", "--resume", r, "--threads", "1", "--quiet"])
             };
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            let diff = relative_difference(&weights(&straight), &weights(&run));
+            let diff = relative_difference(
+                &checkpoint_weights(&straight.join("model.safetensors")),
+                &checkpoint_weights(&run.join("model.safetensors")),
+            );
             assert!(
                 diff < 1e-5,
                 "resumed on {resume_ranks} rank(s) after {done} epochs: {diff:e}"
             );
             if resume_ranks == 2 {
                 assert_eq!(
-                    weights(&run),
-                    weights(&uninterrupted),
+                    checkpoint_weights(&run.join("model.safetensors")),
+                    checkpoint_weights(&uninterrupted.join("model.safetensors")),
                     "killed and resumed on the same ranks: bit-identical to the uninterrupted job"
                 );
             }

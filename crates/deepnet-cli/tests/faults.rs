@@ -1,27 +1,14 @@
 //! Hostile and broken input through the real binary, crashes and full disks: every failure is
 //! exit status 1 with an `error:` line (never 101, never an abort), and complete results survive.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_deepnet"));
-    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    c
-}
-
-fn deepnet(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-faults-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{checkpoint_weights, command, deepnet, root, temp};
 
 /// Exit status 0, or 1 with a final `error:` line; never a panic (101) or a signal.
 fn clean(args: &[&str]) -> Option<String> {
@@ -38,23 +25,11 @@ fn clean(args: &[&str]) -> Option<String> {
     }
 }
 
-fn weights(path: &Path) -> Vec<Vec<f32>> {
-    deepnet::Sequential::load(path)
-        .unwrap()
-        .parameters()
-        .into_iter()
-        .map(|(_, t)| t.flatten_all().unwrap().to_vec1().unwrap())
-        .collect()
-}
-
 #[test]
 fn malformed_checkpoints_specs_csvs_and_idx_files() {
     let dir = temp("malformed");
     // Checkpoints: a real one truncated everywhere, and with bytes overwritten.
-    let good = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/logreg.safetensors"),
-    )
-    .unwrap();
+    let good = std::fs::read(root().join("models/logreg.safetensors")).unwrap();
     let ck = dir.join("ck.safetensors");
     let ck_s = ck.to_str().unwrap();
     for cut in (0..good.len()).step_by(53) {
@@ -255,7 +230,7 @@ fn predict_streams_two_million_rows_in_bounded_memory() {
     }
     let out = dir.join("pred.csv");
     // models/logreg.safetensors does not name its features, so the 30 columns are taken in order.
-    let mut cmd = bin();
+    let mut cmd = command();
     cmd.args([
         "predict",
         "--checkpoint",
@@ -298,12 +273,12 @@ fn training_killed_at_random_moments_and_resumed_matches_a_straight_run() {
         .map(|s| s.to_string())
         .collect()
     };
-    let o = bin().args(args(&straight)).output().unwrap();
+    let o = command().args(args(&straight)).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut rng = deepnet::Rng::new(11);
     let (mut kills, mut finished) = (0, false);
     for attempt in 0..=60 {
-        let mut cmd = bin();
+        let mut cmd = command();
         if crashed.join("train_state.safetensors").exists() {
             cmd.args(["train", "--resume", crashed.to_str().unwrap(), "--quiet"]);
         } else {
@@ -342,8 +317,8 @@ fn training_killed_at_random_moments_and_resumed_matches_a_straight_run() {
     assert!(finished, "the run never finished");
     assert!(kills >= 3, "only {kills} kills landed");
     assert_eq!(
-        weights(&crashed.join("model.safetensors")),
-        weights(&straight.join("model.safetensors"))
+        checkpoint_weights(&crashed.join("model.safetensors")),
+        checkpoint_weights(&straight.join("model.safetensors"))
     );
 }
 
@@ -396,7 +371,7 @@ fn unwritable_directories_and_full_disks_are_errors_that_keep_earlier_files() {
     let o = Command::new("bash")
         .arg("-c")
         .arg(&script)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .current_dir(root())
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -460,7 +435,7 @@ fn unwritable_directories_and_full_disks_are_errors_that_keep_earlier_files() {
 }
 
 #[test]
-fn non_finite_inputs_are_refused_and_divergence_keeps_finite_weights() {
+fn non_finite_inputs_are_refused_and_divergence_keeps_finite_checkpoint_weights() {
     let dir = temp("numeric");
     let csv = dir.join("inf.csv");
     let rows = "1,2,0\n3,4,1\n".repeat(10);

@@ -8,28 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{deepnet, fails, root, temp};
-
-/// The Python with onnx, onnxruntime and numpy: `DEEPNET_PYTHON`, which `test.sh` sets up.
-fn onnx_python() -> String {
-    let python = std::env::var("DEEPNET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python)
-        .args(["-c", "import numpy, onnx, onnxruntime"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "{python} lacks onnx or onnxruntime: run the tests with ./test.sh (it installs them in a venv), or set DEEPNET_PYTHON"
-    );
-    python
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = deepnet(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{args:?}: {err}");
-    err
-}
+use common::{deepnet, fails, ok, python, root, temp};
 
 /// A table with a numeric column with missing cells, a categorical one (with a missing cell),
 /// an ID, a 3-class label, a binary label and two numeric targets.
@@ -85,7 +64,7 @@ fn check(python: &str, onnx: &Path, data: &str, predictions: &Path) {
 
 #[test]
 fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
-    let python = onnx_python();
+    let python = python(&["numpy", "onnx", "onnxruntime"]);
     let dir = temp("onnx");
     let data = table(&dir);
     let new = new_rows(&dir);
@@ -162,7 +141,7 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
 
 #[test]
 fn a_numeric_model_exports_with_one_input_or_one_per_column() {
-    let python = onnx_python();
+    let python = python(&["numpy", "onnx", "onnxruntime"]);
     let dir = temp("onnx-single");
     let mut text = String::from("a,b,c,y\n");
     for i in 0..200 {

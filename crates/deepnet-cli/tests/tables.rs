@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{deepnet, fails, root, temp};
+use common::{fails, number, ok, python, root, temp};
 
 const PENGUINS: &str = "tests/fixtures/penguins-raw.csv";
 const IDS: [&str; 6] = [
@@ -20,24 +20,6 @@ const IDS: [&str; 6] = [
     "Comments",
 ];
 
-fn ok(args: &[&str]) -> (String, String) {
-    let o = deepnet(args);
-    let (out, err) = (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    );
-    assert!(o.status.success(), "{args:?}: {err}");
-    (out, err)
-}
-
-fn value(out: &str, key: &str) -> f64 {
-    out.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
-        .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
-        .parse()
-        .unwrap()
-}
-
 fn spec(dir: &Path, units: usize, output: &str) -> String {
     let p = dir.join(format!("{output}{units}.json"));
     std::fs::write(
@@ -48,20 +30,6 @@ fn spec(dir: &Path, units: usize, output: &str) -> String {
     )
     .unwrap();
     p.to_str().unwrap().to_string()
-}
-
-/// The Python with numpy and safetensors (see tests/checkpoints.rs).
-fn numpy_python() -> String {
-    let python = std::env::var("DEEPNET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python)
-        .args(["-c", "import numpy, safetensors"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "{python} lacks numpy or safetensors: run the tests with ./test.sh (it installs them in a venv), or set DEEPNET_PYTHON"
-    );
-    python
 }
 
 #[test]
@@ -86,8 +54,8 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
     let (out, err) = ok(&args);
     // The spec has no `inputs`: it is the width after encoding, and the saved spec records it.
     assert!(err.contains("inputs, "), "{err}");
-    assert!(value(&out, "test_accuracy") >= 0.95, "{out}");
-    assert!(value(&out, "test_macro_f1") >= 0.9, "{out}");
+    assert!(number(&out, "test_accuracy") >= 0.95, "{out}");
+    assert!(number(&out, "test_macro_f1") >= 0.9, "{out}");
     let ckpt = run.join("model.safetensors");
     let (insp, _) = ok(&["inspect", "--json", ckpt.to_str().unwrap()]);
     assert!(insp.contains("deepnet.preprocessing"), "{insp}");
@@ -109,13 +77,13 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
         "--data",
         PENGUINS,
     ]);
-    assert_eq!(value(&ev, "rows"), 344.0);
+    assert_eq!(number(&ev, "rows"), 344.0);
     for class in [
         "Adelie Penguin (Pygoscelis adeliae)",
         "Chinstrap penguin (Pygoscelis antarctica)",
         "Gentoo penguin (Pygoscelis papua)",
     ] {
-        assert!(value(&ev, &format!("f1_{class}")) > 0.8, "{ev}");
+        assert!(number(&ev, &format!("f1_{class}")) > 0.8, "{ev}");
     }
     let f1s: Vec<f64> = ev
         .lines()
@@ -123,7 +91,7 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
         .map(|l| l.rsplit(": ").next().unwrap().parse().unwrap())
         .collect();
     let macro_f1 = f1s.iter().sum::<f64>() / 3.0;
-    assert!((value(&ev, "macro_f1") - macro_f1).abs() < 1e-4, "{ev}");
+    assert!((number(&ev, "macro_f1") - macro_f1).abs() < 1e-4, "{ev}");
 
     // predict on the raw rows, with the columns in another order and the target removed.
     let text = std::fs::read_to_string(root().join(PENGUINS)).unwrap();
@@ -159,10 +127,10 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
         .collect();
     let hits = labels.iter().zip(&truth).filter(|(a, b)| a == b).count();
     assert!(
-        (hits as f64 / 344.0 - value(&ev, "accuracy")).abs() < 5e-5,
+        (hits as f64 / 344.0 - number(&ev, "accuracy")).abs() < 5e-5,
         "predict and eval disagree"
     );
-    let py = Command::new(numpy_python())
+    let py = Command::new(python(&["numpy", "safetensors"]))
         .arg(root().join("tests/interop_table.py"))
         .args([&ckpt, &dir.join("new.csv"), &pred])
         .output()
@@ -210,10 +178,10 @@ fn several_regression_targets_are_learned_and_predicted_in_their_own_units() {
         "test_r2_Flipper Length (mm)",
         "test_r2",
     ] {
-        assert!(value(&out, key) > 0.5, "{key}: {out}");
+        assert!(number(&out, key) > 0.5, "{key}: {out}");
     }
     // RMSE is in grams: the body masses' spread is ~800 g.
-    let rmse = value(&out, "test_rmse_Body Mass (g)");
+    let rmse = number(&out, "test_rmse_Body Mass (g)");
     assert!(rmse > 50.0 && rmse < 800.0, "{out}");
     assert!(run.join("fit.svg").exists());
     let history = std::fs::read_to_string(run.join("history.csv")).unwrap();
@@ -239,9 +207,9 @@ fn several_regression_targets_are_learned_and_predicted_in_their_own_units() {
         err.contains("skipped 2 rows whose target is missing"),
         "{err}"
     );
-    assert_eq!(value(&ev, "rows"), 342.0);
-    let mean = (value(&ev, "r2_Body Mass (g)") + value(&ev, "r2_Flipper Length (mm)")) / 2.0;
-    assert!((value(&ev, "r2") - mean).abs() < 1e-4, "{ev}");
+    assert_eq!(number(&ev, "rows"), 342.0);
+    let mean = (number(&ev, "r2_Body Mass (g)") + number(&ev, "r2_Flipper Length (mm)")) / 2.0;
+    assert!((number(&ev, "r2") - mean).abs() < 1e-4, "{ev}");
 
     let pred = dir.join("pred.csv");
     ok(&[
@@ -255,7 +223,7 @@ fn several_regression_targets_are_learned_and_predicted_in_their_own_units() {
     ]);
     let p = std::fs::read_to_string(&pred).unwrap();
     assert!(p.starts_with("Body Mass (g),Flipper Length (mm)\n"), "{p}");
-    let py = Command::new(numpy_python())
+    let py = Command::new(python(&["numpy", "safetensors"]))
         .arg(root().join("tests/interop_table.py"))
         .args([&ckpt, &root().join(PENGUINS), &pred])
         .output()
@@ -300,7 +268,7 @@ fn binary_figures_name_the_positive_class() {
         err.contains("positive class: `fraud` (the less frequent class; set it with --positive)"),
         "{err}"
     );
-    assert!(value(&out, "test_recall") > 0.9, "{out}");
+    assert!(number(&out, "test_recall") > 0.9, "{out}");
     let ckpt = run.join("model.safetensors");
     let (ev, _) = ok(&[
         "eval",

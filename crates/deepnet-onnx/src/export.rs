@@ -17,6 +17,7 @@
 //! Default-domain operators at opset 19 and `ai.onnx.ml` 1 (CategoryMapper), which onnxruntime
 //! and tract both run.
 
+use deepnet_core::checkpoint::keys;
 use deepnet_core::{Activation, LayerSpec, Output, Sequential};
 use deepnet_data::table::{FeatureKind, MissingPolicy, Preprocessing, TargetEncoding};
 use prost::Message;
@@ -112,7 +113,7 @@ pub fn export(
         })
         .collect();
     props.push(StringStringEntryProto {
-        key: Some("deepnet.preprocessing".into()),
+        key: Some(keys::PREPROCESSING.into()),
         value: Some(pre.to_json()),
     });
     let m = ModelProto {

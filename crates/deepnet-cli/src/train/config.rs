@@ -3,7 +3,7 @@
 //! field that a flag set names the flag.
 
 use anyhow::{anyhow, Result};
-use deepnet::{ClassWeight, ModelSpec, Recipe, Schedule};
+use deepnet::{ModelSpec, Recipe, Schedule};
 
 use crate::args::TrainArgs;
 
@@ -55,10 +55,4 @@ fn flag_given(a: &TrainArgs, field: &str) -> bool {
         "class_weight" => a.table.class_weight.is_some(),
         _ => false,
     }
-}
-
-/// `--class-weight`'s values.
-pub fn class_weight_parser() -> impl clap::builder::TypedValueParser<Value = ClassWeight> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(["balanced"]).map(|_| ClassWeight::Balanced)
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use deepnet::checkpoint::{atomic_write, save_model, RunDir, MODEL_FILE};
+use deepnet::checkpoint::{atomic_write, keys, save_model, RunDir, MODEL_FILE};
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
     target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
@@ -28,11 +28,10 @@ use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use crate::run_status::{RunStatus, State};
-use crate::table::{dialect, is_table, original_units, scores_in_units, PREPROCESSING_KEY};
-pub use config::class_weight_parser;
+use crate::table::{dialect, is_table, original_units, scores_in_units};
 use report::metric_lines;
+use resume::load_run;
 pub use resume::saved_args;
-use resume::{load_run, RUN_KEY};
 
 /// The data of a run after splitting: training rows, and validation and test rows when held out,
 /// with the preprocessing learned from the training rows of a CSV table.
@@ -84,7 +83,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     a.seed = Some(seed);
     let saved_pre = match &resumed {
         Some((_, meta)) => meta
-            .get(PREPROCESSING_KEY)
+            .get(keys::PREPROCESSING)
             .map(|t| Preprocessing::from_json(t, "the resumed checkpoint"))
             .transpose()?,
         None => None,
@@ -116,14 +115,14 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     a.out = Some(out.clone());
     a.data = Some(source_name.clone());
     let mut extra = BTreeMap::new();
-    extra.insert(RUN_KEY.to_string(), serde_json::to_string(&a)?);
+    extra.insert(keys::RUN.to_string(), serde_json::to_string(&a)?);
     extra.insert(
-        "deepnet.features".to_string(),
+        keys::FEATURES.to_string(),
         serde_json::to_string(&splits.train.feature_names)?,
     );
-    extra.insert("deepnet.seed".to_string(), seed.to_string());
+    extra.insert(keys::SEED.to_string(), seed.to_string());
     if let Some(p) = &splits.preprocessing {
-        extra.insert(PREPROCESSING_KEY.to_string(), p.to_json());
+        extra.insert(keys::PREPROCESSING.to_string(), p.to_json());
     }
     if let Some(job) = &job {
         // Every rank must train the same thing: compare the spec, the flags and the data.
@@ -234,7 +233,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     // history and figures.
     let last = history.epochs.last().context("no epoch was trained")?;
     let mut final_meta = extra;
-    final_meta.insert("deepnet.epoch".into(), last.epoch.to_string());
+    final_meta.insert(keys::EPOCH.into(), last.epoch.to_string());
     let test_metrics = match &splits.test {
         Some(t) => {
             let tt = tensors(t, &spec)?;
@@ -255,12 +254,12 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         test_scores = Some(scores_in_units(&model, p, t)?);
     }
     if let Some(m) = &test_metrics {
-        final_meta.insert("deepnet.test_loss".into(), m.loss.to_string());
+        final_meta.insert(keys::TEST_LOSS.into(), m.loss.to_string());
         if let Some(acc) = m.accuracy {
-            final_meta.insert("deepnet.test_accuracy".into(), acc.to_string());
+            final_meta.insert(keys::TEST_ACCURACY.into(), acc.to_string());
         }
         if let Some(r2) = m.r2() {
-            final_meta.insert("deepnet.test_r2".into(), r2.to_string());
+            final_meta.insert(keys::TEST_R2.into(), r2.to_string());
         }
     }
     save_model(&model, &out.join(MODEL_FILE), &final_meta)?;

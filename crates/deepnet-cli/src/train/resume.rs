@@ -1,5 +1,6 @@
 //! `--resume DIR`: the run's model and its saved arguments, with the explicit flags over them.
 
+use deepnet::checkpoint::keys;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -9,12 +10,9 @@ use deepnet::{Device, Sequential};
 
 use crate::args::TrainArgs;
 
-/// The run's arguments as resolved, saved in every checkpoint so `--resume` repeats the run.
-pub const RUN_KEY: &str = "deepnet.run";
-
 /// The `deepnet train` arguments a checkpoint was written with, when it has them.
 pub fn saved_args(meta: &BTreeMap<String, String>) -> Option<serde_json::Result<TrainArgs>> {
-    meta.get(RUN_KEY).map(|t| serde_json::from_str(t))
+    meta.get(keys::RUN).map(|t| serde_json::from_str(t))
 }
 
 /// Loads a run's model (and its checkpoint metadata) and merges its saved arguments under the
@@ -23,11 +21,17 @@ pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<(Sequential, BTreeMap<S
     let path = dir.join(MODEL_FILE);
     let (model, meta) = load_model_with_metadata(&path, &Device::Cpu, deepnet::DType::F32)?;
     let saved: TrainArgs = match saved_args(&meta) {
-        Some(args) => args
-            .with_context(|| format!("checkpoint {}: `{RUN_KEY}` is not valid", path.display()))?,
+        Some(args) => args.with_context(|| {
+            format!(
+                "checkpoint {}: `{}` is not valid",
+                path.display(),
+                keys::RUN
+            )
+        })?,
         None => bail!(
-            "checkpoint {}: no `{RUN_KEY}`; --resume needs a directory written by `deepnet train`",
-            path.display()
+            "checkpoint {}: no `{}`; --resume needs a directory written by `deepnet train`",
+            path.display(),
+            keys::RUN
         ),
     };
     let keep = a.clone();

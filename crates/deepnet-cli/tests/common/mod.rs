@@ -1,32 +1,51 @@
-//! Helpers shared by the CLI's test files: run the real binary from the repository root, a fresh
-//! temporary directory, and the one-`error:`-line check.
+//! Helpers shared by the CLI's test files: run the real binary from the repository root, its
+//! `key: value` lines, and the one-`error:`-line check. Helpers shared with the root package's
+//! tests (temporary directories, weights, the interoperability Python) are `deepnet-testkit`'s.
 #![allow(dead_code)]
 
 pub mod board;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+#[allow(unused_imports)]
+pub use deepnet_testkit::{checkpoint_weights, idx_bytes, python, relative_difference, root, temp};
+
+/// The `deepnet` binary as a command, run from the repository root.
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_deepnet"));
+    c.current_dir(root());
+    c
+}
 
 /// Runs `deepnet` with `args` from the repository root.
 pub fn deepnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deepnet"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
+    command().args(args).output().unwrap()
 }
 
-/// The repository root (where `models/` and `tests/fixtures/` are).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// Runs `deepnet` with `args`, which must succeed; returns its stdout and stderr.
+pub fn ok(args: &[&str]) -> (String, String) {
+    let o = deepnet(args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "{args:?}: {err}");
+    (out, err)
 }
 
-/// A fresh, empty temporary directory for this test process.
-pub fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepnet-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// The value of a `key: value` line of `out`.
+pub fn value(out: &str, key: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("no `{key}:` in\n{out}"))
+        .to_string()
+}
+
+/// [`value`] as a number.
+pub fn number(out: &str, key: &str) -> f64 {
+    value(out, key)
+        .parse()
+        .unwrap_or_else(|e| panic!("`{key}`: {e}"))
 }
 
 /// Exit status 1 and a last stderr line starting `error: ` (warnings may come before it), no

@@ -5,6 +5,7 @@
 
 mod atomic;
 mod format;
+pub mod keys;
 mod model_file;
 mod run_dir;
 mod train_state;
@@ -12,7 +13,7 @@ mod train_state;
 pub use atomic::{atomic_write, AtomicFile};
 pub use format::MAX_FILE_BYTES;
 pub use model_file::{
-    keys, load_model, load_model_bytes, load_model_with_metadata, load_weights, read_checkpoint,
+    load_model, load_model_bytes, load_model_with_metadata, load_weights, read_checkpoint,
     save_model, spec_from_metadata, Checkpoint, FORMAT_VERSION,
 };
 pub use run_dir::{RunDir, HISTORY_FILE, MODEL_FILE, TRAIN_STATE_FILE};

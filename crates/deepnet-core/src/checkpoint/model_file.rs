@@ -8,6 +8,7 @@ use candle_core::{DType, Device, Tensor};
 
 use super::atomic::atomic_write;
 use super::format::{parse, serialize, view_to_tensor, RawTensor, StoredFile};
+use super::keys;
 use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::model::Sequential;
@@ -16,22 +17,6 @@ use crate::spec::{LayerSpec, ModelSpec};
 
 /// Version of the checkpoint layout this deepnet writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// Metadata keys.
-pub mod keys {
-    /// `pt`, so PyTorch-ecosystem loaders accept the file.
-    pub const FORMAT: &str = "format";
-    /// The model spec JSON.
-    pub const SPEC: &str = "deepnet.spec";
-    /// The checkpoint layout version.
-    pub const FORMAT_VERSION: &str = "deepnet.format_version";
-    /// The deepnet version that wrote the file.
-    pub const VERSION: &str = "deepnet.version";
-    /// `{"mean": [...], "scale": [...]}`: predictions are model((x − mean) / scale).
-    pub const INPUT_SCALING: &str = "deepnet.input_scaling";
-    /// JSON list of class names, in output order.
-    pub const CLASSES: &str = "deepnet.classes";
-}
 
 /// A checkpoint as read from disk: every metadata key and every tensor.
 #[derive(Clone, Debug)]

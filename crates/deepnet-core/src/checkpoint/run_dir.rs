@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::atomic::atomic_write;
+use super::keys;
 use super::model_file::save_model;
 use super::train_state::{load_train_state, save_train_state};
 use crate::error::{Error, Result};
@@ -96,11 +97,11 @@ impl Observer for RunDir {
         state: &TrainState,
     ) -> Result<()> {
         let mut extra = vec![
-            ("deepnet.epoch", r.epoch.to_string()),
-            ("deepnet.train_loss", r.train_loss.to_string()),
+            (keys::EPOCH, r.epoch.to_string()),
+            (keys::TRAIN_LOSS, r.train_loss.to_string()),
         ];
         if let Some(v) = r.val_loss {
-            extra.push(("deepnet.val_loss", v.to_string()));
+            extra.push((keys::VAL_LOSS, v.to_string()));
         }
         self.save(model, &extra)?;
         save_train_state(&self.dir.join(TRAIN_STATE_FILE), state)?;
@@ -112,6 +113,6 @@ impl Observer for RunDir {
 
     fn on_train_end(&mut self, history: &History, model: &Sequential) -> Result<()> {
         let epoch = history.epochs.last().map_or(0, |e| e.epoch);
-        self.save(model, &[("deepnet.epoch", epoch.to_string())])
+        self.save(model, &[(keys::EPOCH, epoch.to_string())])
     }
 }

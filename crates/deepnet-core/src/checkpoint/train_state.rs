@@ -12,14 +12,13 @@ use std::path::Path;
 
 use super::atomic::atomic_write;
 use super::format::{serialize, view_to_tensor, view_to_u64, RawTensor, StoredFile};
-use super::model_file::{keys, FORMAT_VERSION};
+use super::keys;
+use super::model_file::FORMAT_VERSION;
 use crate::error::{Error, Result};
 use crate::model::Sequential;
 use crate::optim::OptimizerState;
 use crate::spec::Recipe;
 use crate::train::{History, LrScheduler, TrainState};
-
-const HISTORY: &str = "deepnet.history";
 
 /// Writes the trainer state atomically.
 pub fn save_train_state(path: &Path, state: &TrainState) -> Result<()> {
@@ -60,7 +59,7 @@ pub fn save_train_state(path: &Path, state: &TrainState) -> Result<()> {
         env!("CARGO_PKG_VERSION").to_string(),
     );
     metadata.insert(
-        HISTORY.to_string(),
+        keys::HISTORY.to_string(),
         serde_json::to_string(&state.history).map_err(|e| Error::Invalid(e.to_string()))?,
     );
     atomic_write(path, &serialize(&tensors, &metadata))
@@ -93,9 +92,9 @@ pub fn load_train_state(path: &Path, config: &Recipe, model: &Sequential) -> Res
     let counters = view_to_u64(path, "state.counters", &get("state.counters")?, 6)?;
     let rng = view_to_u64(path, "state.rng", &get("state.rng")?, 4)?;
     let floats = view_to_u64(path, "state.floats", &get("state.floats")?, 3)?;
-    let history: History = match metadata.get(HISTORY) {
+    let history: History = match metadata.get(keys::HISTORY) {
         Some(text) => serde_json::from_str(text)
-            .map_err(|e| err(format!("`{HISTORY}` is not a valid history: {e}")))?,
+            .map_err(|e| err(format!("`{}` is not a valid history: {e}", keys::HISTORY)))?,
         None => History::default(),
     };
     let params: BTreeMap<String, Vec<usize>> = model

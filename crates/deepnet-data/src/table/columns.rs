@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::table::number::parse_finite;
 use crate::table::raw::RawColumn;
 
 /// One source column used as features.
@@ -151,17 +152,6 @@ pub fn category_key(text: &str) -> std::borrow::Cow<'_, str> {
         Some(v) => std::borrow::Cow::Owned(v.to_string()),
         None => std::borrow::Cow::Borrowed(text),
     }
-}
-
-/// The value of a cell holding a finite number within the range of 32-bit floats (the model's
-/// inputs and outputs are f32).
-pub fn parse_finite(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|v| in_f32_range(*v))
-}
-
-/// True when `v` is finite and representable as a finite f32.
-pub fn in_f32_range(v: f64) -> bool {
-    v.is_finite() && v.abs() <= f32::MAX as f64
 }
 
 /// What the training rows say about one column.

@@ -25,12 +25,14 @@
 //! ```
 
 mod columns;
+mod number;
 mod preprocessing;
 mod raw;
 mod stream;
 mod targets;
 
-pub use columns::{in_f32_range, median, parse_finite, Cell, FeatureColumn, FeatureKind};
+pub use columns::{median, Cell, FeatureColumn, FeatureKind};
+pub use number::{in_f32_range, parse_finite};
 pub use preprocessing::{
     target_rows, whole_table, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions,
     Task, FORMAT, MAX_CATEGORIES,

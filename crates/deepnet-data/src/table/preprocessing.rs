@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
-use crate::table::columns::{fit_column, in_f32_range, Cell, FeatureColumn};
+use crate::table::columns::{fit_column, Cell, FeatureColumn};
+use crate::table::number::in_f32_range;
 use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
 use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
 
@@ -87,8 +88,9 @@ impl TableOptions {
     }
 }
 
-/// Preprocessing learned from training rows; see the README's "deepnet.preprocessing" section
-/// for the JSON form, key by key.
+/// Preprocessing learned from training rows; saved in checkpoints under
+/// [`deepnet_core::checkpoint::keys::PREPROCESSING`]; `docs/checkpoints.md` gives the JSON form,
+/// key by key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preprocessing {

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::error::{DataError, Result};
-use crate::table::columns::parse_finite;
+use crate::table::number::parse_finite;
 
 /// The code of a missing cell.
 pub const MISSING: u32 = u32::MAX;

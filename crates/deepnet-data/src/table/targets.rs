@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::table::columns::parse_finite;
+use crate::table::number::parse_finite;
 
 /// How the target column(s) map to what the model learns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
