@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deepnet's test command, for a fresh machine with Rust and Python 3: it creates a Python venv
 # under target/ with what the interoperability tests need (numpy, safetensors, onnx, onnxruntime,
-# from PyPI), then runs the whole test suite in release mode. Extra arguments go to `cargo test`.
+# from PyPI), then runs the whole test suite in the `ci` profile (release code with overflow
+# checks and debug assertions in deepnet's own crates). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,4 +14,4 @@ if ! "$venv/bin/python" -c "import numpy, safetensors, onnx, onnxruntime" 2>/dev
 fi
 export DEEPNET_PYTHON="$PWD/$venv/bin/python"
 
-cargo test --workspace --release "$@"
+cargo test --workspace --profile ci "$@"
