@@ -13,7 +13,7 @@ Both read everything from the file: the network (`deepnet.spec`, tensors `{i}.we
 `{i}.bias`), the input standardisation (`deepnet.input_scaling`), and for models trained on a
 CSV table the preprocessing (`deepnet.preprocessing`: median imputation with missing indicators,
 one-hot encoding with the training vocabulary, the targets' scaling). Rows are given as raw
-values, as in the CSV the model was trained on; columns are found by name. `docs/FORMAT.md`
+values, as in the CSV the model was trained on; columns are found by name. `docs/checkpoints.md`
 describes every key.
 """
 import csv

@@ -113,20 +113,12 @@ pub fn align_classes(
     Ok(out)
 }
 
-/// Features and targets as tensors in the form the model's loss expects.
+/// The rows of `ds` as the trainer's tensors for `spec`'s output.
 pub fn tensors(ds: &Dataset, spec: &ModelSpec) -> Result<TrainData> {
-    let dev = Device::Cpu;
-    Ok(TrainData::new(
-        ds.features_tensor(&dev)?,
-        ds.targets_tensor(spec.output, &dev)?,
-    )?)
+    Ok(ds.train_data(spec.output, &Device::Cpu)?)
 }
 
 /// [`tensors`] that moves the features into the tensor instead of copying them.
 pub fn into_tensors(ds: Dataset, spec: &ModelSpec) -> Result<TrainData> {
-    let dev = Device::Cpu;
-    let y = ds.targets_tensor(spec.output, &dev)?;
-    let shape = (ds.len(), ds.width());
-    let x = deepnet::Tensor::from_vec(ds.features, shape, &dev)?;
-    Ok(TrainData::new(x, y)?)
+    Ok(ds.into_train_data(spec.output, &Device::Cpu)?)
 }

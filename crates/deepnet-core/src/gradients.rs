@@ -2,7 +2,6 @@
 
 use candle_core::Tensor;
 
-use crate::error::Result;
 use crate::real::Real;
 
 /// dJ/dθ for every parameter tensor, named as in checkpoints (`"0.weight"`, `"0.bias"`, ...),
@@ -35,25 +34,6 @@ impl Gradients {
     /// True when the model has no parameters.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    /// L2 norm of every dense layer's gradient (weight and bias together), keyed by layer index —
-    /// the numbers that show vanishing gradients in deep sigmoid or tanh networks.
-    pub fn layer_norms(&self) -> Result<Vec<(usize, f64)>> {
-        let mut out: Vec<(usize, f64)> = Vec::new();
-        for (name, g) in &self.entries {
-            let index: usize = name
-                .split('.')
-                .next()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            let sq = sum_squares(&f64::values(g)?);
-            match out.last_mut() {
-                Some((i, acc)) if *i == index => *acc += sq,
-                _ => out.push((index, sq)),
-            }
-        }
-        Ok(out.into_iter().map(|(i, s)| (i, s.sqrt())).collect())
     }
 }
 

@@ -261,22 +261,33 @@ fn outputs(
             g.node("Add", &[&scaled, &m], "prediction", &[]);
             g.output("prediction", Elem::Float, &[Dim::Rows, Dim::Fixed(t)]);
         }
-        (Output::Sigmoid, TargetEncoding::Classes { names, .. }) => {
-            let p = g.op("Sigmoid", &[z], &[]);
-            let one = g.floats_fresh("one", &[], &[1.0]);
-            let q = g.op("Sub", &[&one, &p], &[]);
-            g.node(
-                "Concat",
-                &[&q, &p],
-                "probabilities",
-                &[("axis", Attr::Int(1))],
-            );
-            // class 1 when z > 0 (σ(z) > 0.5), as deepnet decides
-            let zero = g.floats_fresh("zero", &[], &[0.0]);
-            let positive = g.op("Greater", &[z, &zero], &[]);
-            let index = g.op("Cast", &[&positive], &[("to", Attr::Int(7))]);
-            let axes = g.ints("axes", &[1], &[1]);
-            let index = g.op("Squeeze", &[&index, &axes], &[]);
+        (Output::Sigmoid | Output::Softmax, TargetEncoding::Classes { names, .. }) => {
+            // The probabilities, and the index of the predicted class as deepnet decides it.
+            let (index, k) = if output == Output::Sigmoid {
+                let p = g.op("Sigmoid", &[z], &[]);
+                let one = g.floats_fresh("one", &[], &[1.0]);
+                let q = g.op("Sub", &[&one, &p], &[]);
+                g.node(
+                    "Concat",
+                    &[&q, &p],
+                    "probabilities",
+                    &[("axis", Attr::Int(1))],
+                );
+                // class 1 when z > 0 (σ(z) > 0.5)
+                let zero = g.floats_fresh("zero", &[], &[0.0]);
+                let positive = g.op("Greater", &[z, &zero], &[]);
+                let index = g.op("Cast", &[&positive], &[("to", Attr::Int(7))]);
+                let axes = g.ints("axes", &[1], &[1]);
+                (g.op("Squeeze", &[&index, &axes], &[]), 2)
+            } else {
+                g.node("Softmax", &[z], "probabilities", &[("axis", Attr::Int(1))]);
+                let index = g.op(
+                    "ArgMax",
+                    &[z],
+                    &[("axis", Attr::Int(1)), ("keepdims", Attr::Int(0))],
+                );
+                (index, units as i64)
+            };
             let names = g.strings("classes", &[names.len() as i64], names);
             g.node(
                 "Gather",
@@ -284,28 +295,7 @@ fn outputs(
                 "label",
                 &[("axis", Attr::Int(0))],
             );
-            g.output("probabilities", Elem::Float, &[Dim::Rows, Dim::Fixed(2)]);
-            g.output("label", Elem::String, &[Dim::Rows]);
-        }
-        (Output::Softmax, TargetEncoding::Classes { names, .. }) => {
-            g.node("Softmax", &[z], "probabilities", &[("axis", Attr::Int(1))]);
-            let index = g.op(
-                "ArgMax",
-                &[z],
-                &[("axis", Attr::Int(1)), ("keepdims", Attr::Int(0))],
-            );
-            let names = g.strings("classes", &[names.len() as i64], names);
-            g.node(
-                "Gather",
-                &[&names, &index],
-                "label",
-                &[("axis", Attr::Int(0))],
-            );
-            g.output(
-                "probabilities",
-                Elem::Float,
-                &[Dim::Rows, Dim::Fixed(units as i64)],
-            );
+            g.output("probabilities", Elem::Float, &[Dim::Rows, Dim::Fixed(k)]);
             g.output("label", Elem::String, &[Dim::Rows]);
         }
         _ => {

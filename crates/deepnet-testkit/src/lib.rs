@@ -11,7 +11,10 @@ use deepnet_core::{DType, Device, Sequential};
 
 /// The repository root (where `models/`, `tests/fixtures/` and `python/` are).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A fresh, empty temporary directory for this test process, named after `name`.

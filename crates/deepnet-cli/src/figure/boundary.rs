@@ -9,7 +9,7 @@ use deepnet::data::Dataset;
 use deepnet::{Device, Sequential, Tensor};
 
 use super::ticks::Scale;
-use super::{xml_escape, COLORS};
+use super::{svg_open, tick_label, xml_escape, COLORS};
 
 const CELLS: usize = 80;
 
@@ -39,9 +39,7 @@ pub fn boundary_svg(model: &Sequential, ds: &Dataset, title: &str) -> Result<Str
         model.predict_classes(&Tensor::from_vec(grid, (CELLS * CELLS, 2), &Device::Cpu)?)?;
     let px = |x: f64| left + sx.fraction(x) * plot;
     let py = |y: f64| top + (1.0 - sy.fraction(y)) * plot;
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>"#
-    );
+    let mut svg = svg_open(width, height);
     let _ = write!(
         svg,
         r#"<text x="{:.1}" y="20" font-size="14" text-anchor="middle">{}</text>"#,
@@ -76,22 +74,10 @@ pub fn boundary_svg(model: &Sequential, ds: &Dataset, title: &str) -> Result<Str
         r##"<rect x="{left}" y="{top}" width="{plot}" height="{plot}" fill="none" stroke="#333"/>"##
     );
     for &t in &sx.ticks {
-        let _ = write!(
-            svg,
-            r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"#,
-            px(t),
-            top + plot + 14.0,
-            sx.label(t)
-        );
+        tick_label(&mut svg, px(t), top + plot + 14.0, "middle", &sx.label(t));
     }
     for &t in &sy.ticks {
-        let _ = write!(
-            svg,
-            r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"#,
-            left - 4.0,
-            py(t) + 3.0,
-            sy.label(t)
-        );
+        tick_label(&mut svg, left - 4.0, py(t) + 3.0, "end", &sy.label(t));
     }
     let name = |i: usize| {
         ds.feature_names

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::ticks::Scale;
-use super::xml_escape;
+use super::{svg_open, tick_label, xml_escape};
 
 /// One line: (epoch, value) points, drawn in `color`, dashed or solid.
 #[derive(Clone, Debug)]
@@ -64,9 +64,7 @@ const CHAR_WIDTH: f64 = 6.2;
 impl Chart {
     /// The chart as a standalone SVG document of the given size.
     pub fn svg(&self, width: f64, height: f64) -> String {
-        let mut s = format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>"#
-        );
+        let mut s = svg_open(width, height);
         self.draw(&mut s, 0.0, width, height);
         s.push_str("</svg>\n");
         s
@@ -130,22 +128,14 @@ impl Chart {
         for &t in &ys.ticks {
             let _ = write!(
                 svg,
-                r##"<line x1="{px:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
+                r##"<line x1="{px:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#e4e4e4"/>"##,
                 px + pw,
-                px - 4.0,
-                sy(t) + 3.0,
-                ys.label(t),
                 y = sy(t),
             );
+            tick_label(svg, px - 4.0, sy(t) + 3.0, "end", &ys.label(t));
         }
         for &t in &xs.ticks {
-            let _ = write!(
-                svg,
-                r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"#,
-                sx(t),
-                py + ph + 14.0,
-                xs.label(t)
-            );
+            tick_label(svg, sx(t), py + ph + 14.0, "middle", &xs.label(t));
         }
         let _ = write!(
             svg,

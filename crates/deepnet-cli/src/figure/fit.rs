@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::ticks::Scale;
-use super::{xml_escape, COLORS};
+use super::{svg_open, tick_label, xml_escape, COLORS};
 
 /// The figure for `target`'s test rows.
 pub fn fit_svg(predicted: &[f32], actual: &[f32], target: &str) -> String {
@@ -21,9 +21,7 @@ pub fn fit_svg(predicted: &[f32], actual: &[f32], target: &str) -> String {
     let (pw, ph) = (w - left - right, h - top - bottom);
     let sx = |v: f64| left + s.fraction(v) * pw;
     let sy = |v: f64| top + (1.0 - s.fraction(v)) * ph;
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>"#
-    );
+    let mut svg = svg_open(w, h);
     let _ = write!(
         svg,
         r#"<text x="{}" y="18" font-size="14" text-anchor="middle">{}: predicted vs actual (test rows)</text>"#,
@@ -44,14 +42,8 @@ pub fn fit_svg(predicted: &[f32], actual: &[f32], target: &str) -> String {
     );
     for &v in &s.ticks {
         let label = s.label(v);
-        let _ = write!(
-            svg,
-            r#"<text x="{}" y="{:.1}" font-size="10" text-anchor="end">{label}</text><text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{label}</text>"#,
-            left - 4.0,
-            sy(v) + 3.0,
-            sx(v),
-            top + ph + 14.0
-        );
+        tick_label(&mut svg, left - 4.0, sy(v) + 3.0, "end", &label);
+        tick_label(&mut svg, sx(v), top + ph + 14.0, "middle", &label);
     }
     let _ = write!(
         svg,

@@ -4,7 +4,7 @@
 use deepnet::{EpochRecord, History};
 
 use super::chart::{Chart, Marker, Series};
-use super::COLORS;
+use super::{svg_open, COLORS};
 
 /// What a history chart shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,10 +187,7 @@ pub fn loss_svg(h: &History) -> String {
     } else {
         Metric::Accuracy
     };
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>"#,
-        2.0 * w
-    );
+    let mut svg = svg_open(2.0 * w, height);
     metric_chart(Metric::Loss, &[("", h)]).draw(&mut svg, 0.0, w, height);
     metric_chart(right, &[("", h)]).draw(&mut svg, w, w, height);
     svg.push_str("</svg>\n");

@@ -556,9 +556,8 @@ fn load_table(
     })
 }
 
-/// A freshly initialised model carrying the training rows' standardisation and class names.
-/// A fresh model for `spec` with the input scaling of the training rows (`sum` adds partial
-/// sums over the ranks when `train` is one rank's share).
+/// A fresh model for `spec` with the input scaling of the training rows (`sum` adds partial sums
+/// over the ranks when `train` is one rank's share) and the class names of the data.
 fn new_model(
     spec: &ModelSpec,
     train: &Dataset,

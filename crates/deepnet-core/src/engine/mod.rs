@@ -75,7 +75,8 @@ pub(crate) struct Engine<T: Real> {
     /// Whole-batch dZ of every dense op (empty for other ops).
     dzs: Vec<Vec<T>>,
     scratch: Vec<Scratch<T>>,
-    /// The gradients of a data-parallel step, flat, for the reduction.
+    /// A data-parallel step's gradient summed over the ranks, one layer at a time (sized for the
+    /// largest layer; the update reads it).
     reduce_buf: Vec<T>,
     /// See [`Engine::set_row_stride`].
     row_stride: usize,

@@ -234,26 +234,25 @@ impl Preprocessing {
             msg,
         };
         let targets = target_columns(table, options)?;
-        let mut ignored = Vec::new();
-        for name in &options.ignore {
-            let c = table.column(name, "--ignore")?;
-            if targets.contains(&c) {
-                return Err(bad(format!(
-                    "column `{name}` is the target; it cannot also be ignored"
-                )));
-            }
-            ignored.push(c);
-        }
-        let mut categorical = Vec::new();
-        for name in &options.categorical {
-            let c = table.column(name, "--categorical")?;
-            if targets.contains(&c) {
-                return Err(bad(format!(
-                    "column `{name}` is the target; --categorical is for feature columns"
-                )));
-            }
-            categorical.push(c);
-        }
+        // The columns `names` name (`flag` says which option, `why` what a target cannot be).
+        let columns = |names: &[String], flag: &str, why: &str| -> Result<Vec<usize>> {
+            names
+                .iter()
+                .map(|name| {
+                    let c = table.column(name, flag)?;
+                    if targets.contains(&c) {
+                        return Err(bad(format!("column `{name}` is the target; {why}")));
+                    }
+                    Ok(c)
+                })
+                .collect()
+        };
+        let ignored = columns(&options.ignore, "--ignore", "it cannot also be ignored")?;
+        let categorical = columns(
+            &options.categorical,
+            "--categorical",
+            "--categorical is for feature columns",
+        )?;
         if train.is_empty() {
             return Err(bad("no training rows".into()));
         }
