@@ -313,6 +313,35 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         fails(&["train", "--model", spec, "--data", "moons", "--lr=-1"]),
         "error: --lr must be positive and finite, got -1"
     );
+    // The recipe's rules speak of the spec's `train.*` key, or of the flag that set the field.
+    let bad_recipe = write(
+        "bad_recipe.json",
+        r#"{"output": "linear", "layers": [{"type": "dense", "units": 1}], "train": {"lr": -1}}"#,
+    );
+    assert_eq!(
+        fails(&["train", "--model", &bad_recipe, "--data", "moons"]),
+        format!("error: spec: {bad_recipe}: train.lr: must be positive and finite, got -1")
+    );
+    let linear = write(
+        "linear.json",
+        r#"{"output": "linear", "layers": [{"type": "dense", "units": 1}]}"#,
+    );
+    assert_eq!(
+        fails(&[
+            "train",
+            "--model",
+            &linear,
+            "--data",
+            "moons",
+            "--class-weight",
+            "balanced"
+        ]),
+        "error: --class-weight needs a classifier (output `sigmoid` or `softmax`)"
+    );
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", "moons", "--target", "y"]),
+        "error: --target names a column of a CSV file; `moons` is not one"
+    );
     assert_eq!(
         fails(&[
             "train",

@@ -69,6 +69,15 @@ impl Error {
         }
     }
 
+    /// A recipe error as the spec's `"train"` object names the field (`spec: train.lr: …`); other
+    /// errors unchanged.
+    pub fn in_spec(self) -> Self {
+        match self {
+            Error::Recipe { field, problem } => Error::Spec(format!("train.{field}: {problem}")),
+            other => other,
+        }
+    }
+
     /// A checkpoint error for `path`.
     pub fn checkpoint(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
         Error::Checkpoint {

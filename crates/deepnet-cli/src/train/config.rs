@@ -38,7 +38,7 @@ pub fn recipe(spec: &ModelSpec, a: &TrainArgs) -> Result<Recipe> {
         deepnet::Error::Recipe { field, problem } if flag_given(a, field) => {
             anyhow!("--{} {problem}", field.replace('_', "-"))
         }
-        other => other.into(),
+        other => other.in_spec().into(),
     })?;
     Ok(r)
 }
