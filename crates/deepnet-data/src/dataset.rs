@@ -23,6 +23,28 @@ pub enum Labels {
     },
 }
 
+impl Labels {
+    /// The labels of the rows at `indices`, in that order.
+    pub fn at(&self, indices: &[usize]) -> Labels {
+        match self {
+            Labels::Classes { ids, names } => Labels::Classes {
+                ids: indices.iter().map(|&i| ids[i]).collect(),
+                names: names.clone(),
+            },
+            Labels::Values { values, names } => {
+                let t = names.len();
+                Labels::Values {
+                    values: indices
+                        .iter()
+                        .flat_map(|&i| values[i * t..(i + 1) * t].iter().copied())
+                        .collect(),
+                    names: names.clone(),
+                }
+            }
+        }
+    }
+}
+
 /// Features and labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -190,22 +212,7 @@ impl Dataset {
 
     /// The labels of the rows at `indices`, in that order.
     fn labels_at(&self, indices: &[usize]) -> Labels {
-        match &self.labels {
-            Labels::Classes { ids, names } => Labels::Classes {
-                ids: indices.iter().map(|&i| ids[i]).collect(),
-                names: names.clone(),
-            },
-            Labels::Values { values, names } => {
-                let t = names.len();
-                Labels::Values {
-                    values: indices
-                        .iter()
-                        .flat_map(|&i| values[i * t..(i + 1) * t].iter().copied())
-                        .collect(),
-                    names: names.clone(),
-                }
-            }
-        }
+        self.labels.at(indices)
     }
 
     /// Features as an f32 tensor `[n, d]`.

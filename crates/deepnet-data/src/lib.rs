@@ -19,7 +19,7 @@ pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
 pub use idx::{fashion_mnist, fashion_mnist_rows, read_idx, read_idx_rows, FASHION_MNIST_DIR};
-pub use split::{split, split_indices, split_off, split_rows};
+pub use split::{split, split_indices, split_off, split_rows, HoldOut, Parts};
 pub use synthetic::{synthetic, SYNTHETIC_NAMES};
 pub use table::{csv_reader, sniff_delimiter, Preprocessing, RawTable, TableOptions};
 

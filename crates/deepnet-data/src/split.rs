@@ -5,6 +5,68 @@ use deepnet_core::Rng;
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
 
+/// How `deepnet train` (and the library's table training) holds rows out — the one definition of
+/// the policy: a stratified test split of `test` of the rows, seeded with `seed`, unless the source
+/// has a test set of its own; then a stratified validation split of `val` of the rows left, seeded
+/// with `seed + 1`. A fraction of 0 holds nothing out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HoldOut {
+    /// Fraction of the rows held out for the final test.
+    pub test: f64,
+    /// Fraction of the remaining rows held out for validation (early stopping).
+    pub val: f64,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+/// The row positions of the parts [`HoldOut::parts`] makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parts {
+    /// The training rows.
+    pub train: Vec<usize>,
+    /// The validation rows, when any are held out.
+    pub val: Option<Vec<usize>>,
+    /// The test rows, when any are held out.
+    pub test: Option<Vec<usize>>,
+}
+
+impl HoldOut {
+    /// `deepnet train`'s defaults: a test split of 0.2 and a validation split of 0.1.
+    pub fn new(seed: u64) -> Self {
+        HoldOut {
+            test: 0.2,
+            val: 0.1,
+            seed,
+        }
+    }
+
+    /// The parts of `n` rows labelled `labels` (of the data called `name`, for errors); no test
+    /// rows when the data come with a test set of their own (`own_test`).
+    pub fn parts(&self, name: &str, labels: &Labels, n: usize, own_test: bool) -> Result<Parts> {
+        let all: Vec<usize> = (0..n).collect();
+        let (rest, test) = if self.test > 0.0 && !own_test {
+            let (rest, test) = split_rows(name, labels, n, self.test, self.seed, true)?;
+            (rest, Some(test))
+        } else {
+            (all, None)
+        };
+        if self.val <= 0.0 {
+            return Ok(Parts {
+                train: rest,
+                val: None,
+                test,
+            });
+        }
+        let seed = self.seed.wrapping_add(1);
+        let (train, val) = split_rows(name, &labels.at(&rest), rest.len(), self.val, seed, true)?;
+        Ok(Parts {
+            train: train.iter().map(|&i| rest[i]).collect(),
+            val: Some(val.iter().map(|&i| rest[i]).collect()),
+            test,
+        })
+    }
+}
+
 /// Splits `ds` into (rest, held-out) with about `fraction` of the rows held out. With `stratify`
 /// and class labels, every class is split in the same proportion. Rows are shuffled with `seed`.
 pub fn split(ds: &Dataset, fraction: f64, seed: u64, stratify: bool) -> Result<(Dataset, Dataset)> {
@@ -93,5 +155,35 @@ mod tests {
                 split(&ds, fraction, 11, stratify).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn hold_out_is_a_test_split_then_a_validation_split_of_the_rest() {
+        let ds = digits().unwrap();
+        let policy = HoldOut::new(5);
+        let parts = policy.parts("digits", &ds.labels, ds.len(), false).unwrap();
+        // The same as splitting twice by hand: test with the seed, validation with seed + 1.
+        let (rest, test) = split(&ds, 0.2, 5, true).unwrap();
+        let (train, val) = split(&rest, 0.1, 6, true).unwrap();
+        assert_eq!(ds.subset(parts.test.as_ref().unwrap()), test);
+        assert_eq!(ds.subset(parts.val.as_ref().unwrap()), val);
+        assert_eq!(ds.subset(&parts.train), train);
+        // Every row in exactly one part.
+        let mut all: Vec<usize> = parts.train.clone();
+        all.extend(parts.val.unwrap());
+        all.extend(parts.test.unwrap());
+        all.sort();
+        assert_eq!(all, (0..ds.len()).collect::<Vec<_>>());
+        // A source with its own test set gets no test rows; a fraction of 0 holds nothing out.
+        let own = policy.parts("digits", &ds.labels, ds.len(), true).unwrap();
+        assert!(own.test.is_none());
+        assert_eq!(own.train.len() + own.val.unwrap().len(), ds.len());
+        let none = HoldOut {
+            test: 0.0,
+            val: 0.0,
+            seed: 5,
+        };
+        let p = none.parts("digits", &ds.labels, ds.len(), false).unwrap();
+        assert_eq!((p.train.len(), p.val, p.test), (ds.len(), None, None));
     }
 }

@@ -16,9 +16,7 @@ use deepnet::data::table::{
     target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
     MAX_CATEGORIES,
 };
-use deepnet::data::{
-    fashion_mnist_rows, load_source, split_indices, split_off, split_rows, Dataset, Labels,
-};
+use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
@@ -337,38 +335,35 @@ fn load_splits(
             }
         }
     }
-    let test_f = a.test_split.unwrap_or(0.2);
-    let val_f = a.val_split.unwrap_or(0.1);
+    let defaults = HoldOut::new(seed);
+    let policy = HoldOut {
+        test: a.test_split.unwrap_or(defaults.test),
+        val: a.val_split.unwrap_or(defaults.val),
+        seed,
+    };
     if is_table(source_name) {
-        return load_table(a, spec, source_name, seed, saved, test_f, val_f);
+        return load_table(a, spec, source_name, saved, &policy);
     }
     if !a.target.is_empty() {
         bail!("--target names a column of a CSV file; `{source_name}` is not one");
     }
     if let Some(job) = job.filter(|_| is_idx_source(source_name)) {
-        return load_idx_shard(spec, source_name, seed, val_f, job);
+        return load_idx_shard(spec, source_name, &policy, job);
     }
     let source = load_source(source_name, seed)?;
     if spec.inputs != 0 {
         check_fits(spec, &source.data, source_name, Use::Train)?;
     }
-    let (train_all, test) = match source.test {
-        Some(t) => (source.data, Some(t)),
-        None => match test_f {
-            f if f > 0.0 => {
-                let (tr, te) = split_off(source.data, f, seed, true)?;
-                (tr, Some(te))
-            }
-            _ => (source.data, None),
-        },
+    let data = source.data;
+    let parts = policy.parts(&data.name, &data.labels, data.len(), source.test.is_some())?;
+    let test = match (source.test, &parts.test) {
+        (Some(own), _) => Some(own),
+        (None, Some(rows)) => Some(data.subset(rows)),
+        (None, None) => None,
     };
-    let (train, val) = match val_f {
-        f if f > 0.0 => {
-            let (tr, v) = split_off(train_all, f, seed.wrapping_add(1), true)?;
-            (tr, Some(v))
-        }
-        _ => (train_all, None),
-    };
+    let val = parts.val.as_ref().map(|rows| data.subset(rows));
+    // The training rows are rearranged in the data's own buffer, not copied.
+    let train = data.into_subset(&parts.train)?;
     Ok(Splits {
         train,
         val,
@@ -390,8 +385,7 @@ fn is_idx_source(source: &str) -> bool {
 fn load_idx_shard(
     spec: &ModelSpec,
     source_name: &str,
-    seed: u64,
-    val_f: f64,
+    policy: &HoldOut,
     job: &Job,
 ) -> Result<Splits> {
     let dir = (source_name != "fashion-mnist").then(|| std::path::Path::new(source_name));
@@ -399,23 +393,13 @@ fn load_idx_shard(
     // (training rows of all ranks, this rank's)
     let mut layout = (0, 0);
     let (data, test) = fashion_mnist_rows(dir, job.leads(), &mut hasher, |ids| {
-        let n = ids.len();
-        let (rest, held) = if val_f > 0.0 {
-            let labels = Labels::Classes {
-                ids: ids.to_vec(),
-                names: FASHION_CLASSES.iter().map(|c| c.to_string()).collect(),
-            };
-            split_rows(
-                "fashion-mnist",
-                &labels,
-                n,
-                val_f,
-                seed.wrapping_add(1),
-                true,
-            )?
-        } else {
-            ((0..n).collect(), Vec::new())
+        let labels = Labels::Classes {
+            ids: ids.to_vec(),
+            names: FASHION_CLASSES.iter().map(|c| c.to_string()).collect(),
         };
+        // IDX sources have their own test set: only validation rows are held out.
+        let parts = policy.parts("fashion-mnist", &labels, ids.len(), true)?;
+        let (rest, held) = (parts.train, parts.val.unwrap_or_default());
         let mine: Vec<usize> = rest
             .iter()
             .copied()
@@ -429,7 +413,7 @@ fn load_idx_shard(
         check_fits(spec, &data, source_name, Use::Train)?;
     }
     let (rows, k) = layout;
-    let val = (val_f > 0.0).then(|| data.subset(&(k..data.len()).collect::<Vec<_>>()));
+    let val = (policy.val > 0.0).then(|| data.subset(&(k..data.len()).collect::<Vec<_>>()));
     let train = data.into_subset(&(0..k).collect::<Vec<_>>())?;
     Ok(Splits {
         train,
@@ -449,10 +433,8 @@ fn load_table(
     a: &TrainArgs,
     spec: &ModelSpec,
     path: &str,
-    seed: u64,
     saved: Option<Preprocessing>,
-    test_f: f64,
-    val_f: f64,
+    policy: &HoldOut,
 ) -> Result<Splits> {
     let t = &a.table;
     let task = Task::of(spec.output);
@@ -483,36 +465,10 @@ fn load_table(
             table.len()
         );
     }
-    // Splits over positions in `rows`, stratified by class.
+    // The parts, as positions in `rows`.
     let positions = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| rows[i]).collect() };
-    let sub = |l: &Labels, idx: &[usize]| -> Labels {
-        match l {
-            Labels::Classes { ids, names } => Labels::Classes {
-                ids: idx.iter().map(|&i| ids[i]).collect(),
-                names: names.clone(),
-            },
-            other => other.clone(),
-        }
-    };
-    let all: Vec<usize> = (0..rows.len()).collect();
-    let split_err = |e: String| anyhow!("{path}: {e}");
-    let (rest, test) = if test_f > 0.0 {
-        let (r, t) = split_indices(&labels, rows.len(), test_f, seed, true).map_err(split_err)?;
-        (r, Some(t))
-    } else {
-        (all, None)
-    };
-    let rest_labels = sub(&labels, &rest);
-    let (train, val) = if val_f > 0.0 {
-        let (tr, v) = split_indices(&rest_labels, rest.len(), val_f, seed.wrapping_add(1), true)
-            .map_err(split_err)?;
-        (
-            tr.iter().map(|&i| rest[i]).collect::<Vec<_>>(),
-            Some(v.iter().map(|&i| rest[i]).collect::<Vec<_>>()),
-        )
-    } else {
-        (rest, None)
-    };
+    let parts = policy.parts(path, &labels, rows.len(), false)?;
+    let (train, val, test) = (parts.train, parts.val, parts.test);
     let train_rows = positions(&train);
     let pre = match saved {
         Some(p) => p,
