@@ -25,6 +25,7 @@
 //! ```
 
 mod columns;
+mod memory;
 mod number;
 mod preprocessing;
 mod raw;
@@ -32,6 +33,7 @@ mod stream;
 mod targets;
 
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
+pub use memory::Column;
 pub use number::{in_f32_range, parse_finite};
 pub use preprocessing::{
     target_rows, whole_table, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions,

@@ -102,13 +102,27 @@ impl RawColumn {
 }
 
 /// A column being read: numbers until a cell is not one, then interned text.
-struct Reading {
+pub(super) struct Reading {
     column: RawColumn,
     index: ahash::AHashMap<String, u32>,
 }
 
 impl Reading {
-    fn push(&mut self, cell: Option<&str>) {
+    /// An empty column.
+    pub(super) fn new() -> Self {
+        Reading {
+            column: RawColumn::Numbers(Vec::new()),
+            index: ahash::AHashMap::new(),
+        }
+    }
+
+    /// The column read.
+    pub(super) fn finish(self) -> RawColumn {
+        self.column
+    }
+
+    /// Adds a cell (`None` when missing).
+    pub(super) fn push(&mut self, cell: Option<&str>) {
         if let RawColumn::Numbers(v) = &mut self.column {
             match cell {
                 None => return v.push(f64::NAN),
@@ -209,13 +223,7 @@ impl RawTable {
                 msg: format!("the header names column `{}` twice", dup.1),
             });
         }
-        let mut columns: Vec<Reading> = header
-            .iter()
-            .map(|_| Reading {
-                column: RawColumn::Numbers(Vec::new()),
-                index: ahash::AHashMap::new(),
-            })
-            .collect();
+        let mut columns: Vec<Reading> = header.iter().map(|_| Reading::new()).collect();
         let mut lines = Vec::new();
         let mut record = csv::StringRecord::new();
         while rdr.read_record(&mut record).map_err(csv_err)? {
@@ -245,7 +253,7 @@ impl RawTable {
         Ok(RawTable {
             source: source.to_string(),
             header,
-            columns: columns.into_iter().map(|c| c.column).collect(),
+            columns: columns.into_iter().map(Reading::finish).collect(),
             lines,
         })
     }
