@@ -13,8 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, keys, save_model, RunDir, MODEL_FILE};
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
-    target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, Task,
-    MAX_CATEGORIES,
+    target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, TableSplits,
+    Task, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
@@ -465,49 +465,26 @@ fn load_table(
             table.len()
         );
     }
-    // The parts, as positions in `rows`.
-    let positions = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| rows[i]).collect() };
-    let parts = policy.parts(path, &labels, rows.len(), false)?;
-    let (train, val, test) = (parts.train, parts.val, parts.test);
-    let train_rows = positions(&train);
-    let pre = match saved {
-        Some(p) => p,
-        None => {
-            let fitted = Preprocessing::fit(&table, &options, &train_rows)?;
-            for w in &fitted.warnings {
-                eprintln!("warning: {w}");
-            }
-            if let (Some(pos), Some(rule)) = (
-                match &fitted.preprocessing.target {
-                    deepnet::data::table::TargetEncoding::Classes { positive, .. } => {
-                        positive.clone()
-                    }
-                    _ => None,
-                },
-                fitted.positive_rule,
-            ) {
-                let why = match rule {
-                    PositiveRule::Given => "--positive",
-                    PositiveRule::Conventional => "the conventional label",
-                    PositiveRule::Rarer => "the less frequent class; set it with --positive",
-                };
-                eprintln!("positive class: `{pos}` ({why})");
-            }
-            fitted.preprocessing
-        }
-    };
-    let make = |idx: &[usize]| -> Result<Dataset> {
-        let (ds, report) = pre.dataset(&table, Some(&positions(idx)))?;
-        for w in report.warnings() {
-            eprintln!("warning: {w}");
-        }
-        Ok(ds)
-    };
+    let splits = TableSplits::new(&table, &options, &rows, &labels, policy, saved)?;
+    for w in &splits.fit_warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some((pos, rule)) = &splits.positive {
+        let why = match rule {
+            PositiveRule::Given => "--positive",
+            PositiveRule::Conventional => "the conventional label",
+            PositiveRule::Rarer => "the less frequent class; set it with --positive",
+        };
+        eprintln!("positive class: `{pos}` ({why})");
+    }
+    for w in &splits.encode_warnings {
+        eprintln!("warning: {w}");
+    }
     Ok(Splits {
-        train: make(&train)?,
-        val: val.as_deref().map(make).transpose()?,
-        test: test.as_deref().map(make).transpose()?,
-        preprocessing: Some(pre),
+        train: splits.train,
+        val: splits.val,
+        test: splits.test,
+        preprocessing: Some(splits.preprocessing),
         shard: None,
     })
 }

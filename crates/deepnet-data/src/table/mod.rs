@@ -29,6 +29,7 @@ mod memory;
 mod number;
 mod preprocessing;
 mod raw;
+mod splits;
 mod stream;
 mod targets;
 
@@ -43,6 +44,7 @@ pub use raw::{
     csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,
     DEFAULT_NA_VALUES, MISSING,
 };
+pub use splits::TableSplits;
 pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};
 
