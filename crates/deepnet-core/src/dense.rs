@@ -1,7 +1,7 @@
 //! The fully connected layer, PyTorch's `nn.Linear` layout: weight `[out, in]`, bias `[out]`.
 //!
-//! [`Dense`] holds the parameters as candle tensors (what checkpoints save); [`forward`],
-//! [`backward_input`] and [`backward_params`] below are the layer's math on row-major slices, the
+//! [`Dense`] holds the parameters as candle tensors (what checkpoints save); `forward`,
+//! `backward_input` and `backward_params` below are the layer's math on row-major slices, the
 //! only definition of it, which the engine runs for training, gradient checks and inference.
 
 use candle_core::{DType, Device, Tensor};

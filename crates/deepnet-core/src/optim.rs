@@ -4,10 +4,10 @@
 //! (`"0.weight.momentum_buffer"`, `"0.weight.exp_avg"`, `"0.weight.exp_avg_sq"`,
 //! `"0.weight.square_avg"`).
 //!
-//! [`Update::apply`] is the only definition of each update rule: the engine calls it on every
+//! `Update::apply` is the only definition of each update rule: the engine calls it on every
 //! block of weights it trains, and [`Optimizer::step`] (in `train/manual_step.rs`, after the model
 //! it updates) calls it on whole tensors. A new optimiser is a new [`OptimizerKind`] variant, its
-//! buffer names, its default learning rate and its arm in [`Update::apply`] — all in this file.
+//! buffer names, its default learning rate and its arm in `Update::apply` — all in this file.
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! A [`Dataset`] holds row-major f32 features and class or value labels. Sources: the embedded
 //! `breast-cancer` and `digits` tables, IDX files (Fashion-MNIST), and seeded synthetic 2-D sets
 //! ([`load_source`]); CSV tables as users have them, through one reader and the preprocessing
-//! learned from their training rows ([`table`]). [`split`] makes seeded, optionally stratified,
+//! learned from their training rows ([`table`]). [`split()`] makes seeded, optionally stratified,
 //! splits.
 #![warn(missing_docs)]
 

@@ -1,6 +1,6 @@
 //! A stack of layers built from a [`ModelSpec`]: its parameters (candle tensors, what checkpoints
 //! save), input scaling and class names; the [`Mlp`] builder; the layer table. Inference and
-//! gradients run through the engine and live in [`crate::inference`].
+//! gradients run through the engine and live in `inference.rs`.
 
 mod builder;
 mod summary;
