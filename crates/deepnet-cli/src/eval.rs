@@ -9,11 +9,12 @@ use deepnet::data::table::RawTable;
 use deepnet::{evaluate, DType, Device, Metrics, Output};
 
 use crate::args::EvalArgs;
-use crate::data::{align_classes, check_fits, tensors, Use};
+use crate::data::tensors;
 use crate::table::{
     dialect, is_table, plain_preprocessing, regression_lines, saved_preprocessing, scores_in_units,
 };
 use crate::train::saved_args;
+use deepnet::data::{align_classes, check_fits, Use};
 
 pub fn run(a: EvalArgs) -> Result<()> {
     let (model, meta) = load_model_with_metadata(&a.checkpoint, &Device::Cpu, DType::F32)?;

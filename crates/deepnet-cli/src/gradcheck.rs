@@ -6,8 +6,9 @@ use deepnet::data::table::{whole_table, RawTable, TableOptions, Task};
 use deepnet::{gradcheck, DType, Device, InputScaling, ModelSpec, Output, Rng, Sequential, Tensor};
 
 use crate::args::GradcheckArgs;
-use crate::data::{check_fits, tensors, Use};
+use crate::data::tensors;
 use crate::table::is_table;
+use deepnet::data::{check_fits, Use};
 
 /// Largest relative difference accepted.
 const TOLERANCE: f64 = 1e-6;

@@ -10,6 +10,7 @@
 pub mod dataset;
 pub mod embedded;
 pub mod error;
+pub mod fit;
 pub mod idx;
 pub mod split;
 pub mod synthetic;
@@ -18,6 +19,7 @@ pub mod table;
 pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
+pub use fit::{align_classes, check_fits, check_targets, Use};
 pub use idx::{fashion_mnist, fashion_mnist_rows, read_idx, read_idx_rows, FASHION_MNIST_DIR};
 pub use split::{split, split_indices, split_off, split_rows, HoldOut, Parts};
 pub use synthetic::{synthetic, SYNTHETIC_NAMES};

@@ -20,13 +20,14 @@ use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
-use crate::data::{check_fits, check_targets, into_tensors, tensors, Use};
+use crate::data::{into_tensors, tensors};
 use crate::distributed::{data_hash, hash_of, Job};
 use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use crate::run_status::{RunStatus, State};
 use crate::table::{dialect, is_table, original_units, scores_in_units};
+use deepnet::data::{check_fits, check_targets, Use};
 use report::metric_lines;
 use resume::load_run;
 pub use resume::saved_args;

@@ -1,0 +1,180 @@
+//! Whether data fit a model: the feature count, and targets that the output can learn (classes
+//! for a classifier, as many target columns as a linear output has units). `deepnet train`,
+//! `eval`, `predict` and `gradcheck` check their data here, before anything runs.
+
+use deepnet_core::{ModelSpec, Output};
+
+use crate::dataset::{numeric_names, preview, Dataset, Labels};
+use crate::error::{DataError, Result};
+
+/// Returns the error `DataError::Invalid` with a formatted message.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(DataError::Invalid(format!($($arg)*)))
+    };
+}
+
+/// What the data are for: training asks more of them (every class of the model present, at least
+/// two) than scoring a file that may hold only some classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// Training: every class of the model present, at least two.
+    Train,
+    /// Scoring or predicting: a file may hold only some of the classes.
+    Score,
+}
+
+/// Checks that `ds` fits `spec`: feature count, and classes for classifiers.
+pub fn check_fits(spec: &ModelSpec, ds: &Dataset, source: &str, usage: Use) -> Result<()> {
+    if ds.width() != spec.inputs {
+        bail!(
+            "the spec's `inputs` is {} but data `{source}` has {} feature columns",
+            spec.inputs,
+            ds.width()
+        );
+    }
+    check_targets(spec, &ds.labels, source, usage)
+}
+
+/// Checks that the targets `labels` fit the spec's output: classes for classifiers, as many
+/// target columns as linear units.
+pub fn check_targets(spec: &ModelSpec, labels: &Labels, source: &str, usage: Use) -> Result<()> {
+    let units = spec.output_units();
+    let per_row = match labels {
+        Labels::Classes { .. } => 1,
+        Labels::Values { names, .. } => names.len(),
+    };
+    let target_names = match labels {
+        Labels::Classes { .. } => "target".to_string(),
+        Labels::Values { names, .. } => names.join(", "),
+    };
+    match (spec.output, labels) {
+        (Output::Sigmoid | Output::Softmax, Labels::Classes { names, .. })
+            if usage == Use::Train && names.len() < 2 =>
+        {
+            bail!(
+                "data `{source}` has a single class ({}); a classifier needs at least two",
+                preview(names)
+            )
+        }
+        (Output::Softmax, Labels::Classes { names, .. })
+            if names.len() > units || (usage == Use::Train && names.len() != units) =>
+        {
+            bail!(
+                "data `{source}` has {} classes but the model's softmax has {units} units; set the last dense layer's `units` to {}",
+                names.len(),
+                names.len()
+            )
+        }
+        (Output::Linear, Labels::Classes { names, .. }) if numeric_names(names).is_none() => bail!(
+            "data `{source}` has text labels ({}) but output `linear` needs numeric targets; use `sigmoid` or `softmax`",
+            preview(names)
+        ),
+        (Output::Linear, _) if units != per_row => {
+            let t = per_row;
+            bail!(
+                "the model's linear output has {units} unit{} but data `{source}` has {t} target column{} ({target_names}); set the last dense layer's `units` to {t}",
+                if units == 1 { "" } else { "s" },
+                if t == 1 { "" } else { "s" },
+            )
+        }
+        (Output::Sigmoid, Labels::Classes { names, .. }) if names.len() > 2 => bail!(
+            "data `{source}` has {} classes but output `sigmoid` is binary; use `softmax` with {} units",
+            names.len(),
+            names.len()
+        ),
+        (Output::Sigmoid | Output::Softmax, Labels::Values { .. }) => bail!(
+            "data `{source}` has a real-valued target; a classifier needs class labels (use output `linear`)"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Re-indexes `ds`'s class labels by the model's class names, so a file holding only some
+/// classes (or listing them in another order) is scored correctly.
+pub fn align_classes(
+    ds: &Dataset,
+    model_classes: Option<&[String]>,
+    source: &str,
+) -> Result<Dataset> {
+    let (
+        Some(names),
+        Labels::Classes {
+            ids,
+            names: data_names,
+        },
+    ) = (model_classes, &ds.labels)
+    else {
+        return Ok(ds.clone());
+    };
+    let mut map = Vec::with_capacity(data_names.len());
+    for n in data_names {
+        match names.iter().position(|m| m == n) {
+            Some(i) => map.push(i as u32),
+            None => bail!(
+                "data `{source}` has class label `{n}`, which is not one of the model's classes ({})",
+                names.join(", ")
+            ),
+        }
+    }
+    let mut out = ds.clone();
+    out.labels = Labels::Classes {
+        ids: ids.iter().map(|&i| map[i as usize]).collect(),
+        names: names.to_vec(),
+    };
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deepnet_core::Mlp;
+
+    #[test]
+    fn the_errors_name_the_data_and_say_what_to_change() {
+        let spec = Mlp::new(2)
+            .dense(4)
+            .relu()
+            .dense(2)
+            .softmax()
+            .spec()
+            .unwrap();
+        let three = crate::synthetic("spirals", 30, 0).unwrap();
+        assert_eq!(
+            check_fits(&spec, &three, "spirals", Use::Train).unwrap_err().to_string(),
+            "data `spirals` has 3 classes but the model's softmax has 2 units; set the last dense layer's `units` to 3"
+        );
+        let wide = Mlp::new(5).dense(2).softmax().spec().unwrap();
+        assert_eq!(
+            check_fits(&wide, &three, "spirals", Use::Score)
+                .unwrap_err()
+                .to_string(),
+            "the spec's `inputs` is 5 but data `spirals` has 2 feature columns"
+        );
+        // Scoring a file with only some of the model's classes is fine; they are re-indexed.
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut ds = three.subset(&[0]);
+        ds.labels = Labels::Classes {
+            ids: vec![0],
+            names: vec!["c".into()],
+        };
+        let aligned = align_classes(&ds, Some(&names), "f.csv").unwrap();
+        assert_eq!(
+            aligned.labels,
+            Labels::Classes {
+                ids: vec![2],
+                names: names.clone()
+            }
+        );
+        ds.labels = Labels::Classes {
+            ids: vec![0],
+            names: vec!["z".into()],
+        };
+        assert_eq!(
+            align_classes(&ds, Some(&names), "f.csv")
+                .unwrap_err()
+                .to_string(),
+            "data `f.csv` has class label `z`, which is not one of the model's classes (a, b, c)"
+        );
+    }
+}
