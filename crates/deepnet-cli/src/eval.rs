@@ -5,14 +5,12 @@
 use anyhow::{bail, Result};
 use deepnet::checkpoint::load_model_with_metadata;
 use deepnet::data::load_source;
-use deepnet::data::table::RawTable;
+use deepnet::data::table::{scores_in_units, RawTable};
 use deepnet::{evaluate, DType, Device, Metrics, Output};
 
 use crate::args::EvalArgs;
 use crate::data::tensors;
-use crate::table::{
-    dialect, is_table, plain_preprocessing, regression_lines, saved_preprocessing, scores_in_units,
-};
+use crate::table::{dialect, is_table, plain_preprocessing, regression_lines, saved_preprocessing};
 use crate::train::saved_args;
 use deepnet::data::{align_classes, check_fits, Use};
 

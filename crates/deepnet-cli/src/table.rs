@@ -1,18 +1,18 @@
 //! CSV tables through the checkpoint's preprocessing: the dialect flags, the preprocessing a
 //! checkpoint carries (or an equivalent one for checkpoints trained on numeric data), and the
-//! scores in the targets' own units.
+//! `key: value` lines of regression scores.
 
-use deepnet::checkpoint::keys;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use deepnet::checkpoint::keys;
 use deepnet::data::table::{
     parse_delimiter, Dialect, FeatureColumn, FeatureKind, MissingPolicy, Preprocessing,
     TargetEncoding, DEFAULT_NA_VALUES, FORMAT,
 };
-use deepnet::data::{Dataset, SOURCES};
-use deepnet::{regression_scores, Output, Sequential, TargetScores};
+use deepnet::data::SOURCES;
+use deepnet::{Output, Sequential, TargetScores};
 
 /// Whether `--data` names a CSV file rather than a built-in source or an IDX directory.
 pub fn is_table(source: &str) -> bool {
@@ -111,31 +111,6 @@ pub fn plain_preprocessing(
         targets,
         target,
     })
-}
-
-/// The model's outputs for `ds` and its targets, both in the targets' own units, row-major.
-pub fn original_units(
-    model: &Sequential,
-    pre: &Preprocessing,
-    ds: &Dataset,
-) -> Result<(Vec<f32>, Vec<f32>)> {
-    let x = ds.features_tensor(&deepnet::Device::Cpu)?;
-    let z = model.logits(&x)?.flatten_all()?.to_vec1::<f32>()?;
-    let y = match &ds.labels {
-        deepnet::data::Labels::Values { values, .. } => values.clone(),
-        _ => Vec::new(),
-    };
-    Ok((pre.target.to_original(&z), pre.target.to_original(&y)))
-}
-
-/// RMSE, MAE and R² per target in the targets' own units.
-pub fn scores_in_units(
-    model: &Sequential,
-    pre: &Preprocessing,
-    ds: &Dataset,
-) -> Result<Vec<TargetScores>> {
-    let (p, y) = original_units(model, pre, ds)?;
-    Ok(regression_scores(&p, &y, ds.targets_per_row()))
 }
 
 /// The `rmse`, `mae` and `r2` lines (one target) or per-target figures and their mean `r2`

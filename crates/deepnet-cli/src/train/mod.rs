@@ -13,8 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, keys, save_model, RunDir, MODEL_FILE};
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
-    target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable, TableOptions, TableSplits,
-    Task, MAX_CATEGORIES,
+    original_units, scores_in_units, target_rows, MissingPolicy, PositiveRule, Preprocessing,
+    RawTable, TableOptions, TableSplits, Task, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
@@ -26,7 +26,7 @@ use crate::figure::fit::fit_svg;
 use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use crate::run_status::{RunStatus, State};
-use crate::table::{dialect, is_table, original_units, scores_in_units};
+use crate::table::{dialect, is_table};
 use deepnet::data::{check_fits, check_targets, Use};
 use report::metric_lines;
 use resume::load_run;

@@ -32,6 +32,7 @@ mod raw;
 mod splits;
 mod stream;
 mod targets;
+mod units;
 
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
 pub use memory::Column;
@@ -47,6 +48,7 @@ pub use raw::{
 pub use splits::TableSplits;
 pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};
+pub use units::{original_units, scores_in_units};
 
 #[cfg(test)]
 mod tests {
