@@ -396,3 +396,111 @@ fn table_mistakes_are_one_error_line() {
         format!("error: {data}: 2 target columns, but a classifier predicts one; several targets need output `linear`")
     );
 }
+
+/// The library's `TableModel` and `deepnet train` are the same code: on the same table, options
+/// and seed they train the same network, and each one's checkpoint predicts the same through
+/// `deepnet predict` as the library's `predict`.
+#[test]
+fn the_library_table_model_and_the_command_agree() {
+    use deepnet::data::table::{RawTable, TableOptions, Task};
+    use deepnet::data::{HoldOut, Prediction, TableModel};
+    use deepnet::{ModelSpec, Recipe, Silent};
+
+    let dir = temp("library-agrees");
+    let ignore = ["Sample Number", "Individual ID", "Comments", "Date Egg"];
+    let mut args = vec![
+        "train",
+        "--model",
+        "models/penguins.json",
+        "--data",
+        PENGUINS,
+        "--target",
+        "Species",
+        "--quiet",
+        "--epochs",
+        "30",
+        "--out",
+    ];
+    let run = dir.join("run");
+    args.push(run.to_str().unwrap());
+    for c in ignore {
+        args.extend(["--ignore", c]);
+    }
+    ok(&args);
+
+    let table = RawTable::read(root().join(PENGUINS), &Default::default()).unwrap();
+    let mut options = TableOptions::new(Task::Classification);
+    options.targets = vec!["Species".into()];
+    options.ignore = ignore.iter().map(|s| s.to_string()).collect();
+    let spec = ModelSpec::read_unsized(root().join("models/penguins.json")).unwrap();
+    let recipe = Recipe {
+        epochs: 30,
+        ..Recipe::standard()
+    };
+    let fit = TableModel::fit(
+        &table,
+        &options,
+        spec,
+        recipe,
+        &HoldOut::new(0),
+        &mut Silent,
+    )
+    .unwrap();
+    let library_ckpt = dir.join("library.safetensors");
+    fit.model.save(&library_ckpt).unwrap();
+    let Prediction::Classes {
+        classes,
+        labels,
+        probabilities,
+    } = fit.model.predict(&table).unwrap()
+    else {
+        panic!("a classifier")
+    };
+
+    for ckpt in [run.join("model.safetensors"), library_ckpt] {
+        let (out, _) = ok(&[
+            "predict",
+            "--checkpoint",
+            ckpt.to_str().unwrap(),
+            "--input",
+            PENGUINS,
+        ]);
+        let mut lines = out.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header[0], "prediction");
+        let rows: Vec<Vec<String>> = lines.map(csv_fields).collect();
+        assert_eq!(rows.len(), labels.len());
+        for (r, row) in rows.iter().enumerate() {
+            assert_eq!(row[0], labels[r], "{}: row {r}", ckpt.display());
+            for (k, class) in classes.iter().enumerate() {
+                let col = header
+                    .iter()
+                    .position(|h| *h == format!("p_{class}"))
+                    .unwrap();
+                let p: f32 = row[col].parse().unwrap();
+                let q = probabilities[r * classes.len() + k];
+                assert!(
+                    (p - q).abs() <= 1e-6,
+                    "{}: row {r} {class}: {p} vs {q}",
+                    ckpt.display()
+                );
+            }
+        }
+    }
+}
+
+/// The fields of a CSV line as `deepnet predict` writes it (quoted when they hold a comma).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}

@@ -1,11 +1,14 @@
-//! Whether data fit a model: the feature count, and targets that the output can learn (classes
-//! for a classifier, as many target columns as a linear output has units). `deepnet train`,
-//! `eval`, `predict` and `gradcheck` check their data here, before anything runs.
+//! Data and a model made to fit: the feature count, targets that the output can learn (classes
+//! for a classifier, as many target columns as a linear output has units), the spec's `inputs`
+//! taken from the data, and a fresh model carrying the data's input scaling and class names.
+//! `deepnet train`, `eval`, `predict` and `gradcheck` check their data here, before anything
+//! runs.
 
-use deepnet_core::{ModelSpec, Output};
+use deepnet_core::{DType, Device, InputScaling, ModelSpec, Output, Sequential};
 
 use crate::dataset::{numeric_names, preview, Dataset, Labels};
 use crate::error::{DataError, Result};
+use crate::table::Preprocessing;
 
 /// Returns the error `DataError::Invalid` with a formatted message.
 macro_rules! bail {
@@ -123,6 +126,55 @@ pub fn align_classes(
         names: names.to_vec(),
     };
     Ok(out)
+}
+
+/// Sets the spec's `inputs` to `width`, the data's number of features, when the spec leaves it
+/// out; when it is given and differs, the error says both numbers and, for a table, which
+/// columns widened (`preprocessing`).
+pub fn fit_inputs(
+    spec: &mut ModelSpec,
+    width: usize,
+    preprocessing: Option<&Preprocessing>,
+    source: &str,
+) -> Result<()> {
+    if spec.inputs == 0 {
+        spec.inputs = width;
+        return Ok(());
+    }
+    if let (Some(p), true) = (preprocessing, spec.inputs != width) {
+        let parts: Vec<String> = p
+            .features
+            .iter()
+            .filter(|f| f.width() != 1)
+            .map(|f| format!("`{}` → {}", f.name, f.width()))
+            .collect();
+        bail!(
+            "the spec's `inputs` is {} but data `{source}` encodes to {width} inputs ({} feature columns{}{}); leave `inputs` out of the spec to use the encoded width",
+            spec.inputs,
+            p.features.len(),
+            if parts.is_empty() { "" } else { "; one-hot and missing indicators: " },
+            parts.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// A fresh model for `spec`, initialised from `seed`, with the input scaling of the training
+/// rows `train` (`sum` adds partial sums over the ranks when `train` is one rank's share of a
+/// data-parallel run; otherwise it does nothing) and the class names of the data.
+pub fn new_model(
+    spec: &ModelSpec,
+    train: &Dataset,
+    seed: u64,
+    sum: &mut dyn FnMut(&mut [f64]) -> deepnet_core::Result<()>,
+) -> Result<Sequential> {
+    let mut m = Sequential::new(spec, seed, &Device::Cpu, DType::F32)?;
+    let scaling = InputScaling::fit_parts(&train.features, train.width(), sum)?;
+    m.set_input_scaling(Some(scaling))?;
+    if train.num_classes() > 0 && spec.output != Output::Linear {
+        m.set_class_names(Some(train.class_names().to_vec()))?;
+    }
+    Ok(m)
 }
 
 #[cfg(test)]

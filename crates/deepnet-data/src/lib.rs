@@ -15,15 +15,17 @@ pub mod idx;
 pub mod split;
 pub mod synthetic;
 pub mod table;
+pub mod tabular;
 
 pub use dataset::{numeric_names, preview, Dataset, Labels};
 pub use embedded::{breast_cancer, digits};
 pub use error::{DataError, Result};
-pub use fit::{align_classes, check_fits, check_targets, Use};
+pub use fit::{align_classes, check_fits, check_targets, fit_inputs, new_model, Use};
 pub use idx::{fashion_mnist, fashion_mnist_rows, read_idx, read_idx_rows, FASHION_MNIST_DIR};
 pub use split::{split, split_indices, split_off, split_rows, HoldOut, Parts};
 pub use synthetic::{synthetic, SYNTHETIC_NAMES};
 pub use table::{csv_reader, sniff_delimiter, Preprocessing, RawTable, TableOptions};
+pub use tabular::{Prediction, TableFit, TableModel};
 
 /// Names of the built-in sources, for `--data`.
 pub const SOURCES: [&str; 8] = [

@@ -17,7 +17,7 @@ use deepnet::data::table::{
     RawTable, TableOptions, TableSplits, Task, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
-use deepnet::{evaluate, Device, InputScaling, ModelSpec, Output, Sequential, Silent, Trainer};
+use deepnet::{evaluate, ModelSpec, Output, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
 use crate::data::{into_tensors, tensors};
@@ -27,7 +27,7 @@ use crate::plot::write_figures;
 use crate::progress::ProgressBars;
 use crate::run_status::{RunStatus, State};
 use crate::table::{dialect, is_table};
-use deepnet::data::{check_fits, check_targets, Use};
+use deepnet::data::{check_fits, check_targets, fit_inputs, new_model, Use};
 use report::metric_lines;
 use resume::load_run;
 pub use resume::saved_args;
@@ -92,7 +92,12 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         // Only rank 0 reports test metrics.
         splits.test = None;
     }
-    fit_inputs(&mut spec, &splits, &source_name)?;
+    fit_inputs(
+        &mut spec,
+        splits.train.width(),
+        splits.preprocessing.as_ref(),
+        &source_name,
+    )?;
     spec.validate()?;
     for w in spec.warnings() {
         eprintln!("warning: {w}");
@@ -293,32 +298,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Sets the spec's `inputs` from the data when the spec leaves it out; when it is given and
-/// differs, the error says both numbers and why.
-fn fit_inputs(spec: &mut ModelSpec, splits: &Splits, source: &str) -> Result<()> {
-    let width = splits.train.width();
-    if spec.inputs == 0 {
-        spec.inputs = width;
-        return Ok(());
-    }
-    if let (Some(p), true) = (&splits.preprocessing, spec.inputs != width) {
-        let parts: Vec<String> = p
-            .features
-            .iter()
-            .filter(|f| f.width() != 1)
-            .map(|f| format!("`{}` → {}", f.name, f.width()))
-            .collect();
-        bail!(
-            "the spec's `inputs` is {} but data `{source}` encodes to {width} inputs ({} feature columns{}{}); leave `inputs` out of the spec to use the encoded width",
-            spec.inputs,
-            p.features.len(),
-            if parts.is_empty() { "" } else { "; one-hot and missing indicators: " },
-            parts.join(", ")
-        );
-    }
-    Ok(())
-}
-
 /// Loads the data source (a CSV table through its preprocessing, fitted on the training rows),
 /// checks it, and holds out the test and validation rows (stratified, seeded).
 fn load_splits(
@@ -488,21 +467,4 @@ fn load_table(
         preprocessing: Some(splits.preprocessing),
         shard: None,
     })
-}
-
-/// A fresh model for `spec` with the input scaling of the training rows (`sum` adds partial sums
-/// over the ranks when `train` is one rank's share) and the class names of the data.
-fn new_model(
-    spec: &ModelSpec,
-    train: &Dataset,
-    seed: u64,
-    sum: &mut dyn FnMut(&mut [f64]) -> deepnet::Result<()>,
-) -> Result<Sequential> {
-    let mut m = Sequential::new(spec, seed, &Device::Cpu, deepnet::DType::F32)?;
-    let scaling = InputScaling::fit_parts(&train.features, train.width(), sum)?;
-    m.set_input_scaling(Some(scaling))?;
-    if train.num_classes() > 0 && spec.output != deepnet::Output::Linear {
-        m.set_class_names(Some(train.class_names().to_vec()))?;
-    }
-    Ok(m)
 }
