@@ -5,11 +5,10 @@
 use anyhow::{bail, Result};
 use deepnet::checkpoint::load_model_with_metadata;
 use deepnet::data::load_source;
-use deepnet::data::table::{scores_in_units, RawTable};
-use deepnet::{evaluate, DType, Device, Metrics, Output};
+use deepnet::data::table::{scores, RawTable};
+use deepnet::{DType, Device, Metrics};
 
 use crate::args::EvalArgs;
-use crate::data::tensors;
 use crate::table::{dialect, is_table, plain_preprocessing, regression_lines, saved_preprocessing};
 use crate::train::saved_args;
 use deepnet::data::{align_classes, check_fits, Use};
@@ -31,8 +30,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
         let ds = source.test.unwrap_or(source.data);
         check_fits(model.spec(), &ds, &a.data, Use::Score)?;
         let ds = align_classes(&ds, model.class_names(), &a.data)?;
-        let t = tensors(&ds, model.spec())?;
-        let m = evaluate(&model, &t.x, &t.y)?;
+        let m = scores(&model, None, &ds)?;
         println!("rows: {}", ds.len());
         print_metrics(
             &m,
@@ -70,11 +68,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
         eprintln!("warning: {w}");
     }
     check_fits(model.spec(), &ds, &a.data, Use::Score)?;
-    let t = tensors(&ds, model.spec())?;
-    let mut m = evaluate(&model, &t.x, &t.y)?;
-    if model.spec().output == Output::Linear {
-        m.per_target = Some(scores_in_units(&model, &pre, &ds)?);
-    }
+    let m = scores(&model, Some(&pre), &ds)?;
     println!("rows: {}", ds.len());
     print_metrics(&m, pre.class_names(), &pre.targets);
     Ok(())

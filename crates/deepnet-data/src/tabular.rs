@@ -27,16 +27,15 @@ use std::path::Path;
 
 use deepnet_core::checkpoint::{keys, load_model_with_metadata, save_model};
 use deepnet_core::{
-    evaluate, DType, Device, History, Metrics, ModelSpec, Observer, Output, Recipe, Sequential,
-    Tensor, Trainer,
+    DType, Device, History, Metrics, ModelSpec, Observer, Output, Recipe, Sequential, Tensor,
+    Trainer,
 };
 
 use crate::error::{DataError, Result};
 use crate::fit::{check_fits, check_targets, fit_inputs, new_model, Use};
 use crate::split::HoldOut;
 use crate::table::{
-    scores_in_units, target_rows, EncodeReport, Preprocessing, RawTable, TableOptions, TableSplits,
-    Task,
+    scores, target_rows, EncodeReport, Preprocessing, RawTable, TableOptions, TableSplits, Task,
 };
 
 /// A trained network and the preprocessing of its table.
@@ -121,17 +120,11 @@ impl TableModel {
             None => None,
         };
         let history = Trainer::new(recipe)?.fit_with(&mut model, &train, val.as_ref(), observer)?;
-        let test = match &splits.test {
-            Some(t) => {
-                let data = t.train_data(spec.output, &device)?;
-                let mut m = evaluate(&model, &data.x, &data.y)?;
-                if spec.output == Output::Linear {
-                    m.per_target = Some(scores_in_units(&model, &splits.preprocessing, t)?);
-                }
-                Some(m)
-            }
-            None => None,
-        };
+        let test = splits
+            .test
+            .as_ref()
+            .map(|t| scores(&model, Some(&splits.preprocessing), t))
+            .transpose()?;
         let rows = (
             splits.train.len(),
             splits.val.as_ref().map_or(0, |v| v.len()),

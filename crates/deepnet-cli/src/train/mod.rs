@@ -13,11 +13,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, keys, save_model, RunDir, MODEL_FILE};
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
-    original_units, scores_in_units, target_rows, MissingPolicy, PositiveRule, Preprocessing,
-    RawTable, TableOptions, TableSplits, Task, MAX_CATEGORIES,
+    original_units, scores, target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable,
+    TableOptions, TableSplits, Task, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
-use deepnet::{evaluate, ModelSpec, Output, Silent, Trainer};
+use deepnet::{ModelSpec, Output, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
 use crate::data::{into_tensors, tensors};
@@ -238,14 +238,12 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     let last = history.epochs.last().context("no epoch was trained")?;
     let mut final_meta = extra;
     final_meta.insert(keys::EPOCH.into(), last.epoch.to_string());
-    let test_metrics = match &splits.test {
-        Some(t) => {
-            let tt = tensors(t, &spec)?;
-            Some(evaluate(&model, &tt.x, &tt.y)?)
-        }
-        None => None,
-    };
-    let mut test_scores = None;
+    // Regression scores in the targets' own units when the data are a table.
+    let test_metrics = splits
+        .test
+        .as_ref()
+        .map(|t| scores(&model, splits.preprocessing.as_ref(), t))
+        .transpose()?;
     if let (Some(t), Some(p), Output::Linear) = (&splits.test, &splits.preprocessing, spec.output) {
         let (pred, actual) = original_units(&model, p, t)?;
         let k = t.targets_per_row();
@@ -255,7 +253,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             &out.join("fit.svg"),
             fit_svg(&first, &truth, &p.targets[0]).as_bytes(),
         )?;
-        test_scores = Some(scores_in_units(&model, p, t)?);
     }
     if let Some(m) = &test_metrics {
         final_meta.insert(keys::TEST_LOSS.into(), m.loss.to_string());
@@ -278,7 +275,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         &history,
         splits.val.is_some(),
         test_metrics.as_ref(),
-        test_scores.as_deref(),
         &splits.train,
     );
     lines.push(("train_seconds".into(), format!("{seconds:.2}")));

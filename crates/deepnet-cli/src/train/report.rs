@@ -1,18 +1,17 @@
 //! The final `key: value` lines on stdout.
 
 use deepnet::data::Dataset;
-use deepnet::{History, Metrics, TargetScores};
+use deepnet::{History, Metrics};
 
 use crate::table::regression_lines;
 
 /// The epochs, the best epoch, the losses and the held-out metrics: accuracy (with the
 /// positive class's precision, recall and F1 for binary tasks) or, for regression, RMSE, MAE
-/// and R² in the targets' own units, as (key, value) in print order.
+/// and R² (in the targets' own units when `test` was scored so), as (key, value) in print order.
 pub fn metric_lines(
     history: &History,
     has_val: bool,
     test: Option<&Metrics>,
-    test_scores: Option<&[TargetScores]>,
     train: &Dataset,
 ) -> Vec<(String, String)> {
     let mut lines: Vec<(String, String)> = Vec::new();
@@ -47,7 +46,7 @@ pub fn metric_lines(
         if let Some(f1) = m.macro_f1() {
             line("test_macro_f1", format!("{f1:.4}"));
         }
-        if let Some(s) = test_scores.or(m.per_target.as_deref()) {
+        if let Some(s) = m.per_target.as_deref() {
             lines.extend(regression_lines("test_", &train.target_names(), s));
         }
     }

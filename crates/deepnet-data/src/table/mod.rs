@@ -48,7 +48,7 @@ pub use raw::{
 pub use splits::TableSplits;
 pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};
-pub use units::{original_units, scores_in_units};
+pub use units::{original_units, scores, scores_in_units};
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,9 @@
 //! A model's outputs and its targets in the targets' own units: a regressor trained on a table
 //! learns (y − mean) / scale, and every figure a user reads is turned back into y.
 
-use deepnet_core::{regression_scores, Device, Sequential, TargetScores};
+use deepnet_core::{
+    evaluate, regression_scores, Device, Metrics, Output, Sequential, TargetScores,
+};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::Result;
@@ -34,4 +36,16 @@ pub fn scores_in_units(
 ) -> Result<Vec<TargetScores>> {
     let (p, y) = original_units(model, pre, ds)?;
     Ok(regression_scores(&p, &y, ds.targets_per_row()))
+}
+
+/// The model's scores on `ds`: loss and accuracy, per-class and binary figures, and for a
+/// regressor RMSE, MAE and R² in the targets' own units when `ds` was encoded by `pre` (the units
+/// the model learned in otherwise).
+pub fn scores(model: &Sequential, pre: Option<&Preprocessing>, ds: &Dataset) -> Result<Metrics> {
+    let data = ds.train_data(model.spec().output, &Device::Cpu)?;
+    let mut m = evaluate(model, &data.x, &data.y)?;
+    if let (Some(pre), Output::Linear) = (pre, model.spec().output) {
+        m.per_target = Some(scores_in_units(model, pre, ds)?);
+    }
+    Ok(m)
 }
