@@ -180,8 +180,15 @@ impl TableModel {
             .model
             .predict_classes(&x)?
             .into_iter()
-            .map(|c| classes[c as usize].clone())
-            .collect();
+            .map(|c| {
+                classes.get(c as usize).cloned().ok_or_else(|| {
+                    DataError::Invalid(format!(
+                        "the model predicts class {c} but its preprocessing names {} classes",
+                        classes.len()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<String>>>()?;
         Ok(Prediction::Classes {
             classes,
             labels,
