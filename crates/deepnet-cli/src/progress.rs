@@ -31,32 +31,6 @@ impl ProgressBars {
     }
 }
 
-/// One epoch's summary line.
-pub fn epoch_line(r: &EpochRecord, epochs: usize, samples: usize) -> String {
-    let mut s = format!("epoch {}/{epochs}  loss {:.4}", r.epoch, r.train_loss);
-    if let Some(a) = r.train_accuracy {
-        s.push_str(&format!("  acc {a:.4}"));
-    }
-    if let Some(v) = r.val_loss {
-        s.push_str(&format!("  val_loss {v:.4}"));
-    }
-    if let Some(a) = r.val_accuracy {
-        s.push_str(&format!("  val_acc {a:.4}"));
-    }
-    if let Some(f) = r.val_f1 {
-        s.push_str(&format!("  val_f1 {f:.4}"));
-    }
-    if let Some(r2) = r.val_r2 {
-        s.push_str(&format!("  val_r2 {r2:.4}"));
-    }
-    let rate = samples as f64 / r.seconds.max(1e-9);
-    s.push_str(&format!(
-        "  lr {:.3e}  {:.2}s  {rate:.0} samples/s",
-        r.lr, r.seconds
-    ));
-    s
-}
-
 impl Observer for ProgressBars {
     fn on_train_begin(&mut self, info: &RunInfo) {
         self.epochs = info.epochs;
@@ -83,7 +57,7 @@ impl Observer for ProgressBars {
         }
     }
 
-    fn on_step(&mut self, s: &StepInfo) {
+    fn on_step(&mut self, s: &StepInfo) -> deepnet::Result<()> {
         if let Some(bar) = &self.bar {
             bar.set_position(s.step as u64);
             let rate = s.samples as f64 / self.epoch_start.elapsed().as_secs_f64().max(1e-9);
@@ -93,6 +67,7 @@ impl Observer for ProgressBars {
                 .unwrap_or_default();
             bar.set_message(format!("{rate:.0} samples/s loss {:.4}{acc}", s.loss));
         }
+        Ok(())
     }
 
     fn on_epoch_end(
@@ -101,7 +76,7 @@ impl Observer for ProgressBars {
         _model: &Sequential,
         _state: &TrainState,
     ) -> deepnet::Result<()> {
-        let line = epoch_line(record, self.epochs, self.samples);
+        let line = record.line(self.epochs, self.samples);
         match &self.bar {
             Some(bar) => bar.println(line),
             None => eprintln!("{line}"),

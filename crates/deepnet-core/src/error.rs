@@ -36,6 +36,17 @@ pub enum Error {
         /// The non-finite loss value.
         loss: f64,
     },
+    /// An observer stopped training between two steps (for example on Ctrl-C in Python); the
+    /// model keeps the weights of the last step.
+    #[error("training stopped at epoch {epoch}, step {step}: {reason}")]
+    Stopped {
+        /// 1-based epoch of the last step.
+        epoch: usize,
+        /// 1-based step within that epoch.
+        step: usize,
+        /// Why the observer stopped it.
+        reason: String,
+    },
     /// A checkpoint file that cannot be read back as a deepnet model.
     #[error("checkpoint {path}: {msg}")]
     Checkpoint {

@@ -25,17 +25,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use deepnet_core::checkpoint::{keys, load_model_with_metadata, save_model};
+use deepnet_core::checkpoint::{atomic_write, keys, load_model_bytes_with_metadata, model_bytes};
 use deepnet_core::{
     DType, Device, History, Metrics, ModelSpec, Observer, Output, Recipe, Sequential, Tensor,
-    Trainer,
+    TrainState, Trainer,
 };
 
 use crate::error::{DataError, Result};
 use crate::fit::{check_fits, check_targets, fit_inputs, new_model, Use};
 use crate::split::HoldOut;
 use crate::table::{
-    scores, target_rows, EncodeReport, Preprocessing, RawTable, TableOptions, TableSplits, Task,
+    plain_preprocessing, saved_preprocessing, scores, target_rows, EncodeReport, Preprocessing,
+    RawTable, TableOptions, TableSplits, Task,
 };
 
 /// A trained network and the preprocessing of its table.
@@ -61,6 +62,9 @@ pub struct TableFit {
     pub rows: (usize, usize, usize),
     /// What the user should be told: dropped columns, categories not seen in training.
     pub warnings: Vec<String>,
+    /// The trainer's state after the last epoch (optimiser moments, seeded generator), from
+    /// which [`TableModel::train_more`] goes on.
+    pub state: TrainState,
 }
 
 /// A model's predictions for a table's rows.
@@ -91,9 +95,23 @@ impl TableModel {
     pub fn fit(
         table: &RawTable,
         options: &TableOptions,
+        spec: ModelSpec,
+        recipe: Recipe,
+        policy: &HoldOut,
+        observer: &mut dyn Observer,
+    ) -> Result<TableFit> {
+        Self::fit_threads(table, options, spec, recipe, policy, None, observer)
+    }
+
+    /// [`TableModel::fit`] on `threads` worker threads (`None`: candle's thread count); the
+    /// weights do not depend on it.
+    pub fn fit_threads(
+        table: &RawTable,
+        options: &TableOptions,
         mut spec: ModelSpec,
         recipe: Recipe,
         policy: &HoldOut,
+        threads: Option<usize>,
         observer: &mut dyn Observer,
     ) -> Result<TableFit> {
         let source = table.source.as_str();
@@ -119,7 +137,11 @@ impl TableModel {
             Some(v) => Some(v.train_data(spec.output, &device)?),
             None => None,
         };
-        let history = Trainer::new(recipe)?.fit_with(&mut model, &train, val.as_ref(), observer)?;
+        let mut trainer = Trainer::new(recipe)?;
+        if let Some(t) = threads {
+            trainer = trainer.with_threads(t);
+        }
+        let history = trainer.fit_with(&mut model, &train, val.as_ref(), observer)?;
         let test = splits
             .test
             .as_ref()
@@ -141,7 +163,51 @@ impl TableModel {
             test,
             rows,
             warnings,
+            state: trainer.state().clone(),
         })
+    }
+
+    /// Trains the model further on every row of `table` that has a target, encoded by the
+    /// model's own preprocessing (labels must be among its classes): `epochs` more epochs of
+    /// `recipe`, going on from `state` (a fresh optimiser when `None`), without early stopping.
+    /// Returns the state to go on from next time; the history grows by the epochs run.
+    pub fn train_more(
+        &mut self,
+        table: &RawTable,
+        recipe: Recipe,
+        epochs: usize,
+        state: Option<TrainState>,
+        threads: Option<usize>,
+        observer: &mut dyn Observer,
+    ) -> Result<TrainState> {
+        let (ds, _) = self.preprocessing.dataset(table, None)?;
+        let output = self.model.spec().output;
+        let data = ds.train_data(output, &Device::Cpu)?;
+        let done = state.as_ref().map_or(0, |s| s.epoch);
+        let recipe = Recipe {
+            epochs: done + epochs,
+            patience: None,
+            ..recipe
+        };
+        let mut trainer = match state {
+            // From the model's weights as they are (early stopping may have restored an
+            // earlier epoch's than the state's last).
+            Some(state) => {
+                let state = TrainState {
+                    weights: self.model.parameters(),
+                    stopped: false,
+                    ..state
+                };
+                Trainer::resume(recipe, state, &mut self.model)?
+            }
+            None => Trainer::new(recipe)?,
+        };
+        if let Some(t) = threads {
+            trainer = trainer.with_threads(t);
+        }
+        let history = trainer.fit_with(&mut self.model, &data, None, observer)?;
+        self.history = history;
+        Ok(trainer.state().clone())
     }
 
     /// The predictions for every row of `table`, whose feature columns are found by name (other
@@ -199,6 +265,11 @@ impl TableModel {
     /// Writes the checkpoint (atomically): the network with its preprocessing and input names,
     /// the file `deepnet predict`, `deepnet export` and `python/deepnet_load.py` read.
     pub fn save(&self, path: &Path) -> Result<()> {
+        Ok(atomic_write(path, &self.to_bytes()?)?)
+    }
+
+    /// The bytes of the checkpoint [`TableModel::save`] writes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut meta = BTreeMap::new();
         meta.insert(
             keys::PREPROCESSING.to_string(),
@@ -207,23 +278,36 @@ impl TableModel {
         let names = serde_json::to_string(&self.preprocessing.input_names())
             .map_err(|e| DataError::Invalid(e.to_string()))?;
         meta.insert(keys::FEATURES.to_string(), names);
-        Ok(save_model(&self.model, path, &meta)?)
+        Ok(model_bytes(&self.model, &meta)?)
     }
 
-    /// Reads a checkpoint of a model trained on a table (by [`TableModel::save`] or
-    /// `deepnet train`).
+    /// Reads a checkpoint: of a model trained on a table (by [`TableModel::save`] or `deepnet
+    /// train`), or of one trained on numeric data, whose inputs become numeric columns named as
+    /// the checkpoint names them (`x0`, `x1`, ... when it does not), the target `y`
+    /// ([`plain_preprocessing`]).
     pub fn load(path: &Path) -> Result<TableModel> {
-        let (model, meta) = load_model_with_metadata(path, &Device::Cpu, DType::F32)?;
-        let what = format!("checkpoint {}", path.display());
-        let Some(text) = meta.get(keys::PREPROCESSING) else {
-            return Err(DataError::Invalid(format!(
-                "{what}: no `{}`; the model was not trained on a table",
-                keys::PREPROCESSING
-            )));
+        let bytes = std::fs::read(path).map_err(|cause| DataError::Io {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// [`TableModel::load`] from a checkpoint's bytes; `name` names them in errors.
+    pub fn from_bytes(bytes: &[u8], name: &Path) -> Result<TableModel> {
+        let (model, meta) = load_model_bytes_with_metadata(name, bytes, &Device::Cpu, DType::F32)?;
+        let preprocessing = match saved_preprocessing(&meta, name)? {
+            Some(p) => p,
+            None => {
+                let mut header: Vec<String> =
+                    (0..model.spec().inputs).map(|i| format!("x{i}")).collect();
+                header.push("y".into());
+                plain_preprocessing(&model, &meta, name, &header, "the checkpoint")?
+            }
         };
         Ok(TableModel {
             model,
-            preprocessing: Preprocessing::from_json(text, &what)?,
+            preprocessing,
             history: History::default(),
         })
     }

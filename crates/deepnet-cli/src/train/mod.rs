@@ -429,6 +429,7 @@ fn load_table(
         },
         max_categories: t.max_categories.unwrap_or(MAX_CATEGORIES),
         positive: t.positive.clone(),
+        classes: None,
         task,
     };
     let table = RawTable::read(path, &options.dialect)?;

@@ -29,6 +29,11 @@ pub struct Checkpoint {
 
 /// Writes `model` to `path` atomically. `extra` adds `deepnet.*` facts (epoch, seed, metrics).
 pub fn save_model(model: &Sequential, path: &Path, extra: &BTreeMap<String, String>) -> Result<()> {
+    atomic_write(path, &model_bytes(model, extra)?)
+}
+
+/// The bytes [`save_model`] writes.
+pub fn model_bytes(model: &Sequential, extra: &BTreeMap<String, String>) -> Result<Vec<u8>> {
     let mut metadata = extra.clone();
     metadata.insert(keys::FORMAT.into(), "pt".into());
     metadata.insert(
@@ -53,7 +58,7 @@ pub fn save_model(model: &Sequential, path: &Path, extra: &BTreeMap<String, Stri
     for (name, t) in model.parameters() {
         tensors.insert(name, RawTensor::from_tensor(&t)?);
     }
-    atomic_write(path, &serialize(&tensors, &metadata))
+    Ok(serialize(&tensors, &metadata))
 }
 
 /// Reads a checkpoint's metadata and F32/F64 tensors without building a model.
@@ -126,6 +131,16 @@ pub fn load_model_with_metadata(
 ) -> Result<(Sequential, BTreeMap<String, String>)> {
     let file = StoredFile::read(path)?;
     load_bytes(path, &file.bytes, device, dtype)
+}
+
+/// [`load_model_with_metadata`] from the file's bytes; `path` names them in errors.
+pub fn load_model_bytes_with_metadata(
+    path: &Path,
+    bytes: &[u8],
+    device: &Device,
+    dtype: DType,
+) -> Result<(Sequential, BTreeMap<String, String>)> {
+    load_bytes(path, bytes, device, dtype)
 }
 
 /// [`load_model`] from the file's bytes; `path` names them in errors. Every tensor is checked

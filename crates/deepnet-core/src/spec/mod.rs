@@ -194,13 +194,13 @@ impl LayerSpec {
 impl ModelSpec {
     /// Parses and validates a spec from JSON text.
     pub fn from_json(text: &str) -> Result<Self> {
-        let spec = Self::parse_unsized(text)?;
+        let spec = Self::from_json_unsized(text)?;
         spec.validate()?;
         Ok(spec)
     }
 
     /// Parses a spec whose `inputs` may be absent (0) and validates everything else.
-    fn parse_unsized(text: &str) -> Result<Self> {
+    pub fn from_json_unsized(text: &str) -> Result<Self> {
         let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
         let mut sized = spec.clone();
         sized.inputs = sized.inputs.max(1);
@@ -224,7 +224,7 @@ impl ModelSpec {
     pub fn read_unsized(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut spec = Self::parse_unsized(&text).map_err(|e| match e {
+        let mut spec = Self::from_json_unsized(&text).map_err(|e| match e {
             Error::Spec(msg) => Error::Spec(format!("{}: {msg}", path.display())),
             other => other,
         })?;

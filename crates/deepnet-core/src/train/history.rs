@@ -49,6 +49,37 @@ pub struct History {
     pub epochs: Vec<EpochRecord>,
 }
 
+impl EpochRecord {
+    /// The epoch's line as `deepnet train` and Python's `verbose=True` print it, for a run of
+    /// `epochs` epochs over `samples` training rows: `epoch 3/200  loss 0.4321  acc 0.8800
+    /// val_loss ...  lr 1.000e-3  0.12s  50000 samples/s`.
+    pub fn line(&self, epochs: usize, samples: usize) -> String {
+        let r = self;
+        let mut s = format!("epoch {}/{epochs}  loss {:.4}", r.epoch, r.train_loss);
+        if let Some(a) = r.train_accuracy {
+            s.push_str(&format!("  acc {a:.4}"));
+        }
+        if let Some(v) = r.val_loss {
+            s.push_str(&format!("  val_loss {v:.4}"));
+        }
+        if let Some(a) = r.val_accuracy {
+            s.push_str(&format!("  val_acc {a:.4}"));
+        }
+        if let Some(f) = r.val_f1 {
+            s.push_str(&format!("  val_f1 {f:.4}"));
+        }
+        if let Some(r2) = r.val_r2 {
+            s.push_str(&format!("  val_r2 {r2:.4}"));
+        }
+        let rate = samples as f64 / r.seconds.max(1e-9);
+        s.push_str(&format!(
+            "  lr {:.3e}  {:.2}s  {rate:.0} samples/s",
+            r.lr, r.seconds
+        ));
+        s
+    }
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map(|v| format!("{v}")).unwrap_or_default()
 }

@@ -41,8 +41,11 @@ pub trait Observer {
     fn on_train_begin(&mut self, _info: &RunInfo) {}
     /// Before each epoch.
     fn on_epoch_begin(&mut self, _epoch: usize, _lr: f64) {}
-    /// After each step.
-    fn on_step(&mut self, _step: &StepInfo) {}
+    /// After each step. An error stops training there: the trainer returns it with the
+    /// weights of that step in the model (see [`crate::Error::Stopped`]).
+    fn on_step(&mut self, _step: &StepInfo) -> Result<()> {
+        Ok(())
+    }
     /// After each epoch, with the model and the full trainer state (to save checkpoints). An
     /// error stops training.
     fn on_epoch_end(
@@ -74,9 +77,9 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.on_epoch_begin(epoch, lr);
         self.1.on_epoch_begin(epoch, lr);
     }
-    fn on_step(&mut self, step: &StepInfo) {
-        self.0.on_step(step);
-        self.1.on_step(step);
+    fn on_step(&mut self, step: &StepInfo) -> Result<()> {
+        self.0.on_step(step)?;
+        self.1.on_step(step)
     }
     fn on_epoch_end(
         &mut self,

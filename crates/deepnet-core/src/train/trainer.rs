@@ -269,7 +269,7 @@ impl Trainer {
                 loss_sum += stats.loss * len as f64;
                 seen += len;
                 correct += stats.correct;
-                observer.on_step(&StepInfo {
+                let stop = observer.on_step(&StepInfo {
                     epoch,
                     step: step + 1,
                     steps,
@@ -277,6 +277,10 @@ impl Trainer {
                     loss: loss_sum / seen as f64,
                     accuracy: (output != Output::Linear).then(|| correct as f64 / seen as f64),
                 });
+                if let Err(e) = stop {
+                    engine.write_back(model, &mut self.optimizer)?;
+                    return Err(e);
+                }
             }
             engine.write_back(model, &mut self.optimizer)?;
             let val_metrics = match val {

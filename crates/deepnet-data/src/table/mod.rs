@@ -29,6 +29,7 @@ mod memory;
 mod number;
 mod preprocessing;
 mod raw;
+mod saved;
 mod splits;
 mod stream;
 mod targets;
@@ -45,6 +46,7 @@ pub use raw::{
     csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,
     DEFAULT_NA_VALUES, MISSING,
 };
+pub use saved::{plain_preprocessing, saved_preprocessing};
 pub use splits::TableSplits;
 pub use stream::RowEncoder;
 pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};

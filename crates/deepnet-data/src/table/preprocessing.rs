@@ -65,6 +65,9 @@ pub struct TableOptions {
     pub max_categories: usize,
     /// The positive class of a binary target.
     pub positive: Option<String>,
+    /// Every class of a classification target, when more may exist than the training rows show
+    /// (training in parts); `None`: the training rows' labels.
+    pub classes: Option<Vec<String>>,
     /// Classes or values.
     pub task: Task,
 }
@@ -83,6 +86,7 @@ impl TableOptions {
             missing: MissingPolicy::Impute,
             max_categories: MAX_CATEGORIES,
             positive: None,
+            classes: None,
             task,
         }
     }
@@ -335,6 +339,17 @@ impl Preprocessing {
                     *counts
                         .entry(class_name(&col.cell(r).unwrap_or_default()))
                         .or_default() += 1;
+                }
+                if let Some(classes) = &options.classes {
+                    if let Some(other) = counts.keys().find(|k| !classes.contains(k)) {
+                        return Err(bad(format!(
+                            "the label `{other}` is not one of the given classes ({})",
+                            classes.join(", ")
+                        )));
+                    }
+                    for c in classes {
+                        counts.entry(class_name(c)).or_default();
+                    }
                 }
                 if counts.len() < 2 {
                     let only = counts.keys().next().cloned().unwrap_or_default();
