@@ -6,6 +6,7 @@ use deepnet_data::table::{Column, RawTable};
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use rayon::prelude::*;
 
 use crate::error;
 
@@ -15,17 +16,28 @@ pub struct Table {
     pub(crate) inner: RawTable,
 }
 
-/// The columns of a 2-D array, as f64 (the table's numbers).
-fn columns_of<T: Copy + Into<f64> + numpy::Element>(a: &PyReadonlyArray2<'_, T>) -> Vec<Vec<f64>> {
+/// The columns of a 2-D array, as f64 (the table's numbers). Groups of 16 columns are read in
+/// parallel, each group row by row, so a C-ordered array is read a cache line at a time.
+fn columns_of<T: Copy + Into<f64> + numpy::Element + Sync>(
+    a: &PyReadonlyArray2<'_, T>,
+) -> Vec<Vec<f64>> {
+    const GROUP: usize = 16;
     let view = a.as_array();
     let (rows, cols) = view.dim();
-    let mut out: Vec<Vec<f64>> = (0..cols).map(|_| Vec::with_capacity(rows)).collect();
-    for row in view.rows() {
-        for (c, &v) in out.iter_mut().zip(row.iter()) {
-            c.push(v.into());
-        }
-    }
-    out
+    let groups: Vec<Vec<Vec<f64>>> = (0..cols.div_ceil(GROUP))
+        .into_par_iter()
+        .map(|g| {
+            let (start, end) = (g * GROUP, ((g + 1) * GROUP).min(cols));
+            let mut out: Vec<Vec<f64>> = (start..end).map(|_| Vec::with_capacity(rows)).collect();
+            for row in view.rows() {
+                for (c, j) in out.iter_mut().zip(start..end) {
+                    c.push(row[j].into());
+                }
+            }
+            out
+        })
+        .collect();
+    groups.into_iter().flatten().collect()
 }
 
 #[pymethods]

@@ -132,7 +132,13 @@ impl TableModel {
         check_fits(&spec, &splits.train, source, Use::Train)?;
         let mut model = new_model(&spec, &splits.train, recipe.seed, &mut |_| Ok(()))?;
         let device = Device::Cpu;
-        let train = splits.train.train_data(spec.output, &device)?;
+        let rows = (
+            splits.train.len(),
+            splits.val.as_ref().map_or(0, |v| v.len()),
+            splits.test.as_ref().map_or(0, |t| t.len()),
+        );
+        // The training rows move into the tensor, not copied.
+        let train = splits.train.into_train_data(spec.output, &device)?;
         let val = match &splits.val {
             Some(v) => Some(v.train_data(spec.output, &device)?),
             None => None,
@@ -147,11 +153,6 @@ impl TableModel {
             .as_ref()
             .map(|t| scores(&model, Some(&splits.preprocessing), t))
             .transpose()?;
-        let rows = (
-            splits.train.len(),
-            splits.val.as_ref().map_or(0, |v| v.len()),
-            splits.test.as_ref().map_or(0, |t| t.len()),
-        );
         let mut warnings = splits.fit_warnings;
         warnings.extend(splits.encode_warnings);
         Ok(TableFit {

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use deepnet_core::InputScaling;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
-use crate::table::columns::{fit_column, Cell, FeatureColumn};
+use crate::table::columns::{fit_column, Cell, ColumnFit, FeatureColumn};
 use crate::table::number::in_f32_range;
 use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
 use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
@@ -263,20 +264,35 @@ impl Preprocessing {
         let mut features = Vec::new();
         let mut dropped = Vec::new();
         let mut warnings = Vec::new();
-        for (c, name) in table.header.iter().enumerate() {
-            if targets.contains(&c) || ignored.contains(&c) {
-                continue;
-            }
+        // Every feature column's texts parsed and its encoding learned, the columns in parallel;
+        // then checked in column order, so the first problem reported is the leftmost one.
+        let learned: Vec<(usize, Vec<Option<f64>>, ColumnFit)> = (0..table.header.len())
+            .into_par_iter()
+            .filter(|c| !targets.contains(c) && !ignored.contains(c))
+            .map(|c| {
+                let col = &table.columns[c];
+                // Each distinct text parsed once: a number outside the f32 range (`inf`,
+                // `1e39`) is refused below rather than read as a category; the rest decide the
+                // column's kind.
+                let numbers: Vec<Option<f64>> = match col {
+                    RawColumn::Numbers(_) => Vec::new(),
+                    RawColumn::Text { values, .. } => {
+                        values.iter().map(|v| v.parse::<f64>().ok()).collect()
+                    }
+                };
+                let fit = fit_column(
+                    &table.header[c],
+                    col,
+                    &numbers,
+                    train,
+                    categorical.contains(&c),
+                );
+                (c, numbers, fit)
+            })
+            .collect();
+        for (c, numbers, fit) in learned {
+            let name = &table.header[c];
             let col = &table.columns[c];
-            // A number that is not finite (`inf`) is refused rather than read as a category.
-            // Each distinct text parsed once: a number outside the f32 range (`inf`, `1e39`) is
-            // refused rather than read as a category; the rest decide the column's kind.
-            let numbers: Vec<Option<f64>> = match col {
-                RawColumn::Numbers(_) => Vec::new(),
-                RawColumn::Text { values, .. } => {
-                    values.iter().map(|v| v.parse::<f64>().ok()).collect()
-                }
-            };
             if let (Some(code), RawColumn::Text { codes, values }) = (
                 numbers
                     .iter()
@@ -297,7 +313,6 @@ impl Preprocessing {
                     },
                 });
             }
-            let fit = fit_column(name, col, &numbers, train, categorical.contains(&c));
             if options.missing == MissingPolicy::Error && fit.missing > 0 {
                 let r = train.iter().copied().find(|&r| col.is_missing(r));
                 return Err(missing_cell(table, r.unwrap_or(0), c));
@@ -524,23 +539,27 @@ impl Preprocessing {
     }
 
     /// The encoded features of `table`'s rows `rows`, row-major (`width()` per row); unseen
-    /// categories are counted in `report`.
+    /// categories are counted in `report`. Blocks of rows are encoded in parallel; the error
+    /// reported is the first bad cell of the leftmost bad column, as one pass column by column
+    /// would find it.
     pub fn encode(
         &self,
         table: &RawTable,
         rows: &[usize],
         report: &mut EncodeReport,
     ) -> Result<Vec<f32>> {
+        /// Rows per block: a block's output stays in the core's cache.
+        const BLOCK: usize = 64;
         let width = self.width();
-        let mut out = vec![0f32; rows.len() * width];
+        let mut plans = Vec::with_capacity(self.features.len());
         let mut offset = 0;
         for f in &self.features {
             let c = table.column(&f.name, "a feature")?;
             let col = &table.columns[c];
             let w = f.width();
-            let cached;
-            let (table_of, missing_at) = match col {
-                // A text column: each distinct text encoded once, then copied per row.
+            // A text column: each distinct text encoded once, then copied per row (the last
+            // entry is the missing cell's).
+            let cache = match col {
                 RawColumn::Text { values, .. } => {
                     let mut cache = vec![0f32; (values.len() + 1) * w];
                     let mut outcome = Vec::with_capacity(values.len() + 1);
@@ -549,38 +568,71 @@ impl Preprocessing {
                     }
                     let m = values.len();
                     outcome.push(f.encode(None, &mut cache[m * w..(m + 1) * w]));
-                    cached = (cache, outcome);
-                    (Some(&cached), m)
+                    Some((cache, outcome))
                 }
-                RawColumn::Numbers(_) => (None, 0),
+                RawColumn::Numbers(_) => None,
             };
-            let mut one = vec![0f32; w];
-            for (i, &r) in rows.iter().enumerate() {
-                if col.is_missing(r) && self.missing == MissingPolicy::Error {
-                    return Err(missing_cell(table, r, c));
-                }
-                let (values, outcome) = match (table_of, col) {
-                    (Some((cache, outcome)), RawColumn::Text { codes, .. }) => {
-                        let k = match codes[r] {
-                            MISSING => missing_at,
-                            c => c as usize,
-                        };
-                        (&cache[k * w..(k + 1) * w], outcome[k])
-                    }
-                    _ => {
-                        let outcome = f.encode_number(col.number(r), &mut one);
-                        (&one[..], outcome)
-                    }
-                };
-                match outcome {
-                    Cell::Known => {}
-                    // Unseen, or missing where training had no missing cell: all zeros.
-                    Cell::Unseen => *report.unseen.entry(f.name.clone()).or_default() += 1,
-                    Cell::NotANumber => return Err(not_a_number(table, r, c, false)),
-                }
-                out[i * width + offset..i * width + offset + w].copy_from_slice(values);
-            }
+            plans.push((f, c, col, offset, w, cache));
             offset += w;
+        }
+        let mut out = vec![0f32; rows.len() * width];
+        // Per block: the unseen count of every feature, and the first bad cell as (feature,
+        // row position, table row, whether missing).
+        type Bad = (usize, usize, usize, bool);
+        let blocks: Vec<(Vec<usize>, Option<Bad>)> = out
+            .par_chunks_mut((BLOCK * width).max(1))
+            .zip(rows.par_chunks(BLOCK))
+            .enumerate()
+            .map(|(b, (out, rows))| {
+                let mut unseen = vec![0usize; plans.len()];
+                let mut one = vec![0f32; plans.iter().map(|p| p.4).max().unwrap_or(0)];
+                for (p, (f, _, col, offset, w, cache)) in plans.iter().enumerate() {
+                    for (i, &r) in rows.iter().enumerate() {
+                        let missing = col.is_missing(r);
+                        if missing && self.missing == MissingPolicy::Error {
+                            return (unseen, Some((p, b * BLOCK + i, r, true)));
+                        }
+                        let (values, outcome) = match (cache, col) {
+                            (Some((cache, outcome)), RawColumn::Text { codes, .. }) => {
+                                let k = match codes[r] {
+                                    MISSING => outcome.len() - 1,
+                                    c => c as usize,
+                                };
+                                (&cache[k * w..(k + 1) * w], outcome[k])
+                            }
+                            _ => {
+                                let outcome = f.encode_number(col.number(r), &mut one[..*w]);
+                                (&one[..*w], outcome)
+                            }
+                        };
+                        match outcome {
+                            Cell::Known => {}
+                            // Unseen, or missing where training had no missing cell: zeros.
+                            Cell::Unseen => unseen[p] += 1,
+                            Cell::NotANumber => {
+                                return (unseen, Some((p, b * BLOCK + i, r, false)))
+                            }
+                        }
+                        out[i * width + offset..i * width + offset + w].copy_from_slice(values);
+                    }
+                }
+                (unseen, None)
+            })
+            .collect();
+        if let Some((p, _, r, missing)) = blocks.iter().filter_map(|b| b.1).min() {
+            let c = plans[p].1;
+            return Err(if missing {
+                missing_cell(table, r, c)
+            } else {
+                not_a_number(table, r, c, false)
+            });
+        }
+        for (unseen, _) in blocks {
+            for (p, n) in unseen.into_iter().enumerate() {
+                if n > 0 {
+                    *report.unseen.entry(plans[p].0.name.clone()).or_default() += n;
+                }
+            }
         }
         Ok(out)
     }
