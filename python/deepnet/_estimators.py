@@ -498,6 +498,7 @@ class _BaseMLP(BaseEstimator):
             self.best_validation_score_ = None
             self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
         self.out_activation_ = self._out_activation()
+        self._set_coefs()
         spec_layers = [layer for layer in self._spec_layers() if layer["type"] == "dense"]
         self.n_layers_ = len(spec_layers) + 1
         if not self._is_classifier:
@@ -512,6 +513,19 @@ class _BaseMLP(BaseEstimator):
                 "optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
+
+    def _set_coefs(self):
+        """coefs_ and intercepts_ as scikit-learn lays them out ([in, out] per layer), of the
+        network on standardised inputs."""
+        params = dict(self._model.parameters())
+        layers = sorted({int(k.split(".")[0]) for k in params})
+        self.coefs_ = [np.asarray(params[f"{i}.weight"], dtype=np.float64).T for i in layers]
+        self.intercepts_ = [
+            np.asarray(params[f"{i}.bias"], dtype=np.float64)
+            if f"{i}.bias" in params
+            else np.zeros(params[f"{i}.weight"].shape[0])
+            for i in layers
+        ]
 
     def _spec_layers(self):
         return json.loads(self._model.spec)["layers"]
@@ -830,6 +844,7 @@ def load(path):
     est.validation_scores_ = None
     est.best_validation_score_ = None
     est.n_layers_ = len(sizes) + 2
+    est._set_coefs()
     return est
 
 

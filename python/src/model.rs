@@ -198,6 +198,29 @@ impl Model {
         self.inner.model.parameter_count()
     }
 
+    /// Every weight and bias as (name, array) in layer order: `"0.weight"` `[out, in]`,
+    /// `"0.bias"` `[out]`, ... (the checkpoint's tensors; inputs are standardised first).
+    fn parameters<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Vec<(String, Bound<'py, numpy::PyArrayDyn<f32>>)>> {
+        self.inner
+            .model
+            .parameters()
+            .into_iter()
+            .map(|(name, t)| {
+                let dims = t.dims().to_vec();
+                let flat: Vec<f32> = t
+                    .flatten_all()
+                    .and_then(|t| t.to_dtype(deepnet_core::DType::F32))
+                    .and_then(|t| t.to_vec1())
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let array = PyArray1::from_vec(py, flat).reshape(dims)?;
+                Ok((name, array))
+            })
+            .collect()
+    }
+
     /// The number of optimiser updates made so far (0 for a loaded model).
     #[getter]
     fn steps(&self) -> u64 {

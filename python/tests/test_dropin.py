@@ -81,6 +81,8 @@ def test_fit_attributes():
     assert clf.best_loss_ == min(clf.loss_curve_)
     assert clf.n_features_in_ == 30 and clf.n_outputs_ == 1 and clf.n_layers_ == 3
     assert clf.out_activation_ == "logistic"
+    assert [c.shape for c in clf.coefs_] == [(30, 8), (8, 1)]
+    assert [b.shape for b in clf.intercepts_] == [(8,), (1,)]
     assert list(clf.classes_) == [0, 1]
     early = deepnet.MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, random_state=0)
     early.fit(X, y)
