@@ -403,3 +403,52 @@ fn a_saved_model_with_its_preprocessing_predicts_raw_rows_identically() {
         .unwrap();
     assert_eq!(a, b);
 }
+
+/// A CSV of `n` rows whose column `b` is `i * 0.5`, with the cells `texts` (row index, text).
+fn with_texts(n: usize, texts: &[(usize, &str)]) -> RawTable {
+    let mut csv = String::from("a,b,y\n");
+    for i in 0..n {
+        let b = texts
+            .iter()
+            .find(|(r, _)| *r == i)
+            .map_or(format!("{}", i as f64 * 0.5), |(_, t)| t.to_string());
+        csv.push_str(&format!("{i},{b},{}\n", i % 2));
+    }
+    RawTable::parse(csv.as_bytes(), "data.csv", &Dialect::default()).unwrap()
+}
+
+#[test]
+fn a_typo_in_a_numeric_column_is_an_error_naming_its_line() {
+    let t = with_texts(5000, &[(3000, "oops")]);
+    let (rows, _) = target_rows(&t, &classes()).unwrap();
+    let err = Preprocessing::fit(&t, &classes(), &rows)
+        .err()
+        .expect("a typo is an error")
+        .to_string();
+    assert_eq!(
+        err,
+        "data.csv:3002: column `b`: `oops` is not a number, while 4,999 of 5,000 cells are; mark it missing with --na-values oops, or make the column categorical with --categorical b"
+    );
+    // Made categorical on request (with room for its 5,000 values).
+    let mut o = classes();
+    o.categorical = vec!["b".into()];
+    o.max_categories = 10_000;
+    assert!(Preprocessing::fit(&t, &o, &rows).is_ok());
+}
+
+#[test]
+fn more_texts_than_a_typo_make_a_categorical_column() {
+    // 1% of the cells: still a typo; 2%: a column of categories.
+    let ones: Vec<(usize, &str)> = (0..10).map(|i| (i * 100, "x")).collect();
+    let t = with_texts(1000, &ones);
+    let (rows, _) = target_rows(&t, &classes()).unwrap();
+    assert!(Preprocessing::fit(&t, &classes(), &rows).is_err());
+    let twos: Vec<(usize, &str)> = (0..20).map(|i| (i * 50, "x")).collect();
+    let t = with_texts(1000, &twos);
+    let p = fit(&t, &classes());
+    assert!(matches!(p.features[1].kind, FeatureKind::Categorical { .. }));
+    // Too few numbers to call the text a typo.
+    let t = with_texts(15, &[(3, "x")]);
+    let p = fit(&t, &classes());
+    assert!(matches!(p.features[1].kind, FeatureKind::Categorical { .. }));
+}

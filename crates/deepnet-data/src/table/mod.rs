@@ -40,7 +40,7 @@ pub use memory::Column;
 pub use number::{in_f32_range, parse_finite};
 pub use preprocessing::{
     target_rows, whole_table, EncodeReport, Fitted, MissingPolicy, Preprocessing, TableOptions,
-    Task, FORMAT, MAX_CATEGORIES,
+    Task, FORMAT, MAX_CATEGORIES, TYPO_MIN_NUMBERS, TYPO_SHARE,
 };
 pub use raw::{
     csv_reader, csv_reader_with, parse_delimiter, sniff_delimiter, Dialect, RawColumn, RawTable,

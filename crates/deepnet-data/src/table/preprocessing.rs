@@ -230,6 +230,49 @@ pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usiz
     Ok((rows, labels))
 }
 
+/// At most this share of a column's present training cells may be texts that are not numbers
+/// for the column to be read as a typo in a numeric column (an error) rather than a category.
+pub const TYPO_SHARE: f64 = 0.01;
+
+/// A column needs at least this many numbers among its training cells before a text in it is
+/// read as a typo.
+pub const TYPO_MIN_NUMBERS: usize = 20;
+
+/// A numeric column with a few stray texts: the first such training row (in file order), the
+/// number of numeric cells and of present cells, when the texts are at most [`TYPO_SHARE`] of
+/// the present cells and the numbers at least [`TYPO_MIN_NUMBERS`].
+fn typo(codes: &[u32], numbers: &[Option<f64>], train: &[usize]) -> Option<(usize, usize, usize)> {
+    let (mut numeric, mut other, mut first) = (0usize, 0usize, usize::MAX);
+    for &r in train {
+        match codes[r] {
+            MISSING => {}
+            k if numbers[k as usize].is_some() => numeric += 1,
+            _ => {
+                other += 1;
+                first = first.min(r);
+            }
+        }
+    }
+    let present = numeric + other;
+    (other > 0
+        && numeric >= TYPO_MIN_NUMBERS
+        && other as f64 <= TYPO_SHARE * present as f64)
+        .then_some((first, numeric, present))
+}
+
+/// `n` with thousands separated by commas: 4,999.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 impl Preprocessing {
     /// Learns the preprocessing of `table` from the rows `train` (row indices into the table,
     /// every one with its target; see [`target_rows`]).
@@ -313,6 +356,27 @@ impl Preprocessing {
                     },
                 });
             }
+            // Quoted for the shell when the name has spaces.
+            let flag = if name.contains(char::is_whitespace) {
+                format!("\"{name}\"")
+            } else {
+                name.clone()
+            };
+            if let (RawColumn::Text { codes, values }, false) = (col, categorical.contains(&c)) {
+                if let Some((r, numeric, present)) = typo(codes, &numbers, train) {
+                    let v = &values[codes[r] as usize];
+                    return Err(DataError::Value {
+                        path: table.source.clone(),
+                        line: table.lines[r],
+                        column: name.clone(),
+                        msg: format!(
+                            "`{v}` is not a number, while {} of {} cells are; mark it missing with --na-values {v}, or make the column categorical with --categorical {flag}",
+                            thousands(numeric),
+                            thousands(present)
+                        ),
+                    });
+                }
+            }
             if options.missing == MissingPolicy::Error && fit.missing > 0 {
                 let r = train.iter().copied().find(|&r| col.is_missing(r));
                 return Err(missing_cell(table, r.unwrap_or(0), c));
@@ -327,12 +391,6 @@ impl Preprocessing {
             if matches!(column.kind, crate::table::FeatureKind::Categorical { .. })
                 && fit.distinct > options.max_categories
             {
-                // Quoted for the shell when the name has spaces.
-                let flag = if name.contains(char::is_whitespace) {
-                    format!("\"{name}\"")
-                } else {
-                    name.clone()
-                };
                 return Err(bad(format!(
                     "column `{name}` has {} distinct values, more than the limit of {} for a categorical column; ignore it with --ignore {flag} if it is an ID or free text, or raise --max-categories",
                     fit.distinct, options.max_categories
