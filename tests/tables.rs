@@ -446,9 +446,15 @@ fn more_texts_than_a_typo_make_a_categorical_column() {
     let twos: Vec<(usize, &str)> = (0..20).map(|i| (i * 50, "x")).collect();
     let t = with_texts(1000, &twos);
     let p = fit(&t, &classes());
-    assert!(matches!(p.features[1].kind, FeatureKind::Categorical { .. }));
+    assert!(matches!(
+        p.features[1].kind,
+        FeatureKind::Categorical { .. }
+    ));
     // Too few numbers to call the text a typo.
     let t = with_texts(15, &[(3, "x")]);
     let p = fit(&t, &classes());
-    assert!(matches!(p.features[1].kind, FeatureKind::Categorical { .. }));
+    assert!(matches!(
+        p.features[1].kind,
+        FeatureKind::Categorical { .. }
+    ));
 }

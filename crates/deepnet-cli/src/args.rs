@@ -44,7 +44,8 @@ fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = OptimizerK
 /// `deepnet train`. Every flag is optional over the spec's `"train"` recipe.
 #[derive(Args, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrainArgs {
-    /// The model spec (JSON).
+    /// The model spec (JSON); optional for a CSV table, which then gets a 64-32 ReLU network with
+    /// the output its target needs (classes or values).
     #[arg(long, value_name = "SPEC.json")]
     pub model: Option<PathBuf>,
     /// breast-cancer, digits, fashion-mnist, moons, circles, spirals, xor, blobs, or a CSV path.

@@ -504,3 +504,43 @@ fn csv_fields(line: &str) -> Vec<String> {
     out.push(field);
     out
 }
+
+#[test]
+fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
+    let dir = temp("default-spec");
+    let run = |target: &str, out: &str| {
+        let out_dir = dir.join(out);
+        let mut args = vec!["train", "--data", PENGUINS, "--target", target, "--quiet"];
+        args.extend(IDS);
+        args.extend(["--epochs", "3", "--out", out_dir.to_str().unwrap()]);
+        let (stdout, stderr) = ok(&args);
+        let spec = deepnet::checkpoint::read_checkpoint(&out_dir.join("model.safetensors"))
+            .unwrap()
+            .metadata["deepnet.spec"]
+            .clone();
+        (stdout, stderr, spec)
+    };
+    // Text labels: classes, a softmax over the three species.
+    let (stdout, stderr, spec) = run("Species", "species");
+    assert!(
+        stderr.contains(
+            "model: no --model, so the default for this table: 64-32 relu, output softmax"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.contains("test_accuracy: "), "{stdout}");
+    let spec: deepnet::ModelSpec = serde_json::from_str(&spec).unwrap();
+    // 75 encoded inputs → 64 → 32 → 3: (75·64 + 64) + (64·32 + 32) + (32·3 + 3) weights.
+    assert_eq!(spec.inputs, 75);
+    assert_eq!(spec.parameter_count(), 7043);
+    assert_eq!(spec.name.as_deref(), Some("penguins-raw"));
+    // Whole numbers with many values: a regression target.
+    let (stdout, stderr, _) = run("Body Mass (g)", "mass");
+    assert!(stderr.contains("output linear"), "{stderr}");
+    assert!(stdout.contains("test_r2: "), "{stdout}");
+    // Built-in sources still need a spec.
+    assert_eq!(
+        fails(&["train", "--data", "digits"]),
+        "error: --model is required for `digits` (a spec is optional only for a CSV table)"
+    );
+}

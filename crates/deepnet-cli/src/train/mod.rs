@@ -6,7 +6,7 @@ mod report;
 mod resume;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -71,7 +71,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     let mut spec = match (&resumed, &a.model) {
         (Some((m, _)), _) => m.spec().clone(),
         (None, Some(path)) => ModelSpec::read_unsized(path)?,
-        (None, None) => bail!("--model is required (or --resume DIR)"),
+        (None, None) => default_spec(&a)?,
     };
     let source_name = a
         .data
@@ -350,6 +350,39 @@ fn load_splits(
 }
 
 /// Whether `source` is Fashion-MNIST or a directory of IDX files in its layout.
+/// The network of a run without `--model`: for a CSV table, the library's default for its
+/// target ([`deepnet::data::table::default_spec`]: 64-32 ReLU and the output the target needs),
+/// named after the file.
+fn default_spec(a: &TrainArgs) -> Result<ModelSpec> {
+    let Some(source) = a.data.as_deref() else {
+        bail!("--data is required");
+    };
+    if !is_table(source) {
+        bail!("--model is required for `{source}` (a spec is optional only for a CSV table)");
+    }
+    let t = &a.table;
+    let mut options = TableOptions::new(Task::Classification);
+    options.targets = a.target.clone();
+    options.dialect = dialect(
+        t.delimiter.as_deref(),
+        t.na_values.as_deref(),
+        Default::default(),
+    )?;
+    let table = RawTable::read(source, &options.dialect)?;
+    let name = Path::new(source)
+        .file_stem()
+        .map_or("default".into(), |s| s.to_string_lossy().into_owned());
+    let spec = deepnet::data::table::default_spec(&table, &options, &name)?;
+    eprintln!(
+        "model: no --model, so the default for this table: {} relu, output {}",
+        deepnet::data::table::DEFAULT_HIDDEN
+            .map(|u| u.to_string())
+            .join("-"),
+        spec.output.name()
+    );
+    Ok(spec)
+}
+
 fn is_idx_source(source: &str) -> bool {
     source == "fashion-mnist" || std::path::Path::new(source).is_dir()
 }

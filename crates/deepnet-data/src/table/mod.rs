@@ -25,6 +25,7 @@
 //! ```
 
 mod columns;
+mod default;
 mod memory;
 mod number;
 mod preprocessing;
@@ -36,6 +37,7 @@ mod targets;
 mod units;
 
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
+pub use default::{default_spec, infer_task, DEFAULT_HIDDEN, MAX_INTEGER_CLASSES};
 pub use memory::Column;
 pub use number::{in_f32_range, parse_finite};
 pub use preprocessing::{

@@ -254,9 +254,7 @@ fn typo(codes: &[u32], numbers: &[Option<f64>], train: &[usize]) -> Option<(usiz
         }
     }
     let present = numeric + other;
-    (other > 0
-        && numeric >= TYPO_MIN_NUMBERS
-        && other as f64 <= TYPO_SHARE * present as f64)
+    (other > 0 && numeric >= TYPO_MIN_NUMBERS && other as f64 <= TYPO_SHARE * present as f64)
         .then_some((first, numeric, present))
 }
 
@@ -773,7 +771,7 @@ impl Preprocessing {
 }
 
 /// The target column indices: the named ones, or the last column.
-fn target_columns(table: &RawTable, options: &TableOptions) -> Result<Vec<usize>> {
+pub(crate) fn target_columns(table: &RawTable, options: &TableOptions) -> Result<Vec<usize>> {
     let targets: Vec<usize> = if options.targets.is_empty() {
         vec![table.header.len() - 1]
     } else {
