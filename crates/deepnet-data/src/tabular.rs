@@ -60,7 +60,7 @@ pub struct TableFit {
     pub test: Option<Metrics>,
     /// The number of training, validation and test rows.
     pub rows: (usize, usize, usize),
-    /// What the user should be told: dropped columns, categories not seen in training.
+    /// What the user should be told: columns dropped from the preprocessing.
     pub warnings: Vec<String>,
     /// The trainer's state after the last epoch (optimiser moments, seeded generator), from
     /// which [`TableModel::train_more`] goes on.
@@ -153,8 +153,9 @@ impl TableModel {
             .as_ref()
             .map(|t| scores(&model, Some(&splits.preprocessing), t))
             .transpose()?;
-        let mut warnings = splits.fit_warnings;
-        warnings.extend(splits.encode_warnings);
+        // Unseen categories in the held-out rows are deepnet's own split, not the user's data
+        // to fix: only the preprocessing's warnings (dropped columns) are passed on.
+        let warnings = splits.fit_warnings;
         Ok(TableFit {
             model: TableModel {
                 model,

@@ -487,9 +487,8 @@ fn load_table(
         };
         eprintln!("positive class: `{pos}` ({why})");
     }
-    for w in &splits.encode_warnings {
-        eprintln!("warning: {w}");
-    }
+    // Categories first seen in deepnet's own validation and test rows are not the user's to
+    // fix: they are reported only for the files given to `eval` and `predict`.
     Ok(Splits {
         train: splits.train,
         val: splits.val,
