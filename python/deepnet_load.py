@@ -160,8 +160,12 @@ def output(spec, z):
 def _outputs(spec, pre, z):
     target = pre["target"]
     if spec["output"] == "linear":
-        return {"prediction": z * np.array(target["scale"]) + np.array(target["mean"]),
-                "targets": pre["targets"]}
+        y = z * np.array(target["scale"]) + np.array(target["mean"])
+        if target.get("bounds") is not None:
+            # Kept within the training targets' range widened by its margin, per target.
+            b = np.array(target["bounds"])
+            y = np.minimum(np.maximum(y, b[:, 0]), b[:, 1])
+        return {"prediction": y, "targets": pre["targets"]}
     if spec["output"] == "sigmoid":
         p1 = output(spec, z)[:, 0]
         probs = np.stack([1 - p1, p1], axis=1)

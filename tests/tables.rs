@@ -257,7 +257,7 @@ fn several_targets_are_standardised_and_returned_in_their_own_units() {
     let mut o = TableOptions::new(Task::Regression);
     o.targets = vec!["a".into(), "b".into()];
     let p = fit(&t, &o);
-    let TargetEncoding::Values { mean, scale } = &p.target else {
+    let TargetEncoding::Values { mean, scale, .. } = &p.target else {
         panic!("{:?}", p.target)
     };
     let want = [(25.0, 125f64.sqrt()), (-2.5, 1.25f64.sqrt())];
@@ -456,5 +456,79 @@ fn more_texts_than_a_typo_make_a_categorical_column() {
     assert!(matches!(
         p.features[1].kind,
         FeatureKind::Categorical { .. }
+    ));
+}
+
+#[test]
+fn regression_predictions_stay_within_the_training_targets_range_and_margin() {
+    use deepnet::data::table::{Column, BOUNDS_MARGIN};
+    use deepnet::data::{HoldOut, Prediction, TableModel};
+    use deepnet::Silent;
+
+    // y = 2x on x in [0, 10): the targets span [0, 19.8].
+    let xs: Vec<f64> = (0..100).map(|i| i as f64 / 10.0).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| 2.0 * x).collect();
+    let table = |x: Vec<f64>, y: Vec<f64>| {
+        RawTable::from_columns(
+            "t",
+            vec![
+                ("x".into(), Column::Numbers(x)),
+                ("y".into(), Column::Numbers(y)),
+            ],
+        )
+        .unwrap()
+    };
+    let spec = Mlp::new(1)
+        .dense(8)
+        .relu()
+        .dense(1)
+        .linear()
+        .spec()
+        .unwrap();
+    let recipe = Recipe {
+        epochs: 50,
+        lr: Some(0.01),
+        ..Recipe::default()
+    };
+    let options = TableOptions::new(Task::Regression);
+    let no_holdout = HoldOut {
+        test: 0.0,
+        val: 0.0,
+        seed: 0,
+    };
+    let fit = TableModel::fit(
+        &table(xs, ys),
+        &options,
+        spec,
+        recipe,
+        &no_holdout,
+        &mut Silent,
+    )
+    .unwrap();
+    let TargetEncoding::Values {
+        bounds: Some(b), ..
+    } = &fit.model.preprocessing.target
+    else {
+        panic!("a regression target has bounds")
+    };
+    let high = 19.8 + BOUNDS_MARGIN * 19.8;
+    assert!((b[0][0] + BOUNDS_MARGIN * 19.8).abs() < 1e-4 && (b[0][1] - high).abs() < 1e-4);
+    // Far beyond the training rows, the prediction stops at the bound.
+    let far = table(vec![1000.0, -1000.0, 5.0], vec![0.0, 0.0, 0.0]);
+    let Prediction::Values { values, .. } = fit.model.predict(&far).unwrap() else {
+        panic!("a regressor predicts values")
+    };
+    assert_eq!(values[0], b[0][1] as f32);
+    assert_eq!(values[1], b[0][0] as f32);
+    assert!((values[2] - 10.0).abs() < 2.0, "{values:?}");
+    // A preprocessing saved before bounds existed still reads (no bounds).
+    let json = fit.model.preprocessing.to_json();
+    let start = json.find(",\"bounds\"").unwrap();
+    let end = json[start..].find("]]").unwrap() + start + 2;
+    let old = format!("{}{}", &json[..start], &json[end..]);
+    let p = Preprocessing::from_json(&old, "old").unwrap();
+    assert!(matches!(
+        p.target,
+        TargetEncoding::Values { bounds: None, .. }
     ));
 }

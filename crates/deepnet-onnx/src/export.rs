@@ -12,7 +12,8 @@
 //!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
 //!          identity)
 //! outputs  classifiers: `probabilities` [N, k] (sigmoid models [N, 2]: 1 − p, p) and `label` [N]
-//!          (class names); regressors: `prediction` [N, t] = z · scale + mean (targets' units)
+//!          (class names); regressors: `prediction` [N, t] = z · scale + mean (targets' units),
+//!          Min(Max(·, low), high) within the target bounds when the checkpoint has them
 //! ```
 //! Default-domain operators at opset 19 and `ai.onnx.ml` 1 (CategoryMapper), which onnxruntime
 //! and tract both run.
@@ -251,14 +252,35 @@ fn outputs(
     z: &str,
 ) -> Result<()> {
     match (output, &pre.target) {
-        (Output::Linear, TargetEncoding::Values { mean, scale }) => {
+        (
+            Output::Linear,
+            TargetEncoding::Values {
+                mean,
+                scale,
+                bounds,
+            },
+        ) => {
             let t = mean.len() as i64;
             let s: Vec<f32> = scale.iter().map(|&v| v as f32).collect();
             let m: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
             let s = g.floats("target.scale", &[t], &s);
             let m = g.floats("target.mean", &[t], &m);
             let scaled = g.op("Mul", &[z, &s], &[]);
-            g.node("Add", &[&scaled, &m], "prediction", &[]);
+            match bounds {
+                Some(b) => {
+                    // Kept within the bounds: Min(Max(y, low), high), per target.
+                    let y = g.op("Add", &[&scaled, &m], &[]);
+                    let low: Vec<f32> = b.iter().map(|r| r[0] as f32).collect();
+                    let high: Vec<f32> = b.iter().map(|r| r[1] as f32).collect();
+                    let low = g.floats("target.low", &[t], &low);
+                    let high = g.floats("target.high", &[t], &high);
+                    let above = g.op("Max", &[&y, &low], &[]);
+                    g.node("Min", &[&above, &high], "prediction", &[]);
+                }
+                None => {
+                    g.node("Add", &[&scaled, &m], "prediction", &[]);
+                }
+            }
             g.output("prediction", Elem::Float, &[Dim::Rows, Dim::Fixed(t)]);
         }
         (Output::Sigmoid | Output::Softmax, TargetEncoding::Classes { names, .. }) => {

@@ -149,6 +149,16 @@ fn classifiers_and_regressors_run_in_tract() {
             TargetEncoding::Values {
                 mean: vec![10.0, -3.0],
                 scale: vec![2.0, 0.5],
+                bounds: None,
+            },
+        ),
+        (
+            // Bounds tight enough that some predictions are clipped at each end.
+            scaled(hidden(Mlp::new(INPUTS)).dense(2).linear().build(3).unwrap()),
+            TargetEncoding::Values {
+                mean: vec![10.0, -3.0],
+                scale: vec![2.0, 0.5],
+                bounds: Some(vec![[9.5, 10.5], [-3.2, -2.9]]),
             },
         ),
     ];

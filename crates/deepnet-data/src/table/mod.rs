@@ -51,7 +51,10 @@ pub use raw::{
 pub use saved::{plain_preprocessing, saved_preprocessing};
 pub use splits::TableSplits;
 pub use stream::RowEncoder;
-pub use targets::{class_name, class_order, whole_number, PositiveRule, TargetEncoding};
+pub use targets::{
+    class_name, class_order, target_bounds, whole_number, PositiveRule, TargetEncoding,
+    BOUNDS_MARGIN,
+};
 pub use units::{original_units, scores, scores_in_units};
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::error::{DataError, Result};
 use crate::table::columns::{fit_column, Cell, ColumnFit, FeatureColumn};
 use crate::table::number::in_f32_range;
 use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
-use crate::table::targets::{class_name, class_order, PositiveRule, TargetEncoding};
+use crate::table::targets::{class_name, class_order, target_bounds, PositiveRule, TargetEncoding};
 
 /// The current format of the saved preprocessing.
 pub const FORMAT: u32 = 1;
@@ -456,6 +456,7 @@ impl Preprocessing {
                     TargetEncoding::Values {
                         mean: s.mean.iter().map(|&v| v as f64).collect(),
                         scale: s.scale.iter().map(|&v| v as f64).collect(),
+                        bounds: Some(target_bounds(&values, targets.len())),
                     },
                     None,
                 )
@@ -748,7 +749,22 @@ impl Preprocessing {
                     }
                 }
             }
-            TargetEncoding::Values { mean, scale } => {
+            TargetEncoding::Values {
+                mean,
+                scale,
+                bounds,
+            } => {
+                if let Some(b) = bounds {
+                    if b.len() != p.targets.len()
+                        || b.iter()
+                            .any(|[lo, hi]| !(lo.is_finite() && hi.is_finite() && lo <= hi))
+                    {
+                        return Err(bad(format!(
+                            "{} targets need as many finite [low, high] bounds, low ≤ high",
+                            p.targets.len()
+                        )));
+                    }
+                }
                 if mean.len() != p.targets.len() || scale.len() != p.targets.len() {
                     return Err(bad(format!(
                         "{} targets but {} means and {} scales",

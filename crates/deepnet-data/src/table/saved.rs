@@ -56,6 +56,7 @@ pub fn plain_preprocessing(
         Output::Linear => TargetEncoding::Values {
             mean: vec![0.0; spec.output_units()],
             scale: vec![1.0; spec.output_units()],
+            bounds: None,
         },
         _ => TargetEncoding::Classes {
             names: model

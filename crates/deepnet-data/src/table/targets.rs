@@ -26,7 +26,36 @@ pub enum TargetEncoding {
         mean: Vec<f64>,
         /// Scale (population standard deviation, 1 when constant) of every target.
         scale: Vec<f64>,
+        /// The interval every target's prediction is kept in, `[low, high]` per target: the
+        /// training rows' range widened by [`BOUNDS_MARGIN`] of it on each side, so that a row
+        /// far outside the training data cannot send a prediction far outside the targets seen.
+        /// Absent in checkpoints written before it existed (no bounds).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bounds: Option<Vec<[f64; 2]>>,
     },
+}
+
+/// How far beyond the training targets' range a regression prediction may go, as a share of
+/// that range on each side (measured on four tables split so that the test rows lie beyond the
+/// training rows: R² +0.029 on diamonds, −0.001, 0 and +0.006 on the others).
+pub const BOUNDS_MARGIN: f64 = 0.1;
+
+/// The [`TargetEncoding::Values`] bounds of targets whose training values are `values`
+/// (row-major, `targets` per row).
+pub fn target_bounds(values: &[f32], targets: usize) -> Vec<[f64; 2]> {
+    (0..targets)
+        .map(|j| {
+            let (lo, hi) = values
+                .iter()
+                .skip(j)
+                .step_by(targets.max(1))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v as f64), hi.max(v as f64))
+                });
+            let margin = BOUNDS_MARGIN * (hi - lo);
+            [lo - margin, hi + margin]
+        })
+        .collect()
 }
 
 /// How the positive class of a binary task was chosen, for the header line.
@@ -137,7 +166,7 @@ impl TargetEncoding {
     /// Target `j`'s cell as the standardised value the model learns, `None` when not a number.
     pub fn standardise(&self, j: usize, cell: &str) -> Option<f32> {
         match self {
-            TargetEncoding::Values { mean, scale } => {
+            TargetEncoding::Values { mean, scale, .. } => {
                 parse_finite(cell).map(|v| ((v - mean[j]) / scale[j]) as f32)
             }
             TargetEncoding::Classes { .. } => None,
@@ -145,15 +174,25 @@ impl TargetEncoding {
     }
 
     /// Model outputs (row-major, `per_row()` per row) back in the targets' own units:
-    /// y = z · scale + mean. Class outputs are returned unchanged.
+    /// y = z · scale + mean, kept within the bounds when there are some. Class outputs are
+    /// returned unchanged.
     pub fn to_original(&self, outputs: &[f32]) -> Vec<f32> {
         match self {
-            TargetEncoding::Values { mean, scale } => outputs
+            TargetEncoding::Values {
+                mean,
+                scale,
+                bounds,
+            } => outputs
                 .iter()
                 .enumerate()
                 .map(|(i, &z)| {
                     let j = i % mean.len();
-                    (z as f64 * scale[j] + mean[j]) as f32
+                    let y = z as f64 * scale[j] + mean[j];
+                    let y = match bounds {
+                        Some(b) => y.max(b[j][0]).min(b[j][1]),
+                        None => y,
+                    };
+                    y as f32
                 })
                 .collect(),
             TargetEncoding::Classes { .. } => outputs.to_vec(),
