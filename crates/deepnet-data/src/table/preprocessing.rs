@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
-use crate::table::columns::{fit_column, Cell, ColumnFit, FeatureColumn};
+use crate::table::columns::{fit_column, Cell, ColumnFit, FeatureColumn, FeatureKind};
 use crate::table::number::in_f32_range;
 use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
 use crate::table::targets::{class_name, class_order, target_bounds, PositiveRule, TargetEncoding};
@@ -644,6 +644,30 @@ impl Preprocessing {
                 let mut unseen = vec![0usize; plans.len()];
                 let mut one = vec![0f32; plans.iter().map(|p| p.4).max().unwrap_or(0)];
                 for (p, (f, _, col, offset, w, cache)) in plans.iter().enumerate() {
+                    // The common case, a number column read as numbers: the value, or the
+                    // median (and the indicator) for a missing cell, written directly.
+                    if let (
+                        RawColumn::Numbers(values),
+                        FeatureKind::Numeric { median, indicator },
+                    ) = (col, &f.kind)
+                    {
+                        for (i, &r) in rows.iter().enumerate() {
+                            let v = values[r];
+                            let at = i * width + offset;
+                            if v.is_nan() {
+                                if self.missing == MissingPolicy::Error {
+                                    return (unseen, Some((p, b * BLOCK + i, r, true)));
+                                }
+                                out[at] = *median as f32;
+                                if *indicator {
+                                    out[at + 1] = 1.0;
+                                }
+                            } else {
+                                out[at] = v as f32;
+                            }
+                        }
+                        continue;
+                    }
                     for (i, &r) in rows.iter().enumerate() {
                         let missing = col.is_missing(r);
                         if missing && self.missing == MissingPolicy::Error {
