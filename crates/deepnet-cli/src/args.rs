@@ -45,7 +45,7 @@ fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = OptimizerK
 #[derive(Args, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrainArgs {
     /// The model spec (JSON); optional for a CSV table, which then gets a 64-32 ReLU network with
-    /// the output its target needs (classes or values).
+    /// the output its target needs (classes or values), as does a spec without "layers".
     #[arg(long, value_name = "SPEC.json")]
     pub model: Option<PathBuf>,
     /// breast-cancer, digits, fashion-mnist, moons, circles, spirals, xor, blobs, or a CSV path.

@@ -538,6 +538,55 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (stdout, stderr, _) = run("Body Mass (g)", "mass");
     assert!(stderr.contains("output linear"), "{stderr}");
     assert!(stdout.contains("test_r2: "), "{stdout}");
+    // A spec without layers takes the default network and sets the rest.
+    let partial = dir.join("partial.json");
+    std::fs::write(&partial, r#"{"train": {"epochs": 2, "lr": 0.01}}"#).unwrap();
+    let out_dir = dir.join("partial");
+    let mut args = vec![
+        "train",
+        "--model",
+        partial.to_str().unwrap(),
+        "--data",
+        PENGUINS,
+    ];
+    args.extend([
+        "--target",
+        "Species",
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    args.extend(IDS);
+    let (stdout, stderr) = ok(&args);
+    assert!(
+        stderr.contains(
+            "has no \"layers\", so the default for this table: 64-32 relu, output softmax"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("recipe: adam lr 0.01, batch 32, 2 epochs"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("best_epoch: 2"), "{stdout}");
+    std::fs::write(&partial, r#"{"train": {"epochz": 2}}"#).unwrap();
+    let mut args = vec![
+        "train",
+        "--model",
+        partial.to_str().unwrap(),
+        "--data",
+        PENGUINS,
+    ];
+    args.extend(["--target", "Species"]);
+    let err = fails(&args);
+    assert!(
+        err.starts_with(&format!(
+            "error: spec: {}: unknown field `epochz`",
+            partial.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains(" at line "), "{err}");
     // Built-in sources still need a spec.
     assert_eq!(
         fails(&["train", "--data", "digits"]),

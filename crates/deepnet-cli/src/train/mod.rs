@@ -70,8 +70,8 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     };
     let mut spec = match (&resumed, &a.model) {
         (Some((m, _)), _) => m.spec().clone(),
-        (None, Some(path)) => ModelSpec::read_unsized(path)?,
-        (None, None) => default_spec(&a)?,
+        (None, Some(path)) => partial_spec(path, &a)?,
+        (None, None) => default_spec(&a, "no --model")?,
     };
     let source_name = a
         .data
@@ -350,10 +350,42 @@ fn load_splits(
 }
 
 /// Whether `source` is Fashion-MNIST or a directory of IDX files in its layout.
+/// The spec of `--model`. A spec without `"layers"` takes the default network's layers and
+/// output for the table ([`default_spec`]) and sets the rest itself (`"train"`, `"init"`,
+/// `"name"`).
+fn partial_spec(path: &Path, a: &TrainArgs) -> Result<ModelSpec> {
+    let text = std::fs::read_to_string(path).map_err(|e| deepnet::Error::io(path, e))?;
+    let given: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| deepnet::Error::Spec(format!("{}: {e}", path.display())))?;
+    let Some(fields) = given.as_object().filter(|o| !o.contains_key("layers")) else {
+        return Ok(ModelSpec::read_unsized(path)?);
+    };
+    let why = format!("{} has no \"layers\"", path.display());
+    let mut merged = serde_json::to_value(default_spec(a, &why)?)?;
+    if let Some(m) = merged.as_object_mut() {
+        m.remove("name");
+        for (k, v) in fields {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    let mut spec = ModelSpec::from_json_unsized(&merged.to_string()).map_err(|e| match e {
+        // The position would be in the merged text, not in the user's file: left out.
+        deepnet::Error::Spec(msg) => {
+            let msg = msg.split(" at line ").next().unwrap_or_default();
+            deepnet::Error::Spec(format!("{}: {msg}", path.display()))
+        }
+        other => other,
+    })?;
+    if spec.name.is_none() {
+        spec.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    }
+    Ok(spec)
+}
+
 /// The network of a run without `--model`: for a CSV table, the library's default for its
 /// target ([`deepnet::data::table::default_spec`]: 64-32 ReLU and the output the target needs),
 /// named after the file.
-fn default_spec(a: &TrainArgs) -> Result<ModelSpec> {
+fn default_spec(a: &TrainArgs, why: &str) -> Result<ModelSpec> {
     let Some(source) = a.data.as_deref() else {
         bail!("--data is required");
     };
@@ -374,7 +406,7 @@ fn default_spec(a: &TrainArgs) -> Result<ModelSpec> {
         .map_or("default".into(), |s| s.to_string_lossy().into_owned());
     let spec = deepnet::data::table::default_spec(&table, &options, &name)?;
     eprintln!(
-        "model: no --model, so the default for this table: {} relu, output {}",
+        "model: {why}, so the default for this table: {} relu, output {}",
         deepnet::data::table::DEFAULT_HIDDEN
             .map(|u| u.to_string())
             .join("-"),
