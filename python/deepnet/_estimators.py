@@ -251,8 +251,8 @@ class _BaseMLP(BaseEstimator):
         if rs is None:
             return int(np.random.randint(np.iinfo(np.int32).max))
         if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
-            if rs < 0:
-                raise ValueError(f"random_state must be >= 0, got {rs}")
+            if not 0 <= rs < 2**32:
+                raise ValueError(f"random_state must be in [0, 2**32 - 1], got {rs}")
             return int(rs)
         if isinstance(rs, np.random.RandomState):
             return int(rs.randint(np.iinfo(np.int32).max))
@@ -436,21 +436,19 @@ class _BaseMLP(BaseEstimator):
 
     def _fit(self, X, y, incremental, classes=None):
         self._check_params()
-        fitted = hasattr(self, "_model")
-        go_on = fitted and (incremental or self.warm_start)
+        go_on = hasattr(self, "_model") and (incremental or self.warm_start)
         parts, n = self._table(X, reset=not go_on)
-        y = self._check_targets(X, y, n, reset=not go_on, classes=classes)
+        y = self._check_targets(y, n, reset=not go_on, classes=classes, incremental=incremental)
+        table = self._native_table(parts, self._target_columns(y))
+        epochs = 1 if incremental else self.max_iter
         seed = self._seed()
+        done_before = self.n_iter_ if go_on else 0
         if go_on:
-            table = self._native_table(parts, self._target_columns(y))
-            epochs = 1 if incremental else self.max_iter
             recipe = self._recipe(n, epochs, seed, self._class_weight(), stop_early=False)
             self._model.train_more(
                 table, recipe, epochs=epochs, threads=self.n_threads, verbose=self.verbose
             )
         else:
-            table = self._native_table(parts, self._target_columns(y))
-            epochs = 1 if incremental else self.max_iter
             recipe = self._recipe(
                 n, epochs, seed, self._class_weight(), stop_early=not incremental
             )
@@ -459,7 +457,7 @@ class _BaseMLP(BaseEstimator):
                 if self.early_stopping and not incremental
                 else 0.0
             )
-            model, warns = _native.Model.fit(
+            self._model, warns = _native.Model.fit(
                 table,
                 self._target_names,
                 json.dumps(self._spec(*self._output())),
@@ -473,12 +471,29 @@ class _BaseMLP(BaseEstimator):
             )
             for w in warns:
                 warnings.warn(w, UserWarning)
-            self._model = model
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
         self._after_fit(n)
+        if not incremental and self.n_iter_ - done_before == self.max_iter:
+            try:
+                from sklearn.exceptions import ConvergenceWarning
+            except ImportError:
+                ConvergenceWarning = UserWarning
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
         return self
+
+    def _targets(self, y, n, numeric):
+        """y checked as scikit-learn checks it (present, finite, 1-D for classes), with one
+        value per row of X."""
+        if y is None:  # scikit-learn's _check_y raises a TypeError for multi-output
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = _check_y(y, multi_output=numeric, y_numeric=numeric, estimator=self)
+        check_consistent_length(np.empty(n), y)
+        return y
 
     def _after_fit(self, n_rows):
         history = self._model.history()
@@ -499,20 +514,10 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
         self.out_activation_ = self._out_activation()
         self._set_coefs()
-        spec_layers = [layer for layer in self._spec_layers() if layer["type"] == "dense"]
-        self.n_layers_ = len(spec_layers) + 1
+        dense = [layer for layer in self._spec_layers() if layer["type"] == "dense"]
+        self.n_layers_ = len(dense) + 1
         if not self._is_classifier:
             self.n_outputs_ = len(self._model.targets)
-        if self.n_iter_ == self.max_iter and not getattr(self, "_partial", False):
-            try:
-                from sklearn.exceptions import ConvergenceWarning
-            except ImportError:  # pragma: no cover
-                ConvergenceWarning = UserWarning
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
 
     def _set_coefs(self):
         """coefs_ and intercepts_ as scikit-learn lays them out ([in, out] per layer), of the
@@ -533,11 +538,7 @@ class _BaseMLP(BaseEstimator):
     def partial_fit(self, X, y, **kwargs):
         """One epoch over X and y, going on from the current weights and optimiser state (the
         first call also fits the preprocessing on X)."""
-        self._partial = True
-        try:
-            return self._fit(X, y, incremental=True, **kwargs)
-        finally:
-            self._partial = False
+        return self._fit(X, y, incremental=True, **kwargs)
 
     # ----------------------------------------------------------------------------------------
     # Checkpoints
@@ -602,13 +603,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _is_classifier = True
 
-    def _check_targets(self, X, y, n, reset, classes):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = _check_y(y, multi_output=False, y_numeric=False, estimator=self)
-        check_consistent_length(np.empty(n), y)
+    def _check_targets(self, y, n, reset, classes, incremental):
+        y = self._targets(y, n, numeric=False)
         if y.dtype.kind == "O":
             present = np.array([v is not None and not (isinstance(v, float) and np.isnan(v))
                                 for v in y])
@@ -618,7 +614,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if reset:
             if classes is not None:
                 self.classes_ = np.unique(np.asarray(classes))
-            elif hasattr(self, "_partial") and self._partial:
+            elif incremental:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             else:
                 self.classes_ = np.unique(y)
@@ -739,14 +735,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         return tags
 
-    def _check_targets(self, X, y, n, reset, classes):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = _check_y(y, multi_output=True, y_numeric=True, estimator=self)
-        check_consistent_length(np.empty(n), y)
-        y = np.asarray(y, dtype=np.float64)
+    def _check_targets(self, y, n, reset, classes, incremental):
+        y = np.asarray(self._targets(y, n, numeric=True), dtype=np.float64)
         if y.ndim == 1:
             y2 = y.reshape(-1, 1)
         else:
@@ -800,7 +790,7 @@ def load(path):
 
     model = _native.Model.load(str(path))
     spec = json.loads(model.spec)
-    hidden = [layer for layer in spec["layers"][:-1]]
+    hidden = list(spec["layers"][:-1])
     acts = {layer["type"] for layer in hidden if layer["type"] != "dense"}
     back = {v: k for k, v in _ACTIVATIONS.items() if v is not None}
     sizes = tuple(layer["units"] for layer in hidden if layer["type"] == "dense")

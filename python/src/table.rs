@@ -3,7 +3,7 @@
 //! order given. It becomes a [`RawTable`] by the same rules as a CSV file.
 
 use deepnet_data::table::{Column, RawTable};
-use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::PyReadonlyArray2;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::prelude::*;
@@ -69,12 +69,8 @@ impl Table {
             }
         };
         if numeric.len() != number_names.len() {
-            let shape = numbers
-                .as_ref()
-                .and_then(|a| a.extract::<PyReadonlyArray2<'_, f64>>().ok())
-                .map(|a| a.shape().to_vec());
             return Err(PyValueError::new_err(format!(
-                "{} number column names for {} columns {shape:?}",
+                "{} number column names for {} number columns",
                 number_names.len(),
                 numeric.len()
             )));

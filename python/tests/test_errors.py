@@ -50,6 +50,8 @@ def test_empty_x():
         ({"class_weight": "even"}, "class_weight must be None, 'balanced' or a dict"),
         ({"class_weight": {7: 2.0}}, "class_weight: 7 is not one of the classes"),
         ({"categorical": ["nope"]}, "categorical: there is no column `nope`"),
+        ({"random_state": 2**40}, r"random_state must be in \[0, 2\*\*32 - 1\]"),
+        ({"class_weight": {0: 0.0, 1: 0.0}}, "`class_weight` weights must not all be 0"),
         ({"layers": [{"type": "dense", "units": 4}, {"type": "swish"}]}, "spec: "),
     ],
 )
@@ -83,12 +85,14 @@ def test_bad_checkpoints(tmp_path):
         deepnet.load(bad)
 
 
-def test_unseen_category_at_predict_warns_nothing_and_encodes_zeros():
+def test_a_category_unseen_in_training_encodes_as_zeros():
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"c": ["a", "b"] * 30, "x": X[:, 0]})
     clf = MLPClassifier(max_iter=5).fit(df, y)
-    p = clf.predict_proba(pd.DataFrame({"c": ["zzz"], "x": [0.1]}))
-    assert p.shape == (1, 2)
+    # Two different unseen categories both encode as all zeros: the same probabilities.
+    p = clf.predict_proba(pd.DataFrame({"c": ["zzz", "qqq"], "x": [0.1, 0.1]}))
+    assert p.shape == (2, 2)
+    np.testing.assert_array_equal(p[0], p[1])
 
 
 CTRL_C = """

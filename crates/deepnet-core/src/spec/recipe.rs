@@ -263,6 +263,10 @@ impl Recipe {
                     "weights must be non-negative and finite".into(),
                 ))
             }
+            // Every row weighing 0 leaves nothing to learn from.
+            Some(ClassWeight::Given(w)) if w.iter().all(|&v| v == 0.0) => {
+                Err(bad("class_weight", "weights must not all be 0".into()))
+            }
             _ => Ok(()),
         }
     }
@@ -368,6 +372,13 @@ mod tests {
                     ..Recipe::default()
                 },
                 "recipe: `class_weight` weights must be non-negative and finite",
+            ),
+            (
+                Recipe {
+                    class_weight: Some(ClassWeight::Given(vec![0.0, 0.0])),
+                    ..Recipe::default()
+                },
+                "recipe: `class_weight` weights must not all be 0",
             ),
         ];
         for (recipe, message) in cases {

@@ -128,6 +128,7 @@ impl FeatureColumn {
     }
 
     /// [`FeatureColumn::encode`] for a cell already read as a number (`None` when missing).
+    #[inline]
     pub fn encode_number(&self, x: Option<f64>, out: &mut [f32]) -> Cell {
         match (&self.kind, x) {
             (FeatureKind::Numeric { median, indicator }, x) => {

@@ -5,7 +5,6 @@
 use deepnet_core::{Mlp, ModelSpec};
 
 use crate::error::{DataError, Result};
-use crate::table::number::parse_finite;
 use crate::table::preprocessing::{target_columns, TableOptions, Task};
 use crate::table::raw::RawTable;
 use crate::table::targets::class_name;
@@ -30,16 +29,16 @@ pub fn infer_task(table: &RawTable, options: &TableOptions) -> Result<Task> {
         return Ok(Task::Regression);
     }
     let col = &table.columns[targets[0]];
+    // Whole numbers by value (`3` and `3.0` are one class, as `class_name` reads them).
     let mut distinct = std::collections::BTreeSet::new();
     let mut whole = true;
-    for r in 0..table.len() {
-        let Some(cell) = col.cell(r) else { continue };
-        match parse_finite(&cell) {
+    for r in (0..table.len()).filter(|&r| !col.is_missing(r)) {
+        match col.number(r) {
             None => return Ok(Task::Classification),
             Some(v) => {
                 whole &= v.fract() == 0.0;
-                if distinct.len() <= MAX_INTEGER_CLASSES {
-                    distinct.insert(class_name(&cell));
+                if whole && distinct.len() <= MAX_INTEGER_CLASSES {
+                    distinct.insert(v as i64);
                 }
             }
         }

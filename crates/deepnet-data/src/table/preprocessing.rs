@@ -644,27 +644,18 @@ impl Preprocessing {
                 let mut unseen = vec![0usize; plans.len()];
                 let mut one = vec![0f32; plans.iter().map(|p| p.4).max().unwrap_or(0)];
                 for (p, (f, _, col, offset, w, cache)) in plans.iter().enumerate() {
-                    // The common case, a number column read as numbers: the value, or the
-                    // median (and the indicator) for a missing cell, written directly.
-                    if let (
-                        RawColumn::Numbers(values),
-                        FeatureKind::Numeric { median, indicator },
-                    ) = (col, &f.kind)
+                    // The common case, a number column read as numbers: each cell encoded
+                    // straight into its place in the output.
+                    if let (RawColumn::Numbers(values), FeatureKind::Numeric { .. }) =
+                        (col, &f.kind)
                     {
                         for (i, &r) in rows.iter().enumerate() {
                             let v = values[r];
-                            let at = i * width + offset;
-                            if v.is_nan() {
-                                if self.missing == MissingPolicy::Error {
-                                    return (unseen, Some((p, b * BLOCK + i, r, true)));
-                                }
-                                out[at] = *median as f32;
-                                if *indicator {
-                                    out[at + 1] = 1.0;
-                                }
-                            } else {
-                                out[at] = v as f32;
+                            if v.is_nan() && self.missing == MissingPolicy::Error {
+                                return (unseen, Some((p, b * BLOCK + i, r, true)));
                             }
+                            let at = i * width + offset;
+                            f.encode_number((!v.is_nan()).then_some(v), &mut out[at..at + w]);
                         }
                         continue;
                     }
