@@ -1,7 +1,7 @@
 //! Backprop, as the engine that trains computes it, checked two ways — against two-sided finite
 //! differences in f64 (`gradcheck`) and against candle's autograd in f32 — for every activation
-//! (from `Activation::all()`), every output and loss, with and without dropout, and every
-//! optimiser's update against PyTorch's published algorithm.
+//! (from `Activation::all()`), every output and loss, with and without dropout, single networks
+//! and ensembles, and every optimiser's update against PyTorch's published algorithm.
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::Module;
@@ -18,8 +18,22 @@ const OUTPUTS: [(Output, usize); 4] = [
     (Output::Linear, 2),
 ];
 
+/// Members of the networks checked: a single network and an ensemble.
+const MEMBERS: [usize; 2] = [1, 3];
+
 fn spec(act: Activation, output: Output, units: usize, dropout: bool) -> ModelSpec {
+    ensemble_spec(act, output, units, dropout, 1)
+}
+
+fn ensemble_spec(
+    act: Activation,
+    output: Output,
+    units: usize,
+    dropout: bool,
+    members: usize,
+) -> ModelSpec {
     let mut mlp = Mlp::new(4)
+        .ensemble(members)
         .init(Init::XavierNormal)
         .dense(5)
         .activation(act);
@@ -34,6 +48,21 @@ fn spec(act: Activation, output: Output, units: usize, dropout: bool) -> ModelSp
     }
     .spec()
     .unwrap()
+}
+
+/// The model with small random biases: zero biases put a ReLU unit exactly at its kink (where
+/// finite differences and autograd disagree by convention) whenever a member's inputs to it are
+/// all zero, which ensembles of narrow layers hit.
+fn random_biases(mut model: Sequential, seed: u64) -> Sequential {
+    let mut rng = Rng::new(seed);
+    for (name, t) in model.parameters() {
+        if name.ends_with(".bias") {
+            let v: Vec<f64> = (0..t.elem_count()).map(|_| 0.1 * rng.normal()).collect();
+            let b = Tensor::from_vec(v, t.dims(), &Device::Cpu).unwrap();
+            model.set_parameter(&name, &b).unwrap();
+        }
+    }
+    model
 }
 
 fn data(output: Output, units: usize, n: usize, seed: u64) -> (Tensor, Tensor) {
@@ -61,12 +90,14 @@ fn data(output: Output, units: usize, n: usize, seed: u64) -> (Tensor, Tensor) {
 fn finite_differences_agree_for_every_activation_output_and_dropout() {
     for act in Activation::all() {
         for (output, units) in OUTPUTS {
-            for dropout in [false, true] {
-                let spec = spec(act, output, units, dropout);
+            for (dropout, members) in [(false, 1), (true, 1), (false, 3), (true, 3)] {
+                let spec = ensemble_spec(act, output, units, dropout, members);
                 let model = Sequential::new(&spec, 3, &Device::Cpu, DType::F64).unwrap();
+                let model = random_biases(model, 4);
                 let (x, y) = data(spec.output, units, 7, 11);
                 let report = gradcheck(&model, &x, &y, 1e-6).unwrap();
-                let what = format!("{act:?} {output:?}×{units} dropout={dropout}");
+                let what =
+                    format!("{act:?} {output:?}×{units} dropout={dropout} members={members}");
                 assert_eq!(report.len(), 6, "{what}");
                 for r in report {
                     assert!(r.analytic_norm > 0.0, "{what} {}: zero gradient", r.name);
@@ -95,12 +126,14 @@ fn candle_activation(act: Activation, a: &Tensor) -> Tensor {
 }
 
 /// The same network written with candle-nn layers on `Var`s, differentiated by candle's autograd.
+/// An ensemble is K such networks on the rows of its stacked weights, its loss their mean loss.
 fn autograd_oracle(
     model: &Sequential,
     act: Activation,
     x: &Tensor,
     y: &Tensor,
 ) -> Vec<(String, Tensor)> {
+    let members = model.spec().ensemble;
     let vars: Vec<(String, Var)> = model
         .parameters()
         .into_iter()
@@ -114,22 +147,30 @@ fn autograd_oracle(
             .as_tensor()
             .clone()
     };
-    let mut a = x.clone();
-    for i in [0usize, 2, 4] {
-        let lin =
-            candle_nn::Linear::new(get(&format!("{i}.weight")), Some(get(&format!("{i}.bias"))));
-        a = lin.forward(&a).unwrap();
-        if i < 4 {
-            a = candle_activation(act, &a);
+    let mut losses = Vec::new();
+    for m in 0..members {
+        let mut a = x.clone();
+        for i in [0usize, 2, 4] {
+            let (w, b) = (get(&format!("{i}.weight")), get(&format!("{i}.bias")));
+            let units = w.dims()[0] / members;
+            let lin = candle_nn::Linear::new(
+                w.narrow(0, m * units, units).unwrap(),
+                Some(b.narrow(0, m * units, units).unwrap()),
+            );
+            a = lin.forward(&a).unwrap();
+            if i < 4 {
+                a = candle_activation(act, &a);
+            }
         }
+        losses.push(match model.loss() {
+            Loss::BinaryCrossEntropy => {
+                candle_nn::loss::binary_cross_entropy_with_logit(&a, y).unwrap()
+            }
+            Loss::CrossEntropy => candle_nn::loss::cross_entropy(&a, y).unwrap(),
+            Loss::MeanSquaredError => candle_nn::loss::mse(&a, y).unwrap(),
+        });
     }
-    let loss = match model.loss() {
-        Loss::BinaryCrossEntropy => {
-            candle_nn::loss::binary_cross_entropy_with_logit(&a, y).unwrap()
-        }
-        Loss::CrossEntropy => candle_nn::loss::cross_entropy(&a, y).unwrap(),
-        Loss::MeanSquaredError => candle_nn::loss::mse(&a, y).unwrap(),
-    };
+    let loss = (Tensor::stack(&losses, 0).unwrap().sum_all().unwrap() / members as f64).unwrap();
     let store = loss.backward().unwrap();
     vars.iter()
         .map(|(n, v)| (n.clone(), store.get(v.as_tensor()).unwrap().clone()))
@@ -140,24 +181,26 @@ fn autograd_oracle(
 fn engine_backward_matches_candle_autograd_in_f32() {
     for act in Activation::all() {
         for (output, units) in OUTPUTS {
-            let spec = spec(act, output, units, false);
-            let model = Sequential::from_spec(&spec, 5).unwrap();
-            let (x, y) = data(spec.output, units, 16, 2);
-            let x = x.to_dtype(DType::F32).unwrap();
-            let y = if y.dtype() == DType::U32 {
-                y
-            } else {
-                y.to_dtype(DType::F32).unwrap()
-            };
-            let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
-            for (pname, expected) in autograd_oracle(&model, act, &x, &y) {
-                let got = grads.get(&pname).unwrap();
-                let diff = (got - &expected).unwrap().abs().unwrap().max_all().unwrap();
-                let diff = diff.to_scalar::<f32>().unwrap();
-                assert!(
+            for members in MEMBERS {
+                let spec = ensemble_spec(act, output, units, false, members);
+                let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
+                let (x, y) = data(spec.output, units, 16, 2);
+                let x = x.to_dtype(DType::F32).unwrap();
+                let y = if y.dtype() == DType::U32 {
+                    y
+                } else {
+                    y.to_dtype(DType::F32).unwrap()
+                };
+                let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
+                for (pname, expected) in autograd_oracle(&model, act, &x, &y) {
+                    let got = grads.get(&pname).unwrap();
+                    let diff = (got - &expected).unwrap().abs().unwrap().max_all().unwrap();
+                    let diff = diff.to_scalar::<f32>().unwrap();
+                    assert!(
                     diff < 1e-5,
-                    "{act:?} {output:?}×{units} {pname}: max difference {diff:e}"
+                    "{act:?} {output:?}×{units} members={members} {pname}: max difference {diff:e}"
                 );
+                }
             }
         }
     }

@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod dense;
 pub mod dropout;
 mod engine;
+pub mod ensemble;
 pub mod error;
 mod fastmath;
 pub mod gradcheck;

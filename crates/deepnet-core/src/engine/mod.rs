@@ -74,6 +74,11 @@ pub(crate) struct Engine<T: Real> {
     acts: Vec<Vec<T>>,
     /// Whole-batch dZ of every dense op (empty for other ops).
     dzs: Vec<Vec<T>>,
+    /// Members of an ensemble (1: a single network); the last dense op computes their logits
+    /// side by side.
+    members: usize,
+    /// Whole-batch combined logits of an ensemble (inference and evaluation).
+    combined: Vec<T>,
     scratch: Vec<Scratch<T>>,
     /// A data-parallel step's gradient summed over the ranks, one layer at a time (sized for the
     /// largest layer; the update reads it).
@@ -93,11 +98,12 @@ impl<T: Real> Engine<T> {
             let width = widths.last().copied().unwrap_or(0);
             match layer {
                 Layer::Dense(d) => {
-                    let (inputs, outputs) = (d.in_features(), d.out_features());
+                    let (inputs, outputs) = (d.weight().dims()[1], d.out_features());
                     dense.push(DenseParams {
                         layer: i,
                         inputs,
                         outputs,
+                        members: d.members(),
                         w: T::values(d.weight())?,
                         ws: [Vec::new(), Vec::new()],
                         b: d.bias().map(T::values).transpose()?,
@@ -134,6 +140,8 @@ impl<T: Real> Engine<T> {
             masks: vec![Vec::new(); n_ops],
             acts: vec![Vec::new(); n_ops + 1],
             dzs: vec![Vec::new(); n_ops],
+            members: model.spec().ensemble.max(1),
+            combined: Vec::new(),
             scratch: Vec::new(),
             reduce_buf: Vec::new(),
             row_stride: 1,
@@ -180,9 +188,19 @@ impl<T: Real> Engine<T> {
         Ok(())
     }
 
-    /// Width of the logits.
+    /// Width of the logits (of the combined logits, for an ensemble).
     pub fn outputs(&self) -> usize {
-        self.widths[self.ops.len()]
+        self.widths[self.ops.len()] / self.members
+    }
+
+    /// The logits of the last inference or evaluation pass: the last op's output, or an
+    /// ensemble's combined logits.
+    fn last_logits(&self) -> &[T] {
+        if self.members > 1 {
+            &self.combined
+        } else {
+            &self.acts[self.ops.len()]
+        }
     }
 
     /// Phase 1 over `rows` of the row-major `x` (with `targets` for every row of `x`): returns
@@ -229,6 +247,10 @@ impl<T: Real> Engine<T> {
                 self.dzs[k].resize(batch * self.dense[*d].outputs, T::ZERO);
             }
         }
+        let combines = self.members > 1 && matches!(pass, Pass::Infer | Pass::Evaluate);
+        let out = self.outputs();
+        self.combined
+            .resize(if combines { batch * out } else { 0 }, T::ZERO);
         let by_work = (batch * self.macs_per_row / MIN_MACS_PER_WORKER).max(1);
         let per = batch.div_ceil(self.threads.min(by_work).min(batch).max(1));
         let n_workers = batch.div_ceil(per);
@@ -239,8 +261,14 @@ impl<T: Real> Engine<T> {
             .map(|_| RowSlices {
                 acts: Vec::new(),
                 dzs: Vec::new(),
+                combined: <&mut [T]>::default(),
             })
             .collect();
+        if combines {
+            for (s, chunk) in slices.iter_mut().zip(self.combined.chunks_mut(per * out)) {
+                s.combined = chunk;
+            }
+        }
         for (buf, w) in self.acts.iter_mut().zip(&self.widths) {
             for (s, chunk) in slices.iter_mut().zip(buf.chunks_mut(per * w)) {
                 s.acts.push(chunk);
@@ -267,6 +295,7 @@ impl<T: Real> Engine<T> {
             widths: &self.widths,
             masks: &self.masks,
             loss: self.loss,
+            members: self.members,
             class_weights: self.class_weights.as_deref(),
             scaling: self.scaling.as_ref(),
             x,
@@ -402,7 +431,7 @@ impl<T: Real> Engine<T> {
         let (mut loss_sum, mut rows) = (0.0, 0);
         let mut predicted = Vec::new();
         let mut values = Vec::new();
-        let finite = self.in_chunks(x, targets, Pass::Loss, |loss, z| {
+        let finite = self.in_chunks(x, targets, Pass::Evaluate, |loss, z| {
             let len = z.len() / k;
             loss_sum += loss * len as f64;
             rows += len;
@@ -438,7 +467,7 @@ impl<T: Real> Engine<T> {
             if !self.scratch.iter().all(|s| s.finite) {
                 return false;
             }
-            each(loss, &self.acts[self.ops.len()]);
+            each(loss, self.last_logits());
         }
         true
     }

@@ -8,6 +8,7 @@ use super::update::DenseParams;
 use crate::activation::Activation;
 use crate::dense;
 use crate::dropout::apply_mask;
+use crate::ensemble::combine;
 use crate::loss::Loss;
 use crate::real::Real;
 use crate::scaling::standardise;
@@ -23,9 +24,12 @@ pub(super) enum Op {
 /// How far a pass goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pass {
-    /// Forward only, dropout off (inference).
+    /// Forward only, dropout off (inference); an ensemble's logits are combined.
     Infer,
-    /// Forward and loss, dropout on (the loss a gradient check differentiates).
+    /// Forward and the loss of the (combined) prediction, dropout off (evaluation).
+    Evaluate,
+    /// Forward and loss, dropout on (the loss a gradient check differentiates; an ensemble's is
+    /// its members' mean loss, the one training minimises).
     Loss,
     /// Forward, loss and backward to every dense layer's dZ (training).
     Train,
@@ -40,6 +44,8 @@ pub(super) struct Shared<'a, T> {
     /// Dropout masks of the whole batch, per op (empty at inference).
     pub masks: &'a [Vec<T>],
     pub loss: Loss,
+    /// Members of an ensemble (1: a single network); the logits hold theirs side by side.
+    pub members: usize,
     /// Weight of every class in the loss (None: all 1).
     pub class_weights: Option<&'a [T]>,
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
@@ -82,6 +88,8 @@ impl<T> Default for Scratch<T> {
 pub(super) struct RowSlices<'a, T> {
     pub acts: Vec<&'a mut [T]>,
     pub dzs: Vec<&'a mut [T]>,
+    /// An ensemble's combined logits (inference and evaluation; empty otherwise).
+    pub combined: &'a mut [T],
 }
 
 /// Runs phase 1 on `rows` (which start at row `offset` of the batch); `gather` is false when
@@ -99,10 +107,19 @@ pub(super) fn run<T: Real>(
         scratch.finite = gather_rows(s, rows, b.acts[0]);
     }
     forward(s, n, offset, &mut b.acts);
-    if s.pass == Pass::Infer {
-        return;
-    }
-    let (loss, correct) = loss_grad(s, rows, b.acts[s.ops.len()], &mut scratch.grad_a);
+    let logits = &*b.acts[s.ops.len()];
+    let (loss, correct) = match s.pass {
+        Pass::Infer | Pass::Evaluate if s.members > 1 => {
+            combine_rows(s, logits, b.combined);
+            if s.pass == Pass::Infer {
+                return;
+            }
+            loss_grad(s, rows, b.combined, 1, &mut scratch.grad_a)
+        }
+        Pass::Infer => return,
+        Pass::Evaluate => loss_grad(s, rows, logits, 1, &mut scratch.grad_a),
+        Pass::Loss | Pass::Train => loss_grad(s, rows, logits, s.members, &mut scratch.grad_a),
+    };
     scratch.loss = loss;
     scratch.correct = correct;
     if s.pass == Pass::Train {
@@ -134,7 +151,7 @@ fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut
         match op {
             Op::Dense(d) => {
                 let p = &s.dense[*d];
-                dense::forward(x, &p.w, p.b.as_deref(), p.inputs, y);
+                dense::forward(x, &p.w, p.b.as_deref(), p.inputs, p.members, y);
             }
             Op::Act(a) => a.forward(x, y),
             Op::Dropout(_) => match s.masks.get(k).filter(|m| !m.is_empty()) {
@@ -148,15 +165,38 @@ fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut
     }
 }
 
-/// Loss summed over the rows of logits `z`, correct predictions, and dJ/dz (averaged over the
-/// whole batch) into `g`.
-fn loss_grad<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], g: &mut Vec<T>) -> (f64, usize) {
-    let k = s.widths[s.ops.len()];
+/// An ensemble's combined logits ([`combine`]) of every row of the members' logits `z`.
+fn combine_rows<T: Real>(s: &Shared<'_, T>, z: &[T], out: &mut [T]) {
+    let k = s.widths[s.ops.len()] / s.members;
+    let mut scratch = vec![T::ZERO; k];
+    for (zr, o) in z.chunks_exact(k * s.members).zip(out.chunks_exact_mut(k)) {
+        combine(s.loss, zr, o, &mut scratch);
+    }
+}
+
+/// Loss summed over the rows of logits `z` (of `members` members side by side: their mean
+/// loss), correct predictions (of the members' combined prediction), and dJ/dz (averaged over
+/// the whole batch) into `g`.
+fn loss_grad<T: Real>(
+    s: &Shared<'_, T>,
+    rows: &[u32],
+    z: &[T],
+    members: usize,
+    g: &mut Vec<T>,
+) -> (f64, usize) {
+    let width = z.len() / rows.len().max(1);
+    let k = width / members;
     let t = s.loss.targets_per_row(k);
-    g.resize(rows.len() * k, T::ZERO);
+    g.resize(z.len(), T::ZERO);
     let inv_n = T::ONE / T::from_f64(s.batch as f64);
+    let inv_members = T::ONE / T::from_f64(members as f64);
+    let (mut combined, mut scratch) = (vec![T::ZERO; k], vec![T::ZERO; k]);
     let (mut loss, mut correct) = (0f64, 0usize);
-    for ((zr, gr), &r) in z.chunks_exact(k).zip(g.chunks_exact_mut(k)).zip(rows) {
+    for ((zr, gr), &r) in z
+        .chunks_exact(width)
+        .zip(g.chunks_exact_mut(width))
+        .zip(rows)
+    {
         let i = r as usize / s.row_stride;
         let y = &s.targets[i * t..(i + 1) * t];
         // A weighted row: J_i = w_c · ℓ_i, so dJ/dz = w_c · dℓ/dz (w_c the class's weight).
@@ -164,8 +204,18 @@ fn loss_grad<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], g: &mut Vec<T>) 
             (Some(ws), Some(c)) => ws.get(c as usize).copied().unwrap_or(T::ONE),
             _ => T::ONE,
         };
-        loss += w.to_f64() * s.loss.row(zr, y, gr, inv_n * w);
-        if let Some(c) = s.loss.predicted_class(zr) {
+        // The members' mean loss: J_i = (1/K) Σₘ w_c · ℓ(zₘ).
+        for (zm, gm) in zr.chunks_exact(k).zip(gr.chunks_exact_mut(k)) {
+            let l = s.loss.row(zm, y, gm, inv_n * w * inv_members);
+            loss += w.to_f64() * l * inv_members.to_f64();
+        }
+        let predicted = if members == 1 {
+            s.loss.predicted_class(zr)
+        } else {
+            combine(s.loss, zr, &mut combined, &mut scratch);
+            s.loss.predicted_class(&combined)
+        };
+        if let Some(c) = predicted {
             correct += usize::from(Some(c) == s.loss.target_class(y));
         }
     }
@@ -193,8 +243,8 @@ fn backward<T: Real>(
                 let p = &s.dense[*d];
                 b.dzs[k].copy_from_slice(dy);
                 if need_dx {
-                    dx.resize(n * p.inputs, T::ZERO);
-                    dense::backward_input(dy, &p.w, p.inputs, dx);
+                    dx.resize(n * p.members.input_width(p.inputs), T::ZERO);
+                    dense::backward_input(dy, &p.w, p.inputs, p.members, dx);
                 }
             }
             Op::Act(a) => {

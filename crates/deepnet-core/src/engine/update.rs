@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::dense;
+use crate::dense::{self, Members};
 use crate::gradients::sum_squares;
 use crate::optim::Update;
 use crate::real::Real;
@@ -31,8 +31,10 @@ const PARALLEL_MIN_PARAMS: usize = 1 << 14;
 /// A dense layer's parameters, optimiser state and (when captured) gradients as flat buffers.
 pub(super) struct DenseParams<T> {
     pub layer: usize,
+    /// Inputs of each unit (of each member's units, in an ensemble).
     pub inputs: usize,
     pub outputs: usize,
+    pub members: Members,
     pub w: Vec<T>,
     /// The optimiser's state slots for `w` (see `OptimizerKind::buffers`; empty when unused).
     pub ws: [Vec<T>; 2],
@@ -83,7 +85,10 @@ pub(super) fn update<T: Real>(
     threads: usize,
 ) -> Vec<f64> {
     let total: usize = dense.iter().map(|p| p.w.len()).sum();
-    let shapes: Vec<(usize, usize)> = dense.iter().map(|p| (p.inputs, p.outputs)).collect();
+    let shapes: Vec<(usize, usize, Members)> = dense
+        .iter()
+        .map(|p| (p.inputs, p.outputs, p.members))
+        .collect();
     let n_dense = dense.len();
     let mut jobs = Vec::new();
     for (d, p) in dense.iter_mut().enumerate() {
@@ -116,13 +121,14 @@ pub(super) fn update<T: Real>(
         }
     }
     let run = |job: Job<'_, T>| -> (usize, f64) {
-        let (n_in, n_out) = shapes[job.d];
+        let (n_in, n_out, members) = shapes[job.d];
         let rows = job.w.len() / n_in;
         let gbias = &mut vec![T::ZERO; rows][..];
         let has_bias = job.b.is_some();
         T::with_scratch(rows * n_in, |g| {
             let db = has_bias.then_some(&mut *gbias);
-            dense::backward_params(inputs[job.d], dzs[job.d], n_in, n_out, job.j0, g, db);
+            let (x, dz) = (inputs[job.d], dzs[job.d]);
+            dense::backward_params(x, dz, n_in, n_out, members, job.j0, g, db);
             let sq = match sink {
                 Sink::Update(u) => {
                     let [w0, w1] = job.ws;

@@ -55,9 +55,25 @@ impl<'a, T> View<'a, T> {
 ///
 /// Panics on mismatched shapes: callers size every buffer from the same spec.
 pub(crate) fn matmul<T: Real>(dst: &mut [T], a: View<'_, T>, b: View<'_, T>, accumulate: bool) {
+    matmul_strided(dst, b.cols, a, b, accumulate)
+}
+
+/// [`matmul`] into a row-major `dst` whose rows are `dst_stride` elements apart (a block of
+/// columns of a wider matrix, such as one ensemble member's units).
+pub(crate) fn matmul_strided<T: Real>(
+    dst: &mut [T],
+    dst_stride: usize,
+    a: View<'_, T>,
+    b: View<'_, T>,
+    accumulate: bool,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
-        b.rows == k && a.fits() && b.fits() && dst.len() >= m * n,
+        b.rows == k
+            && a.fits()
+            && b.fits()
+            && dst_stride >= n
+            && (m == 0 || n == 0 || dst.len() >= (m - 1) * dst_stride + n),
         "matmul shapes"
     );
     if m == 0 || n == 0 {
@@ -65,12 +81,15 @@ pub(crate) fn matmul<T: Real>(dst: &mut [T], a: View<'_, T>, b: View<'_, T>, acc
     }
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(T::ZERO);
+            for row in dst.chunks_mut(dst_stride).take(m) {
+                row[..n].fill(T::ZERO);
+            }
         }
         return;
     }
     // SAFETY: `fits` checked that every element a strided view addresses lies inside its slice,
-    // and `dst` holds m×n contiguous elements; the slices do not alias (`dst` is `&mut`).
+    // and `dst` holds m rows of n elements `dst_stride` apart; the slices do not alias (`dst` is
+    // `&mut`).
     unsafe {
         gemm(
             m,
@@ -78,7 +97,7 @@ pub(crate) fn matmul<T: Real>(dst: &mut [T], a: View<'_, T>, b: View<'_, T>, acc
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,

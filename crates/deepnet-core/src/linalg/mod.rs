@@ -5,5 +5,5 @@ mod matmul;
 pub(crate) mod simd;
 mod vector;
 
-pub(crate) use matmul::{matmul, View};
+pub(crate) use matmul::{matmul, matmul_strided, View};
 pub(crate) use vector::{rows_axpy, rows_dot};

@@ -35,10 +35,18 @@ impl Mlp {
                 layers: Vec::new(),
                 output: Output::Linear,
                 init: Init::default(),
+                ensemble: 1,
                 train: None,
             },
             softmax: false,
         }
+    }
+
+    /// Makes the network a deep ensemble of `members` copies of these layers, each with its own
+    /// initial weights, predicting their mean (see [`crate::ensemble`]).
+    pub fn ensemble(mut self, members: usize) -> Self {
+        self.spec.ensemble = members;
+        self
     }
 
     /// Adds a dense layer of `units` outputs with bias and the network's default init.

@@ -9,7 +9,7 @@ pub use builder::Mlp;
 
 use candle_core::{DType, Device, Tensor};
 
-use crate::dense::Dense;
+use crate::dense::{Dense, Members};
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::loss::Loss;
@@ -47,12 +47,20 @@ impl Sequential {
         let mut rng = Rng::new(seed);
         let mut width = spec.inputs;
         let mut layers = Vec::with_capacity(spec.layers.len());
+        // The first dense layer of an ensemble reads the shared input; later ones their member's.
+        let mut members = Members {
+            count: spec.ensemble.max(1),
+            shared_input: true,
+        };
         for l in &spec.layers {
             let layer = match l {
                 LayerSpec::Dense { units, init, bias } => {
                     let init = init.unwrap_or(spec.init);
-                    let d = Dense::init(width, *units, *bias, init, &mut rng, device, dtype)?;
+                    let d = Dense::init_members(
+                        width, *units, members, *bias, init, &mut rng, device, dtype,
+                    )?;
                     width = *units;
+                    members.shared_input = false;
                     Layer::Dense(d)
                 }
                 LayerSpec::Activation(a) => Layer::Activation(*a),

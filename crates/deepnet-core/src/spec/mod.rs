@@ -54,6 +54,11 @@ pub struct ModelSpec {
     /// Default initialisation of dense layers without their own `init`.
     #[serde(default)]
     pub init: Init,
+    /// Members of a deep ensemble: `layers` describes one member, the model holds this many
+    /// (each with its own initial weights), trained together on the same batches, and its output
+    /// is their mean prediction (see [`crate::ensemble`]). 1 is a single network [default: 1].
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub ensemble: usize,
     /// Optional training recipe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train: Option<Recipe>,
@@ -153,6 +158,15 @@ impl<'de> Deserialize<'de> for LayerSpec {
 fn default_true() -> bool {
     true
 }
+fn one() -> usize {
+    1
+}
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+/// Most members an ensemble may have.
+pub const MAX_ENSEMBLE: usize = 64;
 fn is_true(b: &bool) -> bool {
     *b
 }
@@ -265,14 +279,18 @@ impl ModelSpec {
     }
 
     /// Name and shape of every parameter tensor, in model order (`"0.weight"` `[units, in]`, ...).
+    /// An ensemble of K members stacks theirs: `[K·units, in]` (member m owns rows
+    /// `m·units..(m + 1)·units`, each reading its own member's input, the first layer the shared
+    /// input) and bias `[K·units]`.
     pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let k = self.ensemble.max(1);
         let mut width = self.inputs;
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
             if let LayerSpec::Dense { units, bias, .. } = l {
-                out.push((format!("{i}.weight"), vec![*units, width]));
+                out.push((format!("{i}.weight"), vec![k * units, width]));
                 if *bias {
-                    out.push((format!("{i}.bias"), vec![*units]));
+                    out.push((format!("{i}.bias"), vec![k * units]));
                 }
                 width = *units;
             }
@@ -280,7 +298,7 @@ impl ModelSpec {
         out
     }
 
-    /// Total number of trainable parameters.
+    /// Total number of trainable parameters (of every member of an ensemble).
     pub fn parameter_count(&self) -> u64 {
         let mut width = self.inputs as u64;
         let mut total = 0u64;
@@ -293,7 +311,7 @@ impl ModelSpec {
                 width = u;
             }
         }
-        total
+        total.saturating_mul(self.ensemble.max(1) as u64)
     }
 
     /// Checks that the spec describes a network deepnet can build; errors name the entry.
@@ -302,6 +320,12 @@ impl ModelSpec {
             return Err(Error::Spec(
                 "`inputs` is missing or 0; set it to the number of input features".into(),
             ));
+        }
+        if !(1..=MAX_ENSEMBLE).contains(&self.ensemble) {
+            return Err(Error::Spec(format!(
+                "`ensemble` must be between 1 and {MAX_ENSEMBLE} members, got {}",
+                self.ensemble
+            )));
         }
         let Some(last) = self.layers.last() else {
             return Err(Error::Spec(

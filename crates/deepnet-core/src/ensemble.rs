@@ -1,0 +1,114 @@
+//! Deep ensembles in one model: K members with the same layers and their own initial weights,
+//! trained side by side on the same batches, predicting the mean of their predictions.
+//!
+//! A spec's `"ensemble": K` stacks the members inside every dense layer (weight `[K·units, in]`,
+//! see [`crate::ModelSpec::parameter_shapes`]): the first layer reads the shared input, every
+//! later one its own member's activations, so one pass computes all members with K matrix
+//! products per layer instead of K passes, and the members never see each other's weights.
+//!
+//! Training minimises the members' mean loss, (1/K) Σₘ J(zₘ): each member's gradient is its own
+//! loss's, scaled by 1/K (which Adam's update does not see). Validation, early stopping,
+//! evaluation and prediction use the ensemble's prediction: the mean of the members'
+//! probabilities (softmax or sigmoid) or values (linear), given to the loss as the logits that
+//! produce it ([`combine`]), so every metric, loss and export reads it as a single network's.
+
+use crate::activation::Activation;
+use crate::loss::{softmax, Loss};
+use crate::real::Real;
+
+/// Smallest probability [`combine`] takes the log of: e^−69, far below any f32 probability a
+/// member can produce other than 0, so that a class no member gives any chance stays finite.
+const MIN_PROBABILITY: f64 = 1e-30;
+
+/// The ensemble's logits `out` (`k` values) from the members' logits `z` (`members · k` values,
+/// member m at `m·k..(m + 1)·k`) of one row:
+/// - softmax: log p̄ with p̄ = (1/K) Σₘ softmax(zₘ), whose softmax is p̄ again;
+/// - sigmoid: log p̄ − log q̄ with p̄ = (1/K) Σₘ σ(zₘ) and q̄ = (1/K) Σₘ σ(−zₘ) = 1 − p̄ (computed
+///   on its own, so that a p̄ near 1 keeps its precision), whose sigmoid is p̄;
+/// - linear: the mean (1/K) Σₘ zₘ.
+///
+/// `scratch` holds `k` values.
+pub(crate) fn combine<T: Real>(loss: Loss, z: &[T], out: &mut [T], scratch: &mut [T]) {
+    let k = out.len();
+    let members = z.len() / k.max(1);
+    let inv = T::ONE / T::from_f64(members as f64);
+    out.fill(T::ZERO);
+    match loss {
+        Loss::MeanSquaredError => {
+            for zm in z.chunks_exact(k) {
+                for (o, &v) in out.iter_mut().zip(zm) {
+                    *o += v * inv;
+                }
+            }
+        }
+        Loss::CrossEntropy => {
+            for zm in z.chunks_exact(k) {
+                softmax(zm, scratch);
+                for (o, &p) in out.iter_mut().zip(scratch.iter()) {
+                    *o += p * inv;
+                }
+            }
+            let floor = T::from_f64(MIN_PROBABILITY);
+            out.iter_mut().for_each(|p| *p = p.max_of(floor).ln());
+        }
+        Loss::BinaryCrossEntropy => {
+            let (mut p, mut q) = (T::ZERO, T::ZERO);
+            for zm in z.chunks_exact(k) {
+                let mut s = [T::ZERO; 2];
+                Activation::Sigmoid.forward(&[zm[0], -zm[0]], &mut s);
+                p += s[0] * inv;
+                q += s[1] * inv;
+            }
+            let floor = T::from_f64(MIN_PROBABILITY);
+            out[0] = p.max_of(floor).ln() - q.max_of(floor).ln();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sigmoid(z: f64) -> f64 {
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    #[test]
+    fn the_combined_logits_give_the_members_mean_prediction() {
+        let mut scratch = [0.0; 3];
+        // Softmax: softmax(out) is the mean of the members' softmax.
+        let z = [1.0f64, 2.0, 0.5, -1.0, 3.0, 0.0];
+        let mut out = [0.0; 3];
+        combine(Loss::CrossEntropy, &z, &mut out, &mut scratch);
+        let (mut a, mut b, mut p) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        softmax(&z[..3], &mut a);
+        softmax(&z[3..], &mut b);
+        softmax(&out, &mut p);
+        for j in 0..3 {
+            assert!((p[j] - (a[j] + b[j]) / 2.0).abs() < 1e-12, "{p:?}");
+        }
+        // Sigmoid, with one member sure: σ(out) is the mean.
+        let mut out = [0.0];
+        combine(
+            Loss::BinaryCrossEntropy,
+            &[0.3, 40.0, -2.0],
+            &mut out,
+            &mut scratch,
+        );
+        let want = (sigmoid(0.3) + sigmoid(40.0) + sigmoid(-2.0)) / 3.0;
+        assert!((sigmoid(out[0]) - want).abs() < 1e-12, "{out:?}");
+        // Linear: the mean of every target.
+        let mut out = [0.0; 2];
+        combine(
+            Loss::MeanSquaredError,
+            &[1.0, 2.0, 3.0, 6.0],
+            &mut out,
+            &mut scratch,
+        );
+        assert_eq!(out, [2.0, 4.0]);
+        // A class no member gives any chance stays finite.
+        let mut out = [0.0; 2];
+        combine(Loss::CrossEntropy, &[0.0, -1e4], &mut out, &mut scratch);
+        assert!(out.iter().all(|v| v.is_finite()), "{out:?}");
+    }
+}

@@ -1,0 +1,172 @@
+//! Deep ensembles in one model (`"ensemble": K`): the prediction is the mean of K single networks
+//! cut from the stacked weights, members train as if alone, one member is a plain network, and
+//! a checkpoint round-trips. Gradients are checked with every layer in `tests/gradients.rs`.
+
+use candle_core::{Device, Tensor};
+use deepnet::checkpoint::{load_model, save_model};
+use deepnet::{
+    DType, Mlp, ModelSpec, OptimizerKind, Output, Recipe, Rng, Sequential, TrainData, Trainer,
+};
+use deepnet_testkit::temp;
+
+fn spec(output: Output, units: usize, members: usize) -> ModelSpec {
+    let mlp = Mlp::new(3)
+        .ensemble(members)
+        .dense(6)
+        .relu()
+        .dense(4)
+        .tanh()
+        .dense(units);
+    match output {
+        Output::Sigmoid => mlp.sigmoid(),
+        Output::Softmax => mlp.softmax(),
+        Output::Linear => mlp.linear(),
+    }
+    .spec()
+    .unwrap()
+}
+
+const OUTPUTS: [(Output, usize); 3] = [
+    (Output::Sigmoid, 1),
+    (Output::Softmax, 3),
+    (Output::Linear, 2),
+];
+
+fn inputs(n: usize, seed: u64) -> Tensor {
+    let mut rng = Rng::new(seed);
+    let x: Vec<f32> = (0..n * 3).map(|_| rng.normal() as f32).collect();
+    Tensor::from_vec(x, (n, 3), &Device::Cpu).unwrap()
+}
+
+/// Member `m` of `ensemble` as a single network: its rows of every stacked tensor.
+fn member(ensemble: &Sequential, m: usize) -> Sequential {
+    let members = ensemble.spec().ensemble;
+    let single = ModelSpec {
+        ensemble: 1,
+        ..ensemble.spec().clone()
+    };
+    let mut model = Sequential::from_spec(&single, 0).unwrap();
+    for (name, t) in ensemble.parameters() {
+        let rows = t.dims()[0] / members;
+        model
+            .set_parameter(&name, &t.narrow(0, m * rows, rows).unwrap())
+            .unwrap();
+    }
+    model
+}
+
+fn values(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+#[test]
+fn an_ensemble_predicts_the_mean_of_its_members_predictions() {
+    for (output, units) in OUTPUTS {
+        let ensemble = Sequential::from_spec(&spec(output, units, 4), 7).unwrap();
+        let x = inputs(9, 1);
+        let got = values(&ensemble.predict_proba(&x).unwrap());
+        let mut mean = vec![0f32; got.len()];
+        for m in 0..4 {
+            let p = values(&member(&ensemble, m).predict_proba(&x).unwrap());
+            mean.iter_mut().zip(p).for_each(|(a, b)| *a += b / 4.0);
+        }
+        for (g, w) in got.iter().zip(&mean) {
+            assert!((g - w).abs() < 1e-5, "{output:?}: {got:?} vs {mean:?}");
+        }
+        // The members differ: each has its own initial weights.
+        assert_ne!(
+            values(&member(&ensemble, 0).logits(&x).unwrap()),
+            values(&member(&ensemble, 1).logits(&x).unwrap())
+        );
+        if output != Output::Linear {
+            let classes = ensemble.predict_classes(&x).unwrap();
+            assert_eq!(classes.len(), 9);
+        }
+    }
+}
+
+#[test]
+fn one_member_is_the_plain_network_and_the_spec_says_so_only_when_there_are_more() {
+    let plain = Sequential::from_spec(&spec(Output::Softmax, 3, 1), 3).unwrap();
+    let mut json = ModelSpec::to_json(&spec(Output::Softmax, 3, 1));
+    assert!(!json.contains("ensemble"), "{json}");
+    json = json.replacen('{', "{\"ensemble\": 1,", 1);
+    let one = Sequential::from_spec(&ModelSpec::from_json(&json).unwrap(), 3).unwrap();
+    let x = inputs(5, 2);
+    assert_eq!(
+        values(&plain.logits(&x).unwrap()),
+        values(&one.logits(&x).unwrap())
+    );
+    assert!(spec(Output::Softmax, 3, 3).to_json().contains("\"ensemble\": 3"));
+    assert_eq!(
+        spec(Output::Softmax, 3, 3).parameter_count(),
+        3 * spec(Output::Softmax, 3, 1).parameter_count()
+    );
+}
+
+#[test]
+fn members_train_as_if_each_trained_alone_on_the_same_batches() {
+    let x = inputs(40, 4);
+    let y: Vec<u32> = values(&x)
+        .chunks(3)
+        .map(|r| u32::from(r[0] > 0.0) + u32::from(r[1] > 0.5))
+        .collect();
+    let y = Tensor::from_vec(y, 40, &Device::Cpu).unwrap();
+    let data = TrainData::new(x.clone(), y).unwrap();
+    let recipe = Recipe {
+        optimizer: OptimizerKind::Adam,
+        batch_size: Some(8),
+        epochs: 3,
+        seed: 5,
+        ..Recipe::default()
+    };
+    let mut ensemble = Sequential::from_spec(&spec(Output::Softmax, 3, 3), 11).unwrap();
+    let alone: Vec<Sequential> = (0..3).map(|m| member(&ensemble, m)).collect();
+    Trainer::new(recipe.clone())
+        .unwrap()
+        .fit(&mut ensemble, &data, None)
+        .unwrap();
+    for (m, mut single) in alone.into_iter().enumerate() {
+        Trainer::new(recipe.clone())
+            .unwrap()
+            .fit(&mut single, &data, None)
+            .unwrap();
+        // The members' mean loss scales each gradient by 1/3, which Adam's update divides out
+        // (up to its ε).
+        let (a, b) = (
+            values(&member(&ensemble, m).logits(&x).unwrap()),
+            values(&single.logits(&x).unwrap()),
+        );
+        let diff = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
+        assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
+    }
+}
+
+#[test]
+fn an_ensemble_checkpoint_round_trips() {
+    let model = Sequential::from_spec(&spec(Output::Linear, 2, 5), 9).unwrap();
+    let path = temp("ensemble-roundtrip").join("model.safetensors");
+    save_model(&model, &path, &Default::default()).unwrap();
+    let loaded = load_model(&path, &Device::Cpu, DType::F32).unwrap();
+    assert_eq!(loaded.spec().ensemble, 5);
+    let x = inputs(6, 3);
+    assert_eq!(
+        values(&model.predict_proba(&x).unwrap()),
+        values(&loaded.predict_proba(&x).unwrap())
+    );
+}
+
+#[test]
+fn an_ensemble_outside_one_to_sixty_four_members_is_refused() {
+    for k in [0, 65] {
+        let text = format!(
+            r#"{{"inputs": 2, "ensemble": {k}, "output": "linear",
+                "layers": [{{"type": "dense", "units": 1}}]}}"#
+        );
+        let err = ModelSpec::from_json(&text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("spec: `ensemble` must be between 1 and 64 members, got {k}")
+        );
+    }
+}
