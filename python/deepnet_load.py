@@ -25,7 +25,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file
 
 __all__ = ["load_numpy", "load_torch", "read_rows", "metadata", "standardise", "forward", "output",
-           "torch_network"]
+           "torch_network", "combine", "member_tensors"]
 
 
 def metadata(path):
@@ -119,8 +119,40 @@ def standardise(meta, x):
     return x
 
 
+def member_tensors(spec, tensors, m):
+    """Member `m`'s tensors of an ensemble checkpoint (`"ensemble": K` in the spec): its rows of
+    every stacked `{i}.weight` [K·units, in] and `{i}.bias`; the tensors themselves for K = 1."""
+    k = spec.get("ensemble", 1)
+    if k == 1:
+        return tensors
+    return {name: np.split(t, k, axis=0)[m] for name, t in tensors.items()}
+
+
+def combine(spec, zs):
+    """An ensemble's logits from its members' logits `zs` (a list of [n, units]), as deepnet
+    computes them: log of the mean softmax; log p - log q of the mean sigmoid p and the mean
+    sigmoid of -z; the mean value. One member's logits are returned as they are."""
+    if len(zs) == 1:
+        return zs[0]
+    if spec["output"] == "linear":
+        return np.mean(zs, axis=0)
+    if spec["output"] == "softmax":
+        p = np.mean([output(spec, z) for z in zs], axis=0)
+        return np.log(np.maximum(p, 1e-30))
+    p = np.mean([1 / (1 + np.exp(-z)) for z in zs], axis=0)
+    q = np.mean([1 / (1 + np.exp(z)) for z in zs], axis=0)
+    return np.log(np.maximum(p, 1e-30)) - np.log(np.maximum(q, 1e-30))
+
+
 def forward(spec, tensors, x):
-    """The network's logits for standardised inputs `x`, in float64."""
+    """The network's logits for standardised inputs `x`, in float64 (an ensemble's: its
+    members' combined, see `combine`)."""
+    members = [_member_forward(spec, member_tensors(spec, tensors, m), x)
+               for m in range(spec.get("ensemble", 1))]
+    return combine(spec, members)
+
+
+def _member_forward(spec, tensors, x):
     a = x.astype(np.float64)
     for i, layer in enumerate(spec["layers"]):
         t = layer["type"]
@@ -214,11 +246,44 @@ def load_torch(path):
 
 def torch_network(path):
     """The checkpoint's network as a `torch.nn.Sequential` in eval mode, its weights loaded with
-    `strict=True`; it outputs logits for standardised inputs."""
+    `strict=True`; it outputs logits for standardised inputs. An ensemble is a module holding one
+    such Sequential per member (`members`), outputting the combined logits."""
     import torch
     from safetensors.torch import load_file as load_torch_file
 
     spec = json.loads(metadata(path)["deepnet.spec"])
+    tensors = load_torch_file(path)
+    k = spec.get("ensemble", 1)
+    members = []
+    for m in range(k):
+        model = _torch_sequential(spec)
+        model.load_state_dict({n: t.chunk(k, dim=0)[m] for n, t in tensors.items()}, strict=True)
+        members.append(model.eval())
+    if k == 1:
+        return members[0]
+
+    class Ensemble(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.members = torch.nn.ModuleList(members)
+
+        def forward(self, x):
+            zs = [member(x) for member in self.members]
+            if spec["output"] == "linear":
+                return torch.stack(zs).mean(0)
+            if spec["output"] == "softmax":
+                p = torch.stack([torch.softmax(z, dim=1) for z in zs]).mean(0)
+                return torch.log(p.clamp_min(1e-30))
+            p = torch.stack([torch.sigmoid(z) for z in zs]).mean(0)
+            q = torch.stack([torch.sigmoid(-z) for z in zs]).mean(0)
+            return torch.log(p.clamp_min(1e-30)) - torch.log(q.clamp_min(1e-30))
+
+    return Ensemble().eval()
+
+
+def _torch_sequential(spec):
+    import torch
+
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
             "gelu": torch.nn.GELU, "identity": torch.nn.Identity}
     width, layers = spec["inputs"], []
@@ -233,6 +298,4 @@ def torch_network(path):
             layers.append(torch.nn.Dropout(layer["rate"]))
         else:
             layers.append(acts[t]())
-    model = torch.nn.Sequential(*layers)
-    model.load_state_dict(load_torch_file(path), strict=True)
-    return model.eval()
+    return torch.nn.Sequential(*layers)

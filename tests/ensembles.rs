@@ -97,7 +97,9 @@ fn one_member_is_the_plain_network_and_the_spec_says_so_only_when_there_are_more
         values(&plain.logits(&x).unwrap()),
         values(&one.logits(&x).unwrap())
     );
-    assert!(spec(Output::Softmax, 3, 3).to_json().contains("\"ensemble\": 3"));
+    assert!(spec(Output::Softmax, 3, 3)
+        .to_json()
+        .contains("\"ensemble\": 3"));
     assert_eq!(
         spec(Output::Softmax, 3, 3).parameter_count(),
         3 * spec(Output::Softmax, 3, 1).parameter_count()
@@ -137,7 +139,11 @@ fn members_train_as_if_each_trained_alone_on_the_same_batches() {
             values(&member(&ensemble, m).logits(&x).unwrap()),
             values(&single.logits(&x).unwrap()),
         );
-        let diff = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
+        let diff = a
+            .iter()
+            .zip(&b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max);
         assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
     }
 }

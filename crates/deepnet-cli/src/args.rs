@@ -85,6 +85,11 @@ pub struct TrainArgs {
     /// Seed for initialisation, splits, shuffling and dropout.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Members of a deep ensemble trained together, each with its own initial weights, in one
+    /// checkpoint that predicts their mean (the spec's "ensemble"; 1 is a single network).
+    #[arg(long, value_name = "K")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<usize>,
     /// Worker threads.
     #[arg(long, value_name = "T")]
     #[serde(skip)]

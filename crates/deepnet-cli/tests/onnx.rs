@@ -1,6 +1,6 @@
 //! `deepnet export --format onnx`: the exported graphs pass `onnx.checker` and reproduce `deepnet
 //! predict` in onnxruntime (tests/interop_onnx.py) for every activation, each output kind,
-//! dropout, layers without bias, string categories, missing cells, unseen categories and
+//! dropout, layers without bias, ensembles (also through the numpy loader), string categories, missing cells, unseen categories and
 //! several targets; and bad input gives one `error:` line with nothing written.
 
 mod common;
@@ -64,7 +64,7 @@ fn check(python: &str, onnx: &Path, data: &str, predictions: &Path) {
 
 #[test]
 fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
-    let python = python(&["numpy", "onnx", "onnxruntime"]);
+    let python = python(&["numpy", "onnx", "onnxruntime", "safetensors"]);
     let dir = temp("onnx");
     let data = table(&dir);
     let new = new_rows(&dir);
@@ -83,10 +83,12 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
         for (output, units, targets) in &outputs {
             let name = format!("{output}{h}");
             let spec = dir.join(format!("{name}.json"));
+            // Every other network is an ensemble of three.
+            let members = if h % 2 == 1 { 3 } else { 1 };
             std::fs::write(
                 &spec,
                 format!(
-                    r#"{{"layers": [{layers}, {{"type": "dense", "units": {units}}}], "output": "{output}", "train": {{"epochs": 3}}}}"#
+                    r#"{{"layers": [{layers}, {{"type": "dense", "units": {units}}}], "output": "{output}", "ensemble": {members}, "train": {{"epochs": 3}}}}"#
                 ),
             )
             .unwrap();
@@ -134,6 +136,19 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                     pred.to_str().unwrap(),
                 ]);
                 check(&python, &onnx, rows, &pred);
+                if members > 1 {
+                    let py = Command::new(&python)
+                        .arg(root().join("tests/interop_table.py"))
+                        .args([ckpt.as_os_str(), rows.as_ref(), pred.as_os_str()])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        py.status.success(),
+                        "{}{}",
+                        String::from_utf8_lossy(&py.stdout),
+                        String::from_utf8_lossy(&py.stderr)
+                    );
+                }
             }
         }
     }

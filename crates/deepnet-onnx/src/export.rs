@@ -10,7 +10,10 @@
 //!          Concat(axis 1) → Sub(mean) → Div(scale)            (deepnet.input_scaling)
 //! network  Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
 //!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
-//!          identity)
+//!          identity). An ensemble of K members: the first layer's Gemm on the stacked weight,
+//!          then per member Slice → Gemm (`2.weight.m0`, ...) → Concat; the members' logits
+//!          Reshape [N, K, k] → Softmax/Sigmoid → ReduceMean, and the mean's logits (Log, as
+//!          `deepnet_core::ensemble::combine`) go to the outputs below
 //! outputs  classifiers: `probabilities` [N, k] (sigmoid models [N, 2]: 1 − p, p) and `label` [N]
 //!          (class names); regressors: `prediction` [N, t] = z · scale + mean (targets' units),
 //!          Min(Max(·, low), high) within the target bounds when the checkpoint has them
@@ -88,22 +91,37 @@ pub fn export(
             .map_err(deepnet_core::Error::from)?;
         Ok((dims, values))
     };
+    let members = spec.ensemble.max(1);
+    let mut first = true;
     for (i, layer) in spec.layers.iter().enumerate() {
         a = match layer {
             LayerSpec::Dense { bias, .. } => {
                 let (dims, w) = tensor(&format!("{i}.weight"))?;
-                let w = g.floats(&format!("{i}.weight"), &dims, &w);
-                let mut ins = vec![a.clone(), w];
-                if *bias {
-                    let (dims, b) = tensor(&format!("{i}.bias"))?;
-                    ins.push(g.floats(&format!("{i}.bias"), &dims, &b));
-                }
-                let ins: Vec<&str> = ins.iter().map(String::as_str).collect();
-                g.op("Gemm", &ins, &[("transB", Attr::Int(1))])
+                let b = if *bias {
+                    Some(tensor(&format!("{i}.bias"))?.1)
+                } else {
+                    None
+                };
+                let dense = Stacked {
+                    name: format!("{i}"),
+                    dims,
+                    w,
+                    b,
+                };
+                let out = if first || members == 1 {
+                    dense.gemm(&mut g, &a, None)
+                } else {
+                    dense.per_member(&mut g, &a, members)
+                };
+                first = false;
+                out
             }
             LayerSpec::Dropout { .. } => a,
             LayerSpec::Activation(act) => activation(&mut g, *act, &a),
         };
+    }
+    if members > 1 {
+        a = combine(&mut g, spec.output, members, spec.output_units(), &a);
     }
     outputs(&mut g, spec.output, spec.output_units(), pre, &a)?;
     let mut props: Vec<StringStringEntryProto> = metadata
@@ -136,6 +154,82 @@ pub fn export(
         ..Default::default()
     };
     Ok(m.encode_to_vec())
+}
+
+/// A dense layer's tensors: weight `[rows, in]` (every member's units stacked) and bias.
+struct Stacked {
+    name: String,
+    dims: Vec<i64>,
+    w: Vec<f32>,
+    b: Option<Vec<f32>>,
+}
+
+impl Stacked {
+    /// Gemm(x, W, b, transB = 1) on rows `rows` of the tensors (all when `None`), as initializers
+    /// named `{name}.weight` (or `{name}.weight.m{member}`).
+    fn gemm(&self, g: &mut Graph, x: &str, rows: Option<(usize, usize)>) -> String {
+        let inputs = self.dims[1] as usize;
+        let (start, end) = rows.unwrap_or((0, self.dims[0] as usize));
+        let suffix = rows.map_or(String::new(), |(s, e)| format!(".m{}", s / (e - s).max(1)));
+        let w = &self.w[start * inputs..end * inputs];
+        let dims = [(end - start) as i64, inputs as i64];
+        let w = g.floats(&format!("{}.weight{suffix}", self.name), &dims, w);
+        let mut ins = vec![x.to_string(), w];
+        if let Some(b) = &self.b {
+            let name = format!("{}.bias{suffix}", self.name);
+            ins.push(g.floats(&name, &[(end - start) as i64], &b[start..end]));
+        }
+        let ins: Vec<&str> = ins.iter().map(String::as_str).collect();
+        g.op("Gemm", &ins, &[("transB", Attr::Int(1))])
+    }
+
+    /// Every member's Gemm on its own block of `x`, concatenated.
+    fn per_member(&self, g: &mut Graph, x: &str, members: usize) -> String {
+        let units = self.dims[0] as usize / members;
+        let inputs = self.dims[1];
+        let axes = g.ints("axes", &[1], &[1]);
+        let mut parts = Vec::new();
+        for m in 0..members {
+            let start = g.ints("start", &[1], &[m as i64 * inputs]);
+            let end = g.ints("end", &[1], &[(m as i64 + 1) * inputs]);
+            let xm = g.op("Slice", &[x, &start, &end, &axes], &[]);
+            parts.push(self.gemm(g, &xm, Some((m * units, (m + 1) * units))));
+        }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        g.op("Concat", &parts, &[("axis", Attr::Int(1))])
+    }
+}
+
+/// The ensemble's logits [N, k] from the members' `z` [N, K·k], as
+/// `deepnet_core::ensemble::combine` computes them: log of the mean softmax; log p̄ − log q̄ of
+/// the mean sigmoid and the mean sigmoid of −z; the mean value.
+fn combine(g: &mut Graph, output: Output, members: usize, k: usize, z: &str) -> String {
+    let shape = g.ints("shape", &[3], &[0, members as i64, k as i64]);
+    let z = g.op("Reshape", &[z, &shape], &[]);
+    let axes = g.ints("members", &[1], &[1]);
+    let mean =
+        |g: &mut Graph, x: &str| g.op("ReduceMean", &[x, &axes], &[("keepdims", Attr::Int(0))]);
+    let floor = g.floats_fresh("min_probability", &[], &[1e-30]);
+    let log = |g: &mut Graph, p: &str| {
+        let p = g.op("Max", &[p, &floor], &[]);
+        g.op("Log", &[&p], &[])
+    };
+    match output {
+        Output::Linear => mean(g, &z),
+        Output::Softmax => {
+            let p = g.op("Softmax", &[&z], &[("axis", Attr::Int(2))]);
+            let p = mean(g, &p);
+            log(g, &p)
+        }
+        Output::Sigmoid => {
+            let p = g.op("Sigmoid", &[&z], &[]);
+            let neg = g.op("Neg", &[&z], &[]);
+            let q = g.op("Sigmoid", &[&neg], &[]);
+            let (p, q) = (mean(g, &p), mean(g, &q));
+            let (lp, lq) = (log(g, &p), log(g, &q));
+            g.op("Sub", &[&lp, &lq], &[])
+        }
+    }
 }
 
 /// One float32 input `input` [N, d] holding the encoded values.

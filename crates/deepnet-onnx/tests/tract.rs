@@ -1,5 +1,5 @@
 //! Exported graphs run in tract, a Rust ONNX runtime, inside `cargo test`: every activation,
-//! dropout, a layer without bias, each output kind, one input or one per numeric column with a
+//! dropout, a layer without bias, each output kind, single networks and ensembles, one input or one per numeric column with a
 //! missing value; the outputs match deepnet's own predictions.
 
 use deepnet_core::{Activation, InputScaling, Mlp, Sequential, Tensor};
@@ -120,64 +120,79 @@ fn classifiers_and_regressors_run_in_tract() {
         names: vec!["a".into(), "b".into(), "c".into()],
         positive: None,
     };
-    let cases = [
-        (
-            scaled(
-                hidden(Mlp::new(INPUTS))
-                    .dense(3)
-                    .softmax()
-                    .build(1)
-                    .unwrap(),
+    // A single network and an ensemble of three.
+    for members in [1, 3] {
+        let cases = [
+            (
+                scaled(
+                    hidden(Mlp::new(INPUTS).ensemble(members))
+                        .dense(3)
+                        .softmax()
+                        .build(1)
+                        .unwrap(),
+                ),
+                classes.clone(),
             ),
-            classes.clone(),
-        ),
-        (
-            scaled(
-                hidden(Mlp::new(INPUTS))
-                    .dense(1)
-                    .sigmoid()
-                    .build(2)
-                    .unwrap(),
+            (
+                scaled(
+                    hidden(Mlp::new(INPUTS).ensemble(members))
+                        .dense(1)
+                        .sigmoid()
+                        .build(2)
+                        .unwrap(),
+                ),
+                TargetEncoding::Classes {
+                    names: vec!["no".into(), "yes".into()],
+                    positive: Some("yes".into()),
+                },
             ),
-            TargetEncoding::Classes {
-                names: vec!["no".into(), "yes".into()],
-                positive: Some("yes".into()),
-            },
-        ),
-        (
-            scaled(hidden(Mlp::new(INPUTS)).dense(2).linear().build(3).unwrap()),
-            TargetEncoding::Values {
-                mean: vec![10.0, -3.0],
-                scale: vec![2.0, 0.5],
-                bounds: None,
-            },
-        ),
-        (
-            // Bounds tight enough that some predictions are clipped at each end.
-            scaled(hidden(Mlp::new(INPUTS)).dense(2).linear().build(3).unwrap()),
-            TargetEncoding::Values {
-                mean: vec![10.0, -3.0],
-                scale: vec![2.0, 0.5],
-                bounds: Some(vec![[9.5, 10.5], [-3.2, -2.9]]),
-            },
-        ),
-    ];
-    for (model, target) in cases {
-        let pre = preprocessing(target.clone(), false);
-        let p = model.predict_proba(&xt).unwrap().to_vec2::<f32>().unwrap();
-        let want: Vec<f32> = match (&target, p[0].len()) {
-            (TargetEncoding::Values { .. }, _) => {
-                p.iter().flat_map(|r| pre.target.to_original(r)).collect()
-            }
-            (_, 1) => p.iter().flat_map(|r| [1.0 - r[0], r[0]]).collect(),
-            _ => p.concat(),
-        };
-        for single in [true, false] {
-            let options = ExportOptions {
-                single_input: single,
+            (
+                scaled(
+                    hidden(Mlp::new(INPUTS).ensemble(members))
+                        .dense(2)
+                        .linear()
+                        .build(3)
+                        .unwrap(),
+                ),
+                TargetEncoding::Values {
+                    mean: vec![10.0, -3.0],
+                    scale: vec![2.0, 0.5],
+                    bounds: None,
+                },
+            ),
+            (
+                // Bounds tight enough that some predictions are clipped at each end.
+                scaled(
+                    hidden(Mlp::new(INPUTS).ensemble(members))
+                        .dense(2)
+                        .linear()
+                        .build(3)
+                        .unwrap(),
+                ),
+                TargetEncoding::Values {
+                    mean: vec![10.0, -3.0],
+                    scale: vec![2.0, 0.5],
+                    bounds: Some(vec![[9.5, 10.5], [-3.2, -2.9]]),
+                },
+            ),
+        ];
+        for (model, target) in cases {
+            let pre = preprocessing(target.clone(), false);
+            let p = model.predict_proba(&xt).unwrap().to_vec2::<f32>().unwrap();
+            let want: Vec<f32> = match (&target, p[0].len()) {
+                (TargetEncoding::Values { .. }, _) => {
+                    p.iter().flat_map(|r| pre.target.to_original(r)).collect()
+                }
+                (_, 1) => p.iter().flat_map(|r| [1.0 - r[0], r[0]]).collect(),
+                _ => p.concat(),
             };
-            let bytes = export(&model, &pre, &options, &[]).unwrap();
-            close(&run_tract(&bytes, &x, single), &want);
+            for single in [true, false] {
+                let options = ExportOptions {
+                    single_input: single,
+                };
+                let bytes = export(&model, &pre, &options, &[]).unwrap();
+                close(&run_tract(&bytes, &x, single), &want);
+            }
         }
     }
 }

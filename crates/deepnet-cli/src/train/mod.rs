@@ -17,6 +17,7 @@ use deepnet::data::table::{
     TableOptions, TableSplits, Task, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
+use deepnet::spec::MAX_ENSEMBLE;
 use deepnet::{ModelSpec, Output, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
@@ -73,6 +74,18 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         (None, Some(path)) => partial_spec(path, &a)?,
         (None, None) => default_spec(&a, "no --model")?,
     };
+    if let Some(k) = a.ensemble {
+        if !(1..=MAX_ENSEMBLE).contains(&k) {
+            bail!("--ensemble must be between 1 and {MAX_ENSEMBLE} members, got {k}");
+        }
+        if resumed.is_some() && k != spec.ensemble {
+            bail!(
+                "--ensemble {k} differs from the resumed run's {} members; a run keeps its members",
+                spec.ensemble
+            );
+        }
+        spec.ensemble = k;
+    }
     let source_name = a
         .data
         .clone()
@@ -198,8 +211,12 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             trainer.state().epoch
         );
     }
+    let members = match spec.ensemble {
+        1 => String::new(),
+        k => format!(" in {k} ensemble members"),
+    };
     eprintln!(
-        "training on {} rows ({} validation, {} test), {} inputs, {} parameters -> {}",
+        "training on {} rows ({} validation, {} test), {} inputs, {} parameters{members} -> {}",
         train_rows,
         val_rows.unwrap_or(0),
         splits.test.as_ref().map_or(0, Dataset::len),
