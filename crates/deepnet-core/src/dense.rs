@@ -92,7 +92,7 @@ impl Dense {
     /// divide evenly.
     pub fn with_members(mut self, members: Members) -> Result<Self> {
         let out = self.weight.dims()[0];
-        if members.count == 0 || out % members.count != 0 {
+        if members.count == 0 || !out.is_multiple_of(members.count) {
             return Err(Error::Shape(format!(
                 "dense weight {:?} cannot be split among {} ensemble members",
                 self.weight.dims(),
