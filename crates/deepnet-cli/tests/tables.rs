@@ -593,3 +593,47 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         "error: --model is required for `digits` (a spec is optional only for a CSV table)"
     );
 }
+
+#[test]
+fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
+    let dir = temp("ensemble");
+    let out_dir = dir.join("run");
+    let mut args = vec![
+        "train", "--data", PENGUINS, "--target", "Species", "--quiet",
+    ];
+    args.extend(IDS);
+    args.extend(["--epochs", "20", "--ensemble", "3"]);
+    args.extend(["--out", out_dir.to_str().unwrap()]);
+    let (stdout, stderr) = ok(&args);
+    // Three members of the 75-64-32-3 network.
+    assert!(
+        stderr.contains("21129 parameters in 3 ensemble members"),
+        "{stderr}"
+    );
+    let ckpt = out_dir.join("model.safetensors");
+    let model = deepnet::load_model(&ckpt, &deepnet::Device::Cpu, deepnet::DType::F32).unwrap();
+    assert_eq!(model.spec().ensemble, 3);
+    // The checkpoint evaluates and predicts as one model.
+    let (ev, _) = ok(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--data",
+        PENGUINS,
+    ]);
+    assert!(number(&ev, "accuracy") > 0.9, "{ev}\n{stdout}");
+    for (k, msg) in [
+        (
+            "0",
+            "error: --ensemble must be between 1 and 64 members, got 0",
+        ),
+        (
+            "65",
+            "error: --ensemble must be between 1 and 64 members, got 65",
+        ),
+    ] {
+        let mut args = vec!["train", "--data", PENGUINS, "--target", "Species"];
+        args.extend(["--ensemble", k, "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(fails(&args).trim(), msg);
+    }
+}
