@@ -44,22 +44,43 @@ impl Loss {
     /// `inv_n` (1 / rows in the batch, so that the batch's gradient is the mean's).
     #[inline]
     pub fn row<T: Real>(self, z: &[T], y: &[T], g: &mut [T], inv_n: T) -> f64 {
+        self.row_smoothed(z, y, g, inv_n, T::ZERO)
+    }
+
+    /// [`Loss::row`] with label smoothing ε (Szegedy et al. 2016): the cross-entropies are taken
+    /// against the target distribution y′ = (1 − ε)·onehot(y) + ε/k over the k classes (a
+    /// sigmoid's two), so the gradient is p − y′ and a confident logit is no longer pushed to
+    /// infinity. ε = 0 is the plain loss; mean squared error ignores ε.
+    #[inline]
+    pub fn row_smoothed<T: Real>(self, z: &[T], y: &[T], g: &mut [T], inv_n: T, eps: T) -> f64 {
         match self {
-            // J = max(z, 0) − z·y + log(1 + e^−|z|);  dJ/dz = (σ(z) − y) / n
+            // J = max(z, 0) − z·y′ + log(1 + e^−|z|);  dJ/dz = (σ(z) − y′) / n,  y′ = (1 − ε)·y + ε/2
             Loss::BinaryCrossEntropy => {
                 let (z, y) = (z[0], y[0]);
+                let y = (T::ONE - eps) * y + eps * T::from_f64(0.5);
                 let (p, e) = sigmoid_and_exp(z);
                 let softplus = (T::ONE + e).ln();
                 g[0] = (p - y) * inv_n;
                 (z.max_of(T::ZERO) - z * y + softplus).to_f64()
             }
-            // J = log Σ e^z − z_y (the max subtracted first);  dJ/dz = (softmax(z) − onehot(y)) / n
+            // J = log Σ e^z − Σ_j y′_j z_j = log Σ e^z − (1 − ε)·z_y − (ε/k)·Σ_j z_j (the max
+            // subtracted first);  dJ/dz = (softmax(z) − y′) / n
             Loss::CrossEntropy => {
                 let label = y[0].to_f64() as usize;
                 let lse = softmax(z, g);
                 g.iter_mut().for_each(|p| *p *= inv_n);
                 g[label] -= inv_n;
-                (lse - z[label]).to_f64()
+                if eps == T::ZERO {
+                    return (lse - z[label]).to_f64();
+                }
+                let share = eps / T::from_f64(z.len() as f64);
+                let mut sum = T::ZERO;
+                for (gj, &zj) in g.iter_mut().zip(z) {
+                    *gj -= share * inv_n;
+                    sum += zj;
+                }
+                g[label] += eps * inv_n;
+                (lse - (T::ONE - eps) * z[label] - share * sum).to_f64()
             }
             // J = Σ_j (z_j − y_j)² / k;  dJ/dz = 2(z − y) / (n·k)
             Loss::MeanSquaredError => {
@@ -144,6 +165,48 @@ mod tests {
         );
         let j = Loss::BinaryCrossEntropy.row(&[-1000.0f32], &[0.0], &mut g, 1.0);
         assert!(j.abs() < 1e-6 && g[0].abs() < 1e-6, "{j} {g:?}");
+    }
+
+    #[test]
+    fn label_smoothing_is_the_cross_entropy_against_the_smoothed_targets_with_its_gradient() {
+        let eps = 0.1;
+        for (loss, z, y) in [
+            (Loss::CrossEntropy, vec![1.0f64, -2.0, 0.5, 3.0], vec![2.0]),
+            (Loss::BinaryCrossEntropy, vec![1.7f64], vec![1.0]),
+            (Loss::BinaryCrossEntropy, vec![-0.4f64], vec![0.0]),
+        ] {
+            let mut g = vec![0.0; z.len()];
+            let j = loss.row_smoothed(&z, &y, &mut g, 1.0, eps);
+            // −Σ y′ log p, with p and y′ written out independently.
+            let want = match loss {
+                Loss::CrossEntropy => {
+                    let k = z.len() as f64;
+                    let lse = z.iter().map(|v| v.exp()).sum::<f64>().ln();
+                    (0..z.len())
+                        .map(|c| {
+                            let t = if c == 2 { 1.0 - eps + eps / k } else { eps / k };
+                            -t * (z[c] - lse)
+                        })
+                        .sum::<f64>()
+                }
+                _ => {
+                    let p = 1.0 / (1.0 + (-z[0]).exp());
+                    let t = (1.0 - eps) * y[0] + eps / 2.0;
+                    -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+                }
+            };
+            assert!((j - want).abs() < 1e-12, "{loss:?}: {j} vs {want}");
+            for c in 0..z.len() {
+                let h = 1e-6;
+                let at = |d: f64| {
+                    let mut zz = z.clone();
+                    zz[c] += d;
+                    loss.row_smoothed(&zz, &y, &mut vec![0.0; z.len()], 1.0, eps)
+                };
+                let numeric = (at(h) - at(-h)) / (2.0 * h);
+                assert!((numeric - g[c]).abs() < 1e-8, "{loss:?} dz{c}: {numeric} vs {}", g[c]);
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub(crate) struct Engine<T: Real> {
     loss: Loss,
     /// Weight of every class in the training loss (None: unweighted).
     class_weights: Option<Vec<T>>,
+    /// Label smoothing ε of the training loss (0: none).
+    smoothing: T,
     macs_per_row: usize,
     scaling: Option<(Vec<T>, Vec<T>)>,
     threads: usize,
@@ -132,6 +134,7 @@ impl<T: Real> Engine<T> {
             widths,
             loss: model.loss(),
             class_weights: None,
+            smoothing: T::ZERO,
             macs_per_row,
             scaling: model.input_scaling().map(|s| s.factors()),
             threads: threads
@@ -152,6 +155,11 @@ impl<T: Real> Engine<T> {
     /// contributes w_c · ℓ_i. `None` weighs every row 1.
     pub fn set_class_weights(&mut self, weights: Option<&[f64]>) {
         self.class_weights = weights.map(|w| w.iter().map(|&v| T::from_f64(v)).collect());
+    }
+
+    /// Label smoothing ε of the training loss ([`Loss::row_smoothed`]); evaluation stays plain.
+    pub fn set_label_smoothing(&mut self, eps: f64) {
+        self.smoothing = T::from_f64(eps);
     }
 
     /// Tells the engine that the data it is given hold only every `stride`-th row of the
@@ -297,6 +305,7 @@ impl<T: Real> Engine<T> {
             loss: self.loss,
             members: self.members,
             class_weights: self.class_weights.as_deref(),
+            smoothing: self.smoothing,
             scaling: self.scaling.as_ref(),
             x,
             targets,

@@ -48,6 +48,8 @@ pub(super) struct Shared<'a, T> {
     pub members: usize,
     /// Weight of every class in the loss (None: all 1).
     pub class_weights: Option<&'a [T]>,
+    /// Label smoothing ε of the training loss (training and gradient-check passes).
+    pub smoothing: T,
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
@@ -190,6 +192,10 @@ fn loss_grad<T: Real>(
     g.resize(z.len(), T::ZERO);
     let inv_n = T::ONE / T::from_f64(s.batch as f64);
     let inv_members = T::ONE / T::from_f64(members as f64);
+    let eps = match s.pass {
+        Pass::Train | Pass::Loss => s.smoothing,
+        Pass::Infer | Pass::Evaluate => T::ZERO,
+    };
     let (mut combined, mut scratch) = (vec![T::ZERO; k], vec![T::ZERO; k]);
     let (mut loss, mut correct) = (0f64, 0usize);
     for ((zr, gr), &r) in z
@@ -206,7 +212,7 @@ fn loss_grad<T: Real>(
         };
         // The members' mean loss: J_i = (1/K) Σₘ w_c · ℓ(zₘ).
         for (zm, gm) in zr.chunks_exact(k).zip(gr.chunks_exact_mut(k)) {
-            let l = s.loss.row(zm, y, gm, inv_n * w * inv_members);
+            let l = s.loss.row_smoothed(zm, y, gm, inv_n * w * inv_members, eps);
             loss += w.to_f64() * l * inv_members.to_f64();
         }
         let predicted = if members == 1 {

@@ -153,6 +153,15 @@ pub struct Recipe {
     /// Class weights in the training loss; `None` is unweighted [default: none].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class_weight: Option<ClassWeight>,
+    /// Label smoothing ε of a classifier's training loss, in [0, 1): the targets become
+    /// (1 − ε)·onehot + ε/k (see [`crate::Loss::row_smoothed`]); validation and evaluation losses
+    /// stay plain [default: 0].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub label_smoothing: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for Recipe {
@@ -175,6 +184,7 @@ impl Default for Recipe {
             seed: 0,
             shuffle: true,
             class_weight: None,
+            label_smoothing: 0.0,
         }
     }
 }
@@ -256,6 +266,12 @@ impl Recipe {
             )),
             _ => Ok(()),
         }?;
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(bad(
+                "label_smoothing",
+                format!("must be in [0, 1), got {}", self.label_smoothing),
+            ));
+        }
         match &self.class_weight {
             Some(ClassWeight::Given(w)) if w.iter().any(|v| !(*v >= 0.0 && v.is_finite())) => {
                 Err(bad(
@@ -305,6 +321,9 @@ impl Recipe {
             s.push_str(&format!(
                 ", early stopping after {p} epochs without improvement"
             ));
+        }
+        if self.label_smoothing > 0.0 {
+            s.push_str(&format!(", label smoothing {}", self.label_smoothing));
         }
         match &self.class_weight {
             Some(ClassWeight::Balanced) => s.push_str(", balanced class weights"),

@@ -208,6 +208,7 @@ impl Trainer {
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
         let class_weights = self.class_weights(model.spec(), ys)?;
         engine.set_class_weights(class_weights.as_deref());
+        engine.set_label_smoothing(self.config.label_smoothing);
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
