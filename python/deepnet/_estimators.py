@@ -116,6 +116,7 @@ class _BaseMLP(BaseEstimator):
         n_threads=None,
         layers=None,
         categorical=None,
+        ensemble=1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -145,6 +146,7 @@ class _BaseMLP(BaseEstimator):
         self.n_threads = n_threads
         self.layers = layers
         self.categorical = categorical
+        self.ensemble = ensemble
 
     # ----------------------------------------------------------------------------------------
     # Parameters
@@ -233,6 +235,7 @@ class _BaseMLP(BaseEstimator):
         number("n_iter_no_change", 1, integer=True)
         number("max_fun", 1, integer=True)
         number("dropout", 0.0, 1.0, high_open=True)
+        number("ensemble", 1, 64, integer=True)
         if self.n_threads is not None:
             number("n_threads", 1, integer=True)
         for name in ("shuffle", "verbose", "warm_start", "nesterovs_momentum", "early_stopping"):
@@ -288,7 +291,8 @@ class _BaseMLP(BaseEstimator):
     def _spec(self, units, output):
         layers = self._hidden_layers() + [{"type": "dense", "units": int(units)}]
         # Glorot's uniform initialisation, as scikit-learn's MLP.
-        return {"layers": layers, "output": output, "init": "xavier_uniform"}
+        return {"layers": layers, "output": output, "init": "xavier_uniform",
+                "ensemble": int(self.ensemble)}
 
     def _recipe(self, n_rows, epochs, seed, class_weight=None, stop_early=True):
 
@@ -597,6 +601,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     layers : list of dict or None, default=None
         The hidden layers as deepnet spec entries (``{"type": "dense", "units": 64}``,
         ``{"type": "gelu"}``, ...), instead of hidden_layer_sizes, activation and dropout.
+    ensemble : int, default=1
+        Members of a deep ensemble trained together in one model (1 to 64), each with its own
+        initial weights; predictions are the mean of theirs. ``coefs_`` and ``intercepts_``
+        then hold every member's weights stacked along the output axis.
     categorical : list of column names or indices, default=None
         Numeric columns to one-hot encode as categories (text columns always are).
     """
@@ -725,8 +733,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor, scikit-learn's ``MLPRegressor`` trained by deepnet.
 
-    The parameters are scikit-learn's, plus ``dropout``, ``n_threads``, ``layers`` and
-    ``categorical`` (see ``MLPClassifier``); ``class_weight`` must stay None. Targets are
+    The parameters are scikit-learn's, plus ``dropout``, ``n_threads``, ``layers``,
+    ``categorical`` and ``ensemble`` (see ``MLPClassifier``); ``class_weight`` must stay None. Targets are
     standardised for training and predicted in their own units.
     """
 
@@ -802,6 +810,7 @@ def load(path):
         params["activation"] = back[acts.pop()] if acts else "identity"
     else:
         params["layers"] = hidden
+    params["ensemble"] = spec.get("ensemble", 1)
     est = MLPClassifier(**params) if model.is_classifier else MLPRegressor(**params)
     est._model = model
     est._columns = list(model.features)

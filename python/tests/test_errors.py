@@ -47,6 +47,7 @@ def test_empty_x():
         ({"learning_rate_init": 0.0}, r"learning_rate_init must be in \(0.0, inf\]"),
         ({"validation_fraction": 1.0, "early_stopping": True}, "validation_fraction must be in"),
         ({"dropout": 1.0}, r"dropout must be in \[0.0, 1.0\)"),
+        ({"ensemble": 0}, r"ensemble must be in \[1, 64\], got 0"),
         ({"class_weight": "even"}, "class_weight must be None, 'balanced' or a dict"),
         ({"class_weight": {7: 2.0}}, "class_weight: 7 is not one of the classes"),
         ({"categorical": ["nope"]}, "categorical: there is no column `nope`"),

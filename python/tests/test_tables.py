@@ -138,3 +138,30 @@ def test_regression_on_a_dataframe_in_the_targets_units(penguins):
     assert pred.shape == (len(X),) and pred.dtype == np.float64
     assert 2500 < pred.mean() < 6500
     assert reg.score(X, y) > 0.7
+
+
+def test_an_ensemble_saves_loads_and_exports_as_one_model(penguins, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    X, y = penguins
+    clf = deepnet.MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0,
+                                ensemble=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    # Three members stacked along every layer's outputs.
+    assert [c.shape[1] for c in clf.coefs_] == [48, 9]
+    expected = clf.predict_proba(X)
+    back = deepnet.load(clf.save(tmp_path / "e.safetensors") or tmp_path / "e.safetensors")
+    assert back.ensemble == 3
+    np.testing.assert_array_equal(back.predict_proba(X), expected)
+    clf.to_onnx(tmp_path / "e.onnx")
+    session = ort.InferenceSession(str(tmp_path / "e.onnx"))
+    feeds = {}
+    for i in session.get_inputs():
+        col = X[i.name]
+        if i.type == "tensor(string)":
+            feeds[i.name] = col.fillna("").astype(str).to_numpy().reshape(-1, 1)
+        else:
+            feeds[i.name] = col.to_numpy(dtype=np.float32).reshape(-1, 1)
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+    np.testing.assert_allclose(outputs["probabilities"], expected, atol=1e-5)
