@@ -524,7 +524,7 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (stdout, stderr, spec) = run("Species", "species");
     assert!(
         stderr.contains(
-            "model: no --model, so the default for this table: 64-32 relu, output softmax"
+            "model: no --model, so the default for this table: 64-32 relu, output softmax, label smoothing 0.1\n"
         ),
         "{stderr}"
     );
@@ -536,7 +536,12 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     assert_eq!(spec.name.as_deref(), Some("penguins-raw"));
     // Whole numbers with many values: a regression target.
     let (stdout, stderr, _) = run("Body Mass (g)", "mass");
-    assert!(stderr.contains("output linear"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "default for this table: 64-32 relu, dropout 0.1, output linear, ensemble of 3\n"
+        ),
+        "{stderr}"
+    );
     assert!(stdout.contains("test_r2: "), "{stdout}");
     // A spec without layers takes the default network and sets the rest.
     let partial = dir.join("partial.json");

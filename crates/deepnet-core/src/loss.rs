@@ -204,7 +204,11 @@ mod tests {
                     loss.row_smoothed(&zz, &y, &mut vec![0.0; z.len()], 1.0, eps)
                 };
                 let numeric = (at(h) - at(-h)) / (2.0 * h);
-                assert!((numeric - g[c]).abs() < 1e-8, "{loss:?} dz{c}: {numeric} vs {}", g[c]);
+                assert!(
+                    (numeric - g[c]).abs() < 1e-8,
+                    "{loss:?} dz{c}: {numeric} vs {}",
+                    g[c]
+                );
             }
         }
     }

@@ -423,11 +423,8 @@ fn default_spec(a: &TrainArgs, why: &str) -> Result<ModelSpec> {
         .map_or("default".into(), |s| s.to_string_lossy().into_owned());
     let spec = deepnet::data::table::default_spec(&table, &options, &name)?;
     eprintln!(
-        "model: {why}, so the default for this table: {} relu, output {}",
-        deepnet::data::table::DEFAULT_HIDDEN
-            .map(|u| u.to_string())
-            .join("-"),
-        spec.output.name()
+        "model: {why}, so the default for this table: {}",
+        deepnet::data::table::describe(&spec)
     );
     Ok(spec)
 }

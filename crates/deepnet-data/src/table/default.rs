@@ -1,8 +1,9 @@
 //! The network a table gets when no spec is given: the task read from the target column(s) and
 //! a 64-32 ReLU MLP with the output that task needs, trained by [`deepnet_core::Recipe::standard`]
-//! (the spec has no `"train"` object).
+//! with label smoothing for classes and dropout for values. Each choice was measured on the
+//! fourteen public tables of `benches/tables.py` (3 seeds; see docs/tables.md).
 
-use deepnet_core::{Mlp, ModelSpec};
+use deepnet_core::{LayerSpec, Mlp, ModelSpec, Output, Recipe};
 
 use crate::error::{DataError, Result};
 use crate::table::preprocessing::{target_columns, TableOptions, Task};
@@ -15,6 +16,20 @@ pub const MAX_INTEGER_CLASSES: usize = 20;
 
 /// The hidden layers of the default network.
 pub const DEFAULT_HIDDEN: [usize; 2] = [64, 32];
+
+/// Label smoothing of the default classifier's training loss (mean test accuracy +0.004 over the
+/// benchmark's seven classification tables, better on six, worse on none).
+pub const DEFAULT_LABEL_SMOOTHING: f64 = 0.1;
+
+/// Dropout after every hidden layer of the default regressor, and its ensemble members: together
+/// mean test R² +0.008 over the benchmark's seven regression tables, better on six (dropout
+/// alone +0.004, the ensemble alone +0.005; 0.15 and 0.2 gained less). Classifiers lost
+/// accuracy with either (−0.004 with dropout, −0.001 with an ensemble of three).
+pub const DEFAULT_REGRESSION_DROPOUT: f64 = 0.1;
+
+/// Members of the default regressor's ensemble (see [`DEFAULT_REGRESSION_DROPOUT`]; five gained
+/// no more than three).
+pub const DEFAULT_REGRESSION_ENSEMBLE: usize = 3;
 
 /// The task of `table`'s target column(s) (`options.targets`, else the last column): several
 /// targets are values; one is classes when any present cell is not a number, or when every cell
@@ -52,7 +67,8 @@ pub fn infer_task(table: &RawTable, options: &TableOptions) -> Result<Task> {
 
 /// The default spec for `table` (inputs 0: the encoded width): [`DEFAULT_HIDDEN`] ReLU layers,
 /// then a sigmoid unit for two classes, a softmax over more, or one linear unit per target.
-/// Named `name`.
+/// Classes train with [`DEFAULT_LABEL_SMOOTHING`]; values with [`DEFAULT_REGRESSION_DROPOUT`]
+/// after every hidden layer in an ensemble of [`DEFAULT_REGRESSION_ENSEMBLE`]. Named `name`.
 pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Result<ModelSpec> {
     let task = infer_task(table, options)?;
     let probe = TableOptions {
@@ -63,6 +79,9 @@ pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Res
     let mut mlp = Mlp::new(1);
     for units in DEFAULT_HIDDEN {
         mlp = mlp.dense(units).relu();
+        if task == Task::Regression {
+            mlp = mlp.dropout(DEFAULT_REGRESSION_DROPOUT);
+        }
     }
     let mlp = match task {
         Task::Regression => mlp.dense(targets.len()).linear(),
@@ -90,6 +109,45 @@ pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Res
             }
         }
     };
-    let spec = mlp.name(name).spec()?;
+    let mut spec = mlp.name(name).spec()?;
+    if task == Task::Regression {
+        spec.ensemble = DEFAULT_REGRESSION_ENSEMBLE;
+    }
+    if task == Task::Classification {
+        spec.train = Some(Recipe {
+            label_smoothing: DEFAULT_LABEL_SMOOTHING,
+            ..Recipe::standard()
+        });
+    }
     Ok(ModelSpec { inputs: 0, ..spec })
+}
+
+/// A default spec in words, for the `model:` line: `64-32 relu, output softmax, label smoothing
+/// 0.1` or `64-32 relu, dropout 0.1, output linear, ensemble of 3`.
+pub fn describe(spec: &ModelSpec) -> String {
+    let units: Vec<String> = spec
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            LayerSpec::Dense { units, .. } => Some(units.to_string()),
+            _ => None,
+        })
+        .collect();
+    let hidden = units[..units.len().saturating_sub(1)].join("-");
+    let mut out = format!("{hidden} relu");
+    if let Some(rate) = spec.layers.iter().find_map(|l| match l {
+        LayerSpec::Dropout { rate } => Some(*rate),
+        _ => None,
+    }) {
+        out.push_str(&format!(", dropout {rate}"));
+    }
+    out.push_str(&format!(", output {}", spec.output.name()));
+    let smoothing = spec.train.as_ref().map_or(0.0, |r| r.label_smoothing);
+    if smoothing > 0.0 && spec.output != Output::Linear {
+        out.push_str(&format!(", label smoothing {smoothing}"));
+    }
+    if spec.ensemble > 1 {
+        out.push_str(&format!(", ensemble of {}", spec.ensemble));
+    }
+    out
 }

@@ -37,7 +37,10 @@ mod targets;
 mod units;
 
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
-pub use default::{default_spec, infer_task, DEFAULT_HIDDEN, MAX_INTEGER_CLASSES};
+pub use default::{
+    default_spec, describe, infer_task, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
+    DEFAULT_REGRESSION_DROPOUT, DEFAULT_REGRESSION_ENSEMBLE, MAX_INTEGER_CLASSES,
+};
 pub use memory::Column;
 pub use number::{in_f32_range, parse_finite};
 pub use preprocessing::{
