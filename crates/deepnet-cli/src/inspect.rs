@@ -33,6 +33,9 @@ struct LayerRow {
 struct Report {
     file: String,
     layers: Vec<LayerRow>,
+    /// Members of an ensemble (absent for a single network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ensemble: Option<usize>,
     parameters: u64,
     metadata: std::collections::BTreeMap<String, String>,
     tensors: Vec<TensorStats>,
@@ -62,9 +65,11 @@ fn layer_rows(spec: &ModelSpec) -> Vec<LayerRow> {
         .zip(spec.widths())
         .enumerate()
         .map(|(index, (l, w))| {
+            // Every member's, for an ensemble (the width is one member's).
             let parameters = match l {
                 LayerSpec::Dense { units, bias, .. } => {
-                    width * *units as u64 + if *bias { *units as u64 } else { 0 }
+                    (width * *units as u64 + if *bias { *units as u64 } else { 0 })
+                        * spec.ensemble as u64
                 }
                 _ => 0,
             };
@@ -94,11 +99,11 @@ pub fn run(a: InspectArgs) -> Result<()> {
             Other::Unknown => return Err(e.into()),
         },
     };
-    let layers = match spec_from_metadata(&a.file, &ck.metadata) {
-        Ok(spec) => layer_rows(&spec),
+    let (layers, ensemble) = match spec_from_metadata(&a.file, &ck.metadata) {
+        Ok(spec) => (layer_rows(&spec), Some(spec.ensemble).filter(|&k| k > 1)),
         Err(e) => {
             eprintln!("note: {e}; showing tensors and metadata only");
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     let tensors = ck
@@ -110,6 +115,7 @@ pub fn run(a: InspectArgs) -> Result<()> {
         file: a.file.display().to_string(),
         parameters: ck.tensors.iter().map(|(_, t)| t.elem_count() as u64).sum(),
         layers,
+        ensemble,
         metadata: ck.metadata,
         tensors,
     };
@@ -129,6 +135,9 @@ pub fn run(a: InspectArgs) -> Result<()> {
                 "  {:<4} {:<12} {:>8} {:>12}",
                 r.index, r.layer, r.output_width, r.parameters
             );
+        }
+        if let Some(k) = report.ensemble.filter(|&k| k > 1) {
+            println!("  an ensemble of {k} members: widths are one member's, parameters all {k}'s");
         }
     }
     println!("\nparameters: {}", report.parameters);

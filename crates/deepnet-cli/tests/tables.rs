@@ -618,6 +618,12 @@ fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
     let ckpt = out_dir.join("model.safetensors");
     let model = deepnet::load_model(&ckpt, &deepnet::Device::Cpu, deepnet::DType::F32).unwrap();
     assert_eq!(model.spec().ensemble, 3);
+    let (insp, _) = ok(&["inspect", ckpt.to_str().unwrap()]);
+    assert!(
+        insp.contains("an ensemble of 3 members: widths are one member's, parameters all 3's"),
+        "{insp}"
+    );
+    assert!(insp.contains("parameters: 21129"), "{insp}");
     // The checkpoint evaluates and predicts as one model.
     let (ev, _) = ok(&[
         "eval",
