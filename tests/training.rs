@@ -3,8 +3,8 @@
 use candle_core::{Device, Tensor};
 use deepnet::data::{breast_cancer, digits, split, Dataset};
 use deepnet::{
-    evaluate, EpochRecord, Error, InputScaling, ModelSpec, Observer, OptimizerKind, Recipe,
-    Schedule, Sequential, TrainData, TrainState, Trainer,
+    evaluate, EpochRecord, Error, InputScaling, ModelSpec, Monitor, Observer, OptimizerKind,
+    Recipe, Schedule, Sequential, TrainData, TrainState, Trainer,
 };
 use deepnet_testkit::weights;
 
@@ -74,6 +74,49 @@ fn early_stopping_restores_the_best_epochs_weights() {
     assert_ne!(weights(&model), *snaps.0.last().unwrap());
     let m = evaluate(&model, &data(&val, &spec).x, &data(&val, &spec).y).unwrap();
     assert!((m.loss - history.best().unwrap().val_loss.unwrap()).abs() < 1e-6);
+}
+
+#[test]
+fn watching_the_metric_restores_the_first_epoch_with_the_best_validation_accuracy() {
+    let spec = ModelSpec::from_json(BC_MLP).unwrap();
+    let (train, val) = split(&breast_cancer().unwrap(), 0.3, 1, true).unwrap();
+    let mut model = Sequential::from_spec(&spec, 1).unwrap();
+    model
+        .set_input_scaling(Some(
+            InputScaling::fit(&train.features, train.width()).unwrap(),
+        ))
+        .unwrap();
+    let config = Recipe {
+        lr: Some(0.05),
+        batch_size: Some(16),
+        epochs: 40,
+        patience: Some(4),
+        monitor: Monitor::Metric,
+        ..Recipe::default()
+    };
+    let mut snaps = Snapshots::default();
+    let history = Trainer::new(config)
+        .unwrap()
+        .fit_with(
+            &mut model,
+            &data(&train, &spec),
+            Some(&data(&val, &spec)),
+            &mut snaps,
+        )
+        .unwrap();
+    // The first epoch with the highest validation accuracy, found here from the records.
+    let accuracies: Vec<f64> = history
+        .epochs
+        .iter()
+        .map(|e| e.val_accuracy.unwrap())
+        .collect();
+    let top = accuracies.iter().copied().fold(f64::MIN, f64::max);
+    let first = accuracies.iter().position(|&a| a == top).unwrap() + 1;
+    assert_eq!(history.best().unwrap().epoch, first);
+    assert_eq!(history.epochs.len(), (first + 4).min(40));
+    assert_eq!(weights(&model), snaps.0[first - 1]);
+    let m = evaluate(&model, &data(&val, &spec).x, &data(&val, &spec).y).unwrap();
+    assert_eq!(m.accuracy.unwrap(), top);
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub use real::Real;
 pub use reduce::Reducer;
 pub use rng::Rng;
 pub use scaling::InputScaling;
-pub use spec::{ClassWeight, LayerSpec, ModelSpec, Output, Recipe, Schedule};
+pub use spec::{ClassWeight, LayerSpec, ModelSpec, Monitor, Output, Recipe, Schedule};
 pub use train::{
     DataParallel, EpochRecord, History, HistoryCsv, LrScheduler, Observer, RunInfo, Silent,
     StepInfo, TrainData, TrainState, Trainer,

@@ -217,6 +217,7 @@ mod tests {
                     grad_norms: vec![(0, 1e-5), (2, 1e-3), (4, 0.1)],
                 })
                 .collect(),
+            ..History::default()
         }
     }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 mod recipe;
 
-pub use recipe::{ClassWeight, Recipe, Schedule};
+pub use recipe::{ClassWeight, Monitor, Recipe, Schedule};
 
 use crate::activation::Activation;
 use crate::error::{Error, Result};

@@ -67,6 +67,18 @@ impl Schedule {
     }
 }
 
+/// What early stopping and the learning-rate plateau watch on the validation rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitor {
+    /// The validation loss (the training loss without validation rows).
+    #[default]
+    Loss,
+    /// The validation metric: accuracy for classes, R² for values (watched as its negative, so
+    /// that lower is better; the loss without validation rows).
+    Metric,
+}
+
 /// How classes are weighted in the training loss (validation losses stay unweighted).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,6 +170,13 @@ pub struct Recipe {
     /// stay plain [default: 0].
     #[serde(skip_serializing_if = "is_zero")]
     pub label_smoothing: f64,
+    /// What early stopping watches: `loss` or `metric` (accuracy or R²) [default: loss].
+    #[serde(skip_serializing_if = "is_loss")]
+    pub monitor: Monitor,
+}
+
+fn is_loss(m: &Monitor) -> bool {
+    *m == Monitor::Loss
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -185,6 +204,7 @@ impl Default for Recipe {
             shuffle: true,
             class_weight: None,
             label_smoothing: 0.0,
+            monitor: Monitor::Loss,
         }
     }
 }
@@ -287,13 +307,19 @@ impl Recipe {
         }
     }
 
-    /// [`Recipe::validate`], and the checks against the network it trains: class weights need a
-    /// classifier.
+    /// [`Recipe::validate`], and the checks against the network it trains: class weights and
+    /// label smoothing need a classifier.
     pub fn validate_for(&self, spec: &ModelSpec) -> Result<()> {
         self.validate()?;
         if self.class_weight.is_some() && spec.output == Output::Linear {
             return Err(bad(
                 "class_weight",
+                "needs a classifier (output `sigmoid` or `softmax`)".into(),
+            ));
+        }
+        if self.label_smoothing > 0.0 && spec.output == Output::Linear {
+            return Err(bad(
+                "label_smoothing",
                 "needs a classifier (output `sigmoid` or `softmax`)".into(),
             ));
         }
@@ -324,6 +350,9 @@ impl Recipe {
         }
         if self.label_smoothing > 0.0 {
             s.push_str(&format!(", label smoothing {}", self.label_smoothing));
+        }
+        if self.monitor == Monitor::Metric {
+            s.push_str(", watching the validation metric");
         }
         match &self.class_weight {
             Some(ClassWeight::Balanced) => s.push_str(", balanced class weights"),

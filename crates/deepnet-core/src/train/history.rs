@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::spec::Monitor;
 use serde::{Deserialize, Serialize};
 
 /// One epoch's numbers.
@@ -47,6 +48,13 @@ pub struct EpochRecord {
 pub struct History {
     /// Records in epoch order.
     pub epochs: Vec<EpochRecord>,
+    /// What the run's early stopping watched, which [`History::best`] follows.
+    #[serde(default, skip_serializing_if = "is_loss")]
+    pub monitor: Monitor,
+}
+
+fn is_loss(m: &Monitor) -> bool {
+    *m == Monitor::Loss
 }
 
 impl EpochRecord {
@@ -130,12 +138,14 @@ impl History {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The record with the lowest validation loss (training loss when there is no validation).
+    /// The best record, the first on ties: the lowest validation loss (training loss when there
+    /// is no validation), or with [`Monitor::Metric`] the highest validation accuracy or R².
     pub fn best(&self) -> Option<&EpochRecord> {
-        self.epochs.iter().min_by(|a, b| {
-            let key = |e: &EpochRecord| e.val_loss.unwrap_or(e.train_loss);
-            key(a).total_cmp(&key(b))
-        })
+        let key = |e: &EpochRecord| match (self.monitor, e.val_accuracy.or(e.val_r2)) {
+            (Monitor::Metric, Some(m)) => -m,
+            _ => e.val_loss.unwrap_or(e.train_loss),
+        };
+        self.epochs.iter().min_by(|a, b| key(a).total_cmp(&key(b)))
     }
 }
 
@@ -271,6 +281,7 @@ mod tests {
         };
         History {
             epochs: vec![e(1, 0.75), e(2, 0.5), e(3, 0.1 + 0.2)],
+            ..History::default()
         }
     }
 

@@ -20,7 +20,7 @@ use crate::model::Sequential;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::Rng;
-use crate::spec::{ModelSpec, Output, Recipe};
+use crate::spec::{ModelSpec, Monitor, Output, Recipe};
 use crate::targets::{check_two_classes, target_values, with_features};
 
 /// Trains a [`Sequential`] and can be stopped and resumed.
@@ -206,6 +206,7 @@ impl Trainer {
             return Err(Error::Empty("no training rows".into()));
         }
         let bs = self.config.batch_size.unwrap_or(n).clamp(1, n);
+        self.state.history.monitor = self.config.monitor;
         let class_weights = self.class_weights(model.spec(), ys)?;
         engine.set_class_weights(class_weights.as_deref());
         engine.set_label_smoothing(self.config.label_smoothing);
@@ -290,7 +291,12 @@ impl Trainer {
             };
             let train_loss = loss_sum / n as f64;
             let binary = val_metrics.as_ref().and_then(|m| m.binary.as_ref());
-            let monitored = val_metrics.as_ref().map_or(train_loss, |m| m.loss);
+            let monitored = match (&val_metrics, self.config.monitor) {
+                (None, _) => train_loss,
+                (Some(m), Monitor::Loss) => m.loss,
+                // Lower is better: the negative accuracy or R² (their mean over several targets).
+                (Some(m), Monitor::Metric) => -m.accuracy.or_else(|| m.r2()).unwrap_or(-m.loss),
+            };
             self.state
                 .scheduler
                 .observe(monitored, self.config.min_delta);
