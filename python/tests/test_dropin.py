@@ -66,7 +66,7 @@ def test_the_parameters_are_scikit_learns():
     for name, value in theirs.items():
         assert ours[name] == value, name
     assert set(ours) - set(theirs) == {"dropout", "class_weight", "n_threads", "layers",
-                                       "categorical"}
+                                       "categorical", "ensemble"}
 
 
 def test_fit_attributes():
