@@ -119,13 +119,20 @@ def standardise(meta, x):
     return x
 
 
+def _stacked(spec, name):
+    """Whether tensor `name` is stacked over an ensemble's members (a dense layer's)."""
+    return spec["layers"][int(name.split(".")[0])]["type"] == "dense"
+
+
 def member_tensors(spec, tensors, m):
     """Member `m`'s tensors of an ensemble checkpoint (`"ensemble": K` in the spec): its rows of
-    every stacked `{i}.weight` [K·units, in] and `{i}.bias`; the tensors themselves for K = 1."""
+    every stacked dense `{i}.weight` [K·units, in] and `{i}.bias` (a periodic layer's are shared);
+    the tensors themselves for K = 1."""
     k = spec.get("ensemble", 1)
     if k == 1:
         return tensors
-    return {name: np.split(t, k, axis=0)[m] for name, t in tensors.items()}
+    return {name: np.split(t, k, axis=0)[m] if _stacked(spec, name) else t
+            for name, t in tensors.items()}
 
 
 def combine(spec, zs):
@@ -160,6 +167,13 @@ def _member_forward(spec, tensors, x):
             a = a @ tensors[f"{i}.weight"].astype(np.float64).T
             if f"{i}.bias" in tensors:
                 a = a + tensors[f"{i}.bias"].astype(np.float64)
+        elif t == "periodic":
+            # Each feature x_j: relu(W·[sin 2πc_j x_j, cos 2πc_j x_j] + b), d values per feature.
+            c = tensors[f"{i}.frequency"].astype(np.float64)
+            u = 2 * np.pi * a[:, :, None] * c[None, :, :]
+            v = np.concatenate([np.sin(u), np.cos(u)], axis=2)
+            z = v @ tensors[f"{i}.weight"].astype(np.float64).T + tensors[f"{i}.bias"]
+            a = np.maximum(z, 0).reshape(len(a), -1)
         elif t == "relu":
             a = np.maximum(a, 0)
         elif t == "tanh":
@@ -257,7 +271,8 @@ def torch_network(path):
     members = []
     for m in range(k):
         model = _torch_sequential(spec)
-        model.load_state_dict({n: t.chunk(k, dim=0)[m] for n, t in tensors.items()}, strict=True)
+        model.load_state_dict({n: t.chunk(k, dim=0)[m] if _stacked(spec, n) else t
+                               for n, t in tensors.items()}, strict=True)
         members.append(model.eval())
     if k == 1:
         return members[0]
@@ -284,6 +299,20 @@ def torch_network(path):
 def _torch_sequential(spec):
     import torch
 
+    class Periodic(torch.nn.Module):
+        """Periodic embeddings with deepnet's tensors `frequency`, `weight` and `bias`."""
+
+        def __init__(self, features, k, d):
+            super().__init__()
+            self.frequency = torch.nn.Parameter(torch.zeros(features, k))
+            self.weight = torch.nn.Parameter(torch.zeros(d, 2 * k))
+            self.bias = torch.nn.Parameter(torch.zeros(d))
+
+        def forward(self, x):
+            u = 2 * torch.pi * x[:, :, None] * self.frequency[None]
+            v = torch.cat([torch.sin(u), torch.cos(u)], dim=2)
+            return torch.relu(v @ self.weight.T + self.bias).flatten(1)
+
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
             "gelu": torch.nn.GELU, "identity": torch.nn.Identity}
     width, layers = spec["inputs"], []
@@ -292,6 +321,10 @@ def _torch_sequential(spec):
         if t == "dense":
             layers.append(torch.nn.Linear(width, layer["units"], bias=layer.get("bias", True)))
             width = layer["units"]
+        elif t == "periodic":
+            k, d = layer.get("frequencies", 16), layer.get("units", 4)
+            layers.append(Periodic(width, k, d))
+            width *= d
         elif t == "leaky_relu":
             layers.append(torch.nn.LeakyReLU(layer.get("slope", 0.01)))
         elif t == "dropout":

@@ -113,6 +113,66 @@ fn finite_differences_agree_for_every_activation_output_and_dropout() {
     }
 }
 
+#[test]
+fn periodic_embeddings_agree_with_finite_differences() {
+    for (output, units) in OUTPUTS {
+        for (dropout, members) in [(false, 1), (true, 1), (false, 3)] {
+            let mut mlp = Mlp::new(4)
+                .ensemble(members)
+                .init(Init::XavierNormal)
+                .periodic(3, 2, 0.5)
+                .dense(5)
+                .tanh();
+            if dropout {
+                mlp = mlp.dropout(0.3);
+            }
+            let mlp = mlp.dense(units);
+            let spec = match output {
+                Output::Sigmoid => mlp.sigmoid(),
+                Output::Softmax => mlp.softmax(),
+                Output::Linear => mlp.linear(),
+            }
+            .spec()
+            .unwrap();
+            let model = Sequential::new(&spec, 3, &Device::Cpu, DType::F64).unwrap();
+            let model = random_biases(model, 4);
+            let (x, y) = data(spec.output, units, 7, 11);
+            let report = gradcheck(&model, &x, &y, 1e-6).unwrap();
+            let what = format!("{output:?}×{units} dropout={dropout} members={members}");
+            let names: Vec<&str> = report.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(
+                names,
+                [
+                    "0.frequency",
+                    "0.weight",
+                    "0.bias",
+                    "1.weight",
+                    "1.bias",
+                    "3.weight",
+                    "3.bias"
+                ][..]
+                    .iter()
+                    .map(|n| if dropout && n.starts_with('3') {
+                        n.replacen('3', "4", 1)
+                    } else {
+                        n.to_string()
+                    })
+                    .collect::<Vec<_>>(),
+                "{what}"
+            );
+            for r in report {
+                assert!(r.analytic_norm > 0.0, "{what} {}: zero gradient", r.name);
+                assert!(
+                    r.relative_difference < 1e-7,
+                    "{what} {}: relative difference {:e}",
+                    r.name,
+                    r.relative_difference
+                );
+            }
+        }
+    }
+}
+
 /// The activation written with candle's own tensor ops, independently of deepnet's formulas.
 fn candle_activation(act: Activation, a: &Tensor) -> Tensor {
     match act {

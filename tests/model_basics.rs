@@ -278,3 +278,35 @@ fn non_finite_inputs_are_named_by_row_and_column_in_inference_and_evaluation() {
         "invalid argument: the input holds values too large for the model's input scaling (infinite once standardised)"
     );
 }
+
+#[test]
+fn periodic_embeddings_are_refused_anywhere_but_first_and_with_bad_sizes() {
+    let spec = |layers: &str| {
+        ModelSpec::from_json(&format!(
+            r#"{{"inputs": 2, "output": "linear", "layers": [{layers}, {{"type": "dense", "units": 1}}]}}"#
+        ))
+        .map(|s| s.parameter_count())
+        .map_err(|e| e.to_string())
+    };
+    // 2 features × 16 frequencies, a shared 4 × 32 map and bias, then dense 8 → 1.
+    assert_eq!(spec(r#"{"type": "periodic"}"#), Ok(2 * 16 + 4 * 33 + 8 + 1));
+    assert_eq!(
+        spec(r#"{"type": "dense", "units": 3}, {"type": "periodic"}"#).unwrap_err(),
+        "spec: layers[1] (periodic): a periodic layer embeds the input features, so it must be the first layer"
+    );
+    assert_eq!(
+        spec(r#"{"type": "periodic", "frequencies": 0}"#).unwrap_err(),
+        "spec: layers[0] (periodic): `frequencies` and `units` must be at least 1, got 0 and 4"
+    );
+    assert_eq!(
+        spec(r#"{"type": "periodic", "sigma": -1}"#).unwrap_err(),
+        "spec: layers[0] (periodic): `sigma` must be positive and finite, got -1"
+    );
+    // Shared by the members of an ensemble: counted once.
+    let three = ModelSpec::from_json(
+        r#"{"inputs": 2, "output": "linear", "ensemble": 3,
+            "layers": [{"type": "periodic"}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    assert_eq!(three.parameter_count(), 2 * 16 + 4 * 33 + 3 * 9);
+}

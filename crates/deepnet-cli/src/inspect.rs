@@ -71,6 +71,12 @@ fn layer_rows(spec: &ModelSpec) -> Vec<LayerRow> {
                     (width * *units as u64 + if *bias { *units as u64 } else { 0 })
                         * spec.ensemble as u64
                 }
+                LayerSpec::Periodic {
+                    frequencies, units, ..
+                } => {
+                    let (k, d) = (*frequencies as u64, *units as u64);
+                    width * k + d * (2 * k + 1)
+                }
                 _ => 0,
             };
             width = w as u64;

@@ -112,6 +112,9 @@ pub fn layers_line(spec: &ModelSpec) -> String {
         match l {
             LayerSpec::Dense { units, .. } => s.push_str(&format!(" → {units}")),
             LayerSpec::Dropout { rate } => s.push_str(&format!(" → dropout {rate}")),
+            LayerSpec::Periodic {
+                frequencies, units, ..
+            } => s.push_str(&format!(" → periodic {frequencies}×{units}")),
             LayerSpec::Activation(a) => s.push_str(&format!(" {}", a.name())),
         }
     }

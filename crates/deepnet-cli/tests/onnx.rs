@@ -1,6 +1,7 @@
 //! `deepnet export --format onnx`: the exported graphs pass `onnx.checker` and reproduce `deepnet
 //! predict` in onnxruntime (tests/interop_onnx.py) for every activation, each output kind,
-//! dropout, layers without bias, ensembles (also through the numpy loader), string categories, missing cells, unseen categories and
+//! dropout, layers without bias, ensembles and periodic embeddings (also through the numpy
+//! loader), string categories, missing cells, unseen categories and
 //! several targets; and bad input gives one `error:` line with nothing written.
 
 mod common;
@@ -73,6 +74,7 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
         r#"{"type": "dense", "units": 8, "bias": false}, {"type": "tanh"}, {"type": "dropout", "rate": 0.2}"#,
         r#"{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 6}, {"type": "leaky_relu", "slope": 0.1}"#,
         r#"{"type": "dense", "units": 8}, {"type": "gelu"}, {"type": "dense", "units": 5}, {"type": "identity"}"#,
+        r#"{"type": "periodic", "frequencies": 4, "units": 3, "sigma": 0.5}, {"type": "dense", "units": 8}, {"type": "relu"}"#,
     ];
     let outputs = [
         ("softmax", 3, vec!["--target", "label3"]),
@@ -136,7 +138,7 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                     pred.to_str().unwrap(),
                 ]);
                 check(&python, &onnx, rows, &pred);
-                if members > 1 {
+                if members > 1 || layers.contains("periodic") {
                     let py = Command::new(&python)
                         .arg(root().join("tests/interop_table.py"))
                         .args([ckpt.as_os_str(), rows.as_ref(), pred.as_os_str()])

@@ -1,14 +1,18 @@
-//! One entry of a [`crate::Sequential`]: a dense layer, an activation or dropout. Their math
-//! lives in their own files ([`crate::dense`], [`crate::activation`], [`crate::dropout`]).
+//! One entry of a [`crate::Sequential`]: a dense layer, periodic embeddings, an activation or
+//! dropout. Their math lives in their own files ([`crate::dense`], [`crate::periodic`],
+//! [`crate::activation`], [`crate::dropout`]).
 
 use crate::activation::Activation;
 use crate::dense::Dense;
+use crate::periodic::Periodic;
 
 /// A built layer.
 #[derive(Clone, Debug)]
 pub enum Layer {
     /// Fully connected layer with parameters.
     Dense(Dense),
+    /// Periodic embeddings of the input features, with parameters.
+    Periodic(Periodic),
     /// Element-wise activation.
     Activation(Activation),
     /// Inverted dropout with the given rate; identity at inference.

@@ -29,6 +29,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod periodic;
 pub mod real;
 pub mod reduce;
 pub mod rng;

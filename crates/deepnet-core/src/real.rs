@@ -51,6 +51,10 @@ pub trait Real:
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// The error function erf(x).
     fn erf(self) -> Self;
+    /// sin x.
+    fn sin(self) -> Self;
+    /// cos x.
+    fn cos(self) -> Self;
     /// Neither infinite nor NaN.
     fn is_finite(self) -> bool;
     /// The values of a tensor, flattened and converted to this type (copied to the host).
@@ -103,6 +107,14 @@ macro_rules! real {
             #[inline(always)]
             fn erf(self) -> Self {
                 $erf(self)
+            }
+            #[inline(always)]
+            fn sin(self) -> Self {
+                <$t>::sin(self)
+            }
+            #[inline(always)]
+            fn cos(self) -> Self {
+                <$t>::cos(self)
             }
             #[inline(always)]
             fn is_finite(self) -> bool {

@@ -8,7 +8,9 @@
 //!          categorical:  Cast(Equal(CategoryMapper(x → 0..k, unseen −1), [0..k])) [, Cast(
 //!                        CategoryMapper(x; "" and the NA tokens → 1, else 0))]   (ai.onnx.ml)
 //!          Concat(axis 1) → Sub(mean) → Div(scale)            (deepnet.input_scaling)
-//! network  Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
+//! network  a first periodic layer as Unsqueeze → Mul(frequency, 2π) → Sin, Cos → Concat →
+//!          MatMul(weightᵀ) → Add(bias) → Relu → Reshape [N, F·d];
+//!          Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
 //!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
 //!          identity). An ensemble of K members: the first layer's Gemm on the stacked weight,
 //!          then per member Slice → Gemm (`2.weight.m0`, ...) → Concat; the members' logits
@@ -115,6 +117,17 @@ pub fn export(
                 };
                 first = false;
                 out
+            }
+            LayerSpec::Periodic { units, .. } => {
+                let (cd, c) = tensor(&format!("{i}.frequency"))?;
+                let (wd, w) = tensor(&format!("{i}.weight"))?;
+                let (bd, b) = tensor(&format!("{i}.bias"))?;
+                let names = [
+                    g.floats(&format!("{i}.frequency"), &cd, &c),
+                    g.floats(&format!("{i}.weight"), &wd, &w),
+                    g.floats(&format!("{i}.bias"), &bd, &b),
+                ];
+                periodic(&mut g, &a, &names, cd[0] * *units as i64)
             }
             LayerSpec::Dropout { .. } => a,
             LayerSpec::Activation(act) => activation(&mut g, *act, &a),
@@ -311,6 +324,26 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     g.op("Concat", &parts, &[("axis", Attr::Int(1))])
+}
+
+/// Periodic embeddings ([`deepnet_core::periodic`]) of `x` [N, F] with the initializers
+/// `[frequency, weight, bias]`: Relu(MatMul([Sin(u), Cos(u)], Wᵀ) + b) with u = x·c·2π, per
+/// feature ([N, F, ·]), then Reshape to [N, `width`].
+fn periodic(g: &mut Graph, x: &str, p: &[String; 3], width: i64) -> String {
+    let axes = g.ints("axes", &[1], &[2]);
+    let x3 = g.op("Unsqueeze", &[x, &axes], &[]);
+    let xc = g.op("Mul", &[&x3, &p[0]], &[]);
+    let tau = g.floats_fresh("tau", &[], &[std::f32::consts::TAU]);
+    let u = g.op("Mul", &[&xc, &tau], &[]);
+    let sin = g.op("Sin", &[&u], &[]);
+    let cos = g.op("Cos", &[&u], &[]);
+    let v = g.op("Concat", &[&sin, &cos], &[("axis", Attr::Int(2))]);
+    let wt = g.op("Transpose", &[&p[1]], &[("perm", Attr::Ints(vec![1, 0]))]);
+    let z = g.op("MatMul", &[&v, &wt], &[]);
+    let z = g.op("Add", &[&z, &p[2]], &[]);
+    let y = g.op("Relu", &[&z], &[]);
+    let shape = g.ints("shape", &[2], &[0, width]);
+    g.op("Reshape", &[&y, &shape], &[])
 }
 
 /// An activation as ONNX operators (GELU in its exact erf form, as deepnet computes it).

@@ -323,3 +323,36 @@ fn string_categories_run_in_tract() {
         .collect();
     close(&got, &want);
 }
+
+#[test]
+fn periodic_embeddings_run_in_tract() {
+    let x = rows();
+    let dev = deepnet_core::Device::Cpu;
+    let xt = Tensor::from_slice(&x, (ROWS, INPUTS), &dev).unwrap();
+    for members in [1, 3] {
+        let model = scaled(
+            Mlp::new(INPUTS)
+                .ensemble(members)
+                .periodic(4, 3, 0.5)
+                .dense(8)
+                .relu()
+                .dense(3)
+                .softmax()
+                .build(5)
+                .unwrap(),
+        );
+        let target = TargetEncoding::Classes {
+            names: vec!["a".into(), "b".into(), "c".into()],
+            positive: None,
+        };
+        let pre = preprocessing(target, false);
+        let want = model.predict_proba(&xt).unwrap().to_vec2::<f32>().unwrap();
+        for single in [true, false] {
+            let options = ExportOptions {
+                single_input: single,
+            };
+            let bytes = export(&model, &pre, &options, &[]).unwrap();
+            close(&run_tract(&bytes, &x, single), &want.concat());
+        }
+    }
+}

@@ -24,10 +24,11 @@ use crate::layer::Layer;
 use crate::loss::Loss;
 use crate::model::Sequential;
 use crate::optim::{Optimizer, OptimizerKind, OptimizerState};
+use crate::periodic::Dims;
 use crate::real::Real;
 use crate::rng::Rng;
 use rows::{Op, Pass, RowSlices, Scratch, Shared};
-use update::{update, DenseParams, Sink};
+use update::{update, update_periodic, DenseParams, PeriodicParams, Sink, PERIODIC_TENSORS};
 
 /// Multiply-adds per step below which a worker is not worth its hand-off (measured: a
 /// logistic-regression step of ~40k multiply-adds ran slower split in two).
@@ -37,6 +38,9 @@ const MIN_MACS_PER_WORKER: usize = 1 << 20;
 /// layer's activations (20 KB a row for 784-1024-1024-10, so 20 MB), while a product over 1024
 /// rows is as efficient as over more.
 const INFER_BATCH: usize = 1024;
+
+/// Named flat tensors, in checkpoint order.
+type Named<T> = Vec<(String, Vec<T>)>;
 
 /// What [`Engine::evaluate`] measures.
 pub(crate) struct Evaluation<T> {
@@ -60,6 +64,7 @@ pub(crate) struct StepStats {
 pub(crate) struct Engine<T: Real> {
     ops: Vec<Op>,
     dense: Vec<DenseParams<T>>,
+    periodic: Vec<PeriodicParams<T>>,
     /// Width of every op's input, then of the logits.
     widths: Vec<usize>,
     loss: Loss,
@@ -94,6 +99,7 @@ impl<T: Real> Engine<T> {
     pub fn new(model: &Sequential, threads: Option<usize>) -> Result<Self> {
         let mut ops = Vec::new();
         let mut dense = Vec::new();
+        let mut periodic = Vec::new();
         let mut widths = vec![model.spec().inputs];
         let mut macs_per_row = 0;
         for (i, layer) in model.layers().iter().enumerate() {
@@ -117,6 +123,24 @@ impl<T: Real> Engine<T> {
                     widths.push(outputs);
                     ops.push(Op::Dense(dense.len() - 1));
                 }
+                Layer::Periodic(p) => {
+                    let (k, d) = (p.frequency().dims()[1], p.weight().dims()[0]);
+                    periodic.push(PeriodicParams {
+                        layer: i,
+                        dims: Dims { k, d },
+                        p: [
+                            T::values(p.frequency())?,
+                            T::values(p.weight())?,
+                            T::values(p.bias())?,
+                        ],
+                        s: Default::default(),
+                        g: Default::default(),
+                    });
+                    // Per feature: k angles, 2k·d multiply-adds; three passes.
+                    macs_per_row += 3 * width * (k + 2 * k * d);
+                    widths.push(width * d);
+                    ops.push(Op::Periodic(periodic.len() - 1));
+                }
                 Layer::Activation(a) => {
                     widths.push(width);
                     ops.push(Op::Act(*a));
@@ -131,6 +155,7 @@ impl<T: Real> Engine<T> {
         Ok(Engine {
             ops,
             dense,
+            periodic,
             widths,
             loss: model.loss(),
             class_weights: None,
@@ -193,6 +218,18 @@ impl<T: Real> Engine<T> {
                 p.bs = slots(format!("{}.bias", p.layer), b.len())?;
             }
         }
+        for q in &mut self.periodic {
+            for (t, name) in PERIODIC_TENSORS.iter().enumerate() {
+                let mut out = [Vec::new(), Vec::new()];
+                for (slot, b) in out.iter_mut().zip(names) {
+                    *slot = match state.buffers.get(&format!("{}.{name}.{b}", q.layer)) {
+                        Some(v) => T::values(v)?,
+                        None => vec![T::ZERO; q.p[t].len()],
+                    };
+                }
+                q.s[t] = out;
+            }
+        }
         Ok(())
     }
 
@@ -251,8 +288,8 @@ impl<T: Real> Engine<T> {
             buf.resize(batch * w, T::ZERO);
         }
         for (k, op) in self.ops.iter().enumerate() {
-            if let (Op::Dense(d), Pass::Train) = (op, pass) {
-                self.dzs[k].resize(batch * self.dense[*d].outputs, T::ZERO);
+            if pass == Pass::Train && matches!(op, Op::Dense(_) | Op::Periodic(_)) {
+                self.dzs[k].resize(batch * self.widths[k + 1], T::ZERO);
             }
         }
         let combines = self.members > 1 && matches!(pass, Pass::Infer | Pass::Evaluate);
@@ -284,7 +321,7 @@ impl<T: Real> Engine<T> {
         }
         for (k, buf) in self.dzs.iter_mut().enumerate() {
             let w = match self.ops[k] {
-                Op::Dense(d) if pass == Pass::Train => self.dense[d].outputs,
+                Op::Dense(_) | Op::Periodic(_) if pass == Pass::Train => self.widths[k + 1],
                 _ => 0,
             };
             if w == 0 {
@@ -300,6 +337,7 @@ impl<T: Real> Engine<T> {
         let shared = Shared {
             ops: &self.ops,
             dense: &self.dense,
+            periodic: &self.periodic,
             widths: &self.widths,
             masks: &self.masks,
             loss: self.loss,
@@ -348,11 +386,30 @@ impl<T: Real> Engine<T> {
             }
         }
         let sq = update(&mut self.dense, &inputs, &dzs, sink, self.threads);
-        self.dense
+        let mut norms: Vec<(usize, f64)> = self
+            .dense
             .iter()
             .zip(sq)
             .map(|(p, s)| (p.layer, s.sqrt()))
-            .collect()
+            .collect();
+        if !self.periodic.is_empty() {
+            let (mut xs, mut dys): (Vec<&[T]>, Vec<&[T]>) = (Vec::new(), Vec::new());
+            for (k, op) in self.ops.iter().enumerate() {
+                if let Op::Periodic(_) = op {
+                    xs.push(&self.acts[k]);
+                    dys.push(&self.dzs[k]);
+                }
+            }
+            let sq = update_periodic(&mut self.periodic, &xs, &dys, sink);
+            norms.extend(
+                self.periodic
+                    .iter()
+                    .zip(sq)
+                    .map(|(q, s)| (q.layer, s.sqrt())),
+            );
+            norms.sort_by_key(|&(layer, _)| layer);
+        }
+        norms
     }
 
     /// One training step on the rows `rows` of `x`: forward, loss, backward and the optimiser
@@ -407,14 +464,25 @@ impl<T: Real> Engine<T> {
             p.gb.resize(p.b.as_ref().map_or(0, Vec::len), T::ZERO);
         }
         self.phase2(&Sink::Capture);
-        let mut out = Vec::new();
+        // In the order of `Sequential::parameters`: by layer, then each layer's own order.
+        let mut out: Vec<(usize, Named<T>)> = Vec::new();
         for p in &mut self.dense {
-            out.push((format!("{}.weight", p.layer), std::mem::take(&mut p.gw)));
+            let mut grads = vec![(format!("{}.weight", p.layer), std::mem::take(&mut p.gw))];
             if p.b.is_some() {
-                out.push((format!("{}.bias", p.layer), std::mem::take(&mut p.gb)));
+                grads.push((format!("{}.bias", p.layer), std::mem::take(&mut p.gb)));
             }
+            out.push((p.layer, grads));
         }
-        (loss, out)
+        for q in &mut self.periodic {
+            let grads = PERIODIC_TENSORS
+                .iter()
+                .zip(q.g.iter_mut())
+                .map(|(name, g)| (format!("{}.{name}", q.layer), std::mem::take(g)))
+                .collect();
+            out.push((q.layer, grads));
+        }
+        out.sort_by_key(|(layer, _)| *layer);
+        (loss, out.into_iter().flat_map(|(_, g)| g).collect())
     }
 
     /// The mean loss over all rows of `x`, with dropout masks drawn from `rng` (the function a
@@ -489,6 +557,10 @@ impl<T: Real> Engine<T> {
     pub fn parameter_mut(&mut self, name: &str) -> Option<&mut [T]> {
         let (layer, what) = name.split_once('.')?;
         let layer: usize = layer.parse().ok()?;
+        if let Some(q) = self.periodic.iter_mut().find(|q| q.layer == layer) {
+            let t = PERIODIC_TENSORS.iter().position(|n| *n == what)?;
+            return Some(&mut q.p[t]);
+        }
         let p = self.dense.iter_mut().find(|p| p.layer == layer)?;
         match what {
             "weight" => Some(&mut p.w),
@@ -501,7 +573,10 @@ impl<T: Real> Engine<T> {
     pub fn weights_finite(&self) -> bool {
         self.dense.iter().all(|p| {
             p.w.iter().all(|v| v.is_finite()) && p.b.iter().flatten().all(|v| v.is_finite())
-        })
+        }) && self
+            .periodic
+            .iter()
+            .all(|q| q.p.iter().flatten().all(|v| v.is_finite()))
     }
 
     /// Writes the weights into `model` and the optimiser buffers into `optimizer`'s state.
@@ -528,6 +603,19 @@ impl<T: Real> Engine<T> {
                     state
                         .buffers
                         .insert(format!("{name}.{b}"), tensor(slot, &dims)?);
+                }
+            }
+        }
+        for q in &self.periodic {
+            let Dims { k, d } = q.dims;
+            let shapes = [vec![q.p[0].len() / k.max(1), k], vec![d, 2 * k], vec![d]];
+            for (t, dims) in shapes.iter().enumerate() {
+                let name = format!("{}.{}", q.layer, PERIODIC_TENSORS[t]);
+                model.set_parameter(&name, &tensor(&q.p[t], dims)?)?;
+                for (b, slot) in names.iter().zip(&q.s[t]) {
+                    state
+                        .buffers
+                        .insert(format!("{name}.{b}"), tensor(slot, dims)?);
                 }
             }
         }

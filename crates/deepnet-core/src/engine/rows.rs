@@ -4,12 +4,13 @@
 //! from its own file: [`crate::dense`], [`crate::activation`], [`crate::dropout`],
 //! [`crate::loss`] and [`crate::scaling`].
 
-use super::update::DenseParams;
+use super::update::{DenseParams, PeriodicParams};
 use crate::activation::Activation;
 use crate::dense;
 use crate::dropout::apply_mask;
 use crate::ensemble::combine;
 use crate::loss::Loss;
+use crate::periodic;
 use crate::real::Real;
 use crate::scaling::standardise;
 
@@ -17,6 +18,8 @@ use crate::scaling::standardise;
 pub(super) enum Op {
     /// Index into the dense parameters.
     Dense(usize),
+    /// Index into the periodic layers' parameters.
+    Periodic(usize),
     Act(Activation),
     Dropout(f64),
 }
@@ -39,6 +42,7 @@ pub(super) enum Pass {
 pub(super) struct Shared<'a, T> {
     pub ops: &'a [Op],
     pub dense: &'a [DenseParams<T>],
+    pub periodic: &'a [PeriodicParams<T>],
     /// Width of every op's input (and, last, of the logits).
     pub widths: &'a [usize],
     /// Dropout masks of the whole batch, per op (empty at inference).
@@ -155,6 +159,11 @@ fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut
                 let p = &s.dense[*d];
                 dense::forward(x, &p.w, p.b.as_deref(), p.inputs, p.members, y);
             }
+            Op::Periodic(i) => {
+                let q = &s.periodic[*i];
+                let [c, w, b] = &q.p;
+                periodic::forward(x, c, w, b, q.dims, y);
+            }
             Op::Act(a) => a.forward(x, y),
             Op::Dropout(_) => match s.masks.get(k).filter(|m| !m.is_empty()) {
                 Some(mask) => {
@@ -228,7 +237,8 @@ fn loss_grad<T: Real>(
     (loss, correct)
 }
 
-/// Backpropagation from `grad_a` down the ops; a dense op stores its dZ and passes dX = dZ·W on.
+/// Backpropagation from `grad_a` down the ops; a dense op stores its dZ and passes dX = dZ·W on,
+/// a periodic op stores its dJ/dy and passes dJ/dx on.
 fn backward<T: Real>(
     s: &Shared<'_, T>,
     n: usize,
@@ -236,13 +246,14 @@ fn backward<T: Real>(
     b: &mut RowSlices<'_, T>,
     scratch: &mut Scratch<T>,
 ) {
-    let first_dense = s
+    // Nothing below the first op with parameters needs a gradient.
+    let first = s
         .ops
         .iter()
-        .position(|op| matches!(op, Op::Dense(_)))
+        .position(|op| matches!(op, Op::Dense(_) | Op::Periodic(_)))
         .unwrap_or(0);
     for k in (0..s.ops.len()).rev() {
-        let need_dx = k > first_dense;
+        let need_dx = k > first;
         let (dy, dx) = (&scratch.grad_a, &mut scratch.grad_b);
         match &s.ops[k] {
             Op::Dense(d) => {
@@ -251,6 +262,15 @@ fn backward<T: Real>(
                 if need_dx {
                     dx.resize(n * p.members.input_width(p.inputs), T::ZERO);
                     dense::backward_input(dy, &p.w, p.inputs, p.members, dx);
+                }
+            }
+            Op::Periodic(i) => {
+                let q = &s.periodic[*i];
+                b.dzs[k].copy_from_slice(dy);
+                if need_dx {
+                    let [c, w, bias] = &q.p;
+                    dx.resize(n * s.widths[k], T::ZERO);
+                    periodic::backward_input(b.acts[k], c, w, bias, q.dims, dy, dx);
                 }
             }
             Op::Act(a) => {

@@ -51,10 +51,18 @@ impl<T: Real> Engine<T> {
             p.gw.resize(p.w.len(), T::ZERO);
             p.gb.resize(p.b.as_ref().map_or(0, Vec::len), T::ZERO);
         }
+        for q in &mut self.periodic {
+            for (g, p) in q.g.iter_mut().zip(&q.p) {
+                g.resize(p.len(), T::ZERO);
+            }
+        }
         if rows.is_empty() {
             for p in &mut self.dense {
                 p.gw.fill(T::ZERO);
                 p.gb.fill(T::ZERO);
+            }
+            for q in &mut self.periodic {
+                q.g.iter_mut().for_each(|g| g.fill(T::ZERO));
             }
         } else {
             self.phase2(&Sink::Capture);
@@ -78,7 +86,13 @@ impl<T: Real> Engine<T> {
         // Each gradient is summed straight from the buffer phase 2 wrote into one that the
         // update reads: no copy on either side.
         let update = optimizer.next_update::<T>();
-        let size = self.dense.iter().map(|p| p.gw.len()).max().unwrap_or(0);
+        let size = self
+            .dense
+            .iter()
+            .map(|p| p.gw.len())
+            .chain(self.periodic.iter().flat_map(|q| q.g.iter().map(Vec::len)))
+            .max()
+            .unwrap_or(0);
         let mut sums = std::mem::take(&mut self.reduce_buf);
         if sums.len() < size {
             sums.resize(size, T::ZERO);
@@ -97,6 +111,17 @@ impl<T: Real> Engine<T> {
             }
             norms.push((p.layer, sq.sqrt()));
         }
+        for q in &mut self.periodic {
+            let mut sq = 0.0;
+            for t in 0..3 {
+                let g = &mut sums[..q.g[t].len()];
+                T::sum_over_ranks(&q.g[t], g, reducer)?;
+                let [s0, s1] = &mut q.s[t];
+                sq += update.apply(&mut q.p[t], g, s0, s1);
+            }
+            norms.push((q.layer, sq.sqrt()));
+        }
+        norms.sort_by_key(|&(layer, _)| layer);
         self.reduce_buf = sums;
         Ok(StepStats {
             loss,

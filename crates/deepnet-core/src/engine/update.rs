@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::dense::{self, Members};
 use crate::gradients::sum_squares;
 use crate::optim::Update;
+use crate::periodic::{self, Dims};
 use crate::real::Real;
 
 /// Weight rows per job are a multiple of this.
@@ -170,6 +171,52 @@ pub(super) fn update<T: Real>(
     let mut sums = vec![0f64; n_dense];
     for (d, sq) in done {
         sums[d] += sq;
+    }
+    sums
+}
+
+/// A periodic layer's parameters ([frequency, weight, bias]), optimiser state and (when
+/// captured) gradients as flat buffers.
+pub(super) struct PeriodicParams<T> {
+    pub layer: usize,
+    pub dims: Dims,
+    pub p: [Vec<T>; 3],
+    /// The optimiser's two state slots per tensor (empty when unused).
+    pub s: [[Vec<T>; 2]; 3],
+    /// dJ/dθ per tensor of the last phase 2.
+    pub g: [Vec<T>; 3],
+}
+
+/// The checkpoint names of a periodic layer's tensors, in [`PeriodicParams::p`]'s order.
+pub(super) const PERIODIC_TENSORS: [&str; 3] = ["frequency", "weight", "bias"];
+
+/// Phase 2 of every periodic layer: its gradient over the whole batch from its input
+/// `inputs[i]` and dJ/dy `dys[i]`, kept in `g` and handed to `sink`. Returns Σg² per layer.
+pub(super) fn update_periodic<T: Real>(
+    layers: &mut [PeriodicParams<T>],
+    inputs: &[&[T]],
+    dys: &[&[T]],
+    sink: &Sink<'_, T>,
+) -> Vec<f64> {
+    let mut sums = Vec::with_capacity(layers.len());
+    for (l, (x, dy)) in layers.iter_mut().zip(inputs.iter().zip(dys)) {
+        for (g, p) in l.g.iter_mut().zip(&l.p) {
+            g.resize(p.len(), T::ZERO);
+        }
+        let [gc, gw, gb] = &mut l.g;
+        let [c, w, b] = &l.p;
+        periodic::backward_params(x, c, w, b, l.dims, dy, gc, gw, gb);
+        let mut sq = 0.0;
+        for t in 0..3 {
+            sq += match sink {
+                Sink::Update(u) => {
+                    let [s0, s1] = &mut l.s[t];
+                    u.apply(&mut l.p[t], &l.g[t], s0, s1)
+                }
+                Sink::Capture => sum_squares(&l.g[t]),
+            };
+        }
+        sums.push(sq);
     }
     sums
 }

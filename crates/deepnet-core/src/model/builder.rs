@@ -49,6 +49,17 @@ impl Mlp {
         self
     }
 
+    /// Adds periodic embeddings of the input features (first layer only; see
+    /// [`crate::periodic`]): each feature becomes `units` values from `frequencies` learned
+    /// frequencies initialised from N(0, `sigma`²).
+    pub fn periodic(self, frequencies: usize, units: usize, sigma: f64) -> Self {
+        self.layer(LayerSpec::Periodic {
+            frequencies,
+            units,
+            sigma,
+        })
+    }
+
     /// Adds a dense layer of `units` outputs with bias and the network's default init.
     pub fn dense(self, units: usize) -> Self {
         self.layer(LayerSpec::Dense {

@@ -13,6 +13,7 @@ use crate::dense::{Dense, Members};
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::loss::Loss;
+use crate::periodic::Periodic;
 use crate::rng::Rng;
 use crate::scaling::InputScaling;
 use crate::spec::{LayerSpec, ModelSpec, Output};
@@ -65,6 +66,24 @@ impl Sequential {
                 }
                 LayerSpec::Activation(a) => Layer::Activation(*a),
                 LayerSpec::Dropout { rate } => Layer::Dropout(*rate),
+                LayerSpec::Periodic {
+                    frequencies,
+                    units,
+                    sigma,
+                } => {
+                    let p = Periodic::init(
+                        width,
+                        *frequencies,
+                        *units,
+                        *sigma,
+                        spec.init,
+                        &mut rng,
+                        device,
+                        dtype,
+                    )?;
+                    width *= *units;
+                    Layer::Periodic(p)
+                }
             };
             layers.push(layer);
         }
@@ -159,11 +178,19 @@ impl Sequential {
     pub fn parameters(&self) -> Vec<(String, Tensor)> {
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
-            if let Layer::Dense(d) = l {
-                out.push((format!("{i}.weight"), d.weight().clone()));
-                if let Some(b) = d.bias() {
-                    out.push((format!("{i}.bias"), b.clone()));
+            match l {
+                Layer::Dense(d) => {
+                    out.push((format!("{i}.weight"), d.weight().clone()));
+                    if let Some(b) = d.bias() {
+                        out.push((format!("{i}.bias"), b.clone()));
+                    }
                 }
+                Layer::Periodic(p) => {
+                    out.push((format!("{i}.frequency"), p.frequency().clone()));
+                    out.push((format!("{i}.weight"), p.weight().clone()));
+                    out.push((format!("{i}.bias"), p.bias().clone()));
+                }
+                _ => {}
             }
         }
         out
@@ -173,12 +200,21 @@ impl Sequential {
     pub fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
         let mut out = Vec::new();
         for (i, l) in self.layers.iter_mut().enumerate() {
-            if let Layer::Dense(d) = l {
-                let (w, b) = d.params_mut();
-                out.push((format!("{i}.weight"), w));
-                if let Some(b) = b {
+            match l {
+                Layer::Dense(d) => {
+                    let (w, b) = d.params_mut();
+                    out.push((format!("{i}.weight"), w));
+                    if let Some(b) = b {
+                        out.push((format!("{i}.bias"), b));
+                    }
+                }
+                Layer::Periodic(p) => {
+                    let [c, w, b] = p.params_mut();
+                    out.push((format!("{i}.frequency"), c));
+                    out.push((format!("{i}.weight"), w));
                     out.push((format!("{i}.bias"), b));
                 }
+                _ => {}
             }
         }
         out

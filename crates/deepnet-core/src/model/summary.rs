@@ -22,6 +22,9 @@ impl Sequential {
         for (i, (l, w)) in self.spec.layers.iter().zip(&widths).enumerate() {
             let params = match &self.layers[i] {
                 Layer::Dense(d) => d.weight().elem_count() + d.bias().map_or(0, |b| b.elem_count()),
+                Layer::Periodic(p) => {
+                    p.frequency().elem_count() + p.weight().elem_count() + p.bias().elem_count()
+                }
                 _ => 0,
             };
             s.push_str(&format!(

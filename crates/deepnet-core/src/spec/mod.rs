@@ -81,6 +81,16 @@ pub enum LayerSpec {
         /// Probability of dropping a unit, in [0, 1).
         rate: f64,
     },
+    /// Periodic embeddings of the input features ([`crate::periodic`]): each feature becomes
+    /// `units` values ReLU(W·[sin 2πcx, cos 2πcx] + b). Only as the first layer.
+    Periodic {
+        /// Learned frequencies per feature (k).
+        frequencies: usize,
+        /// Values per feature (d).
+        units: usize,
+        /// Standard deviation of the initial frequencies.
+        sigma: f64,
+    },
     /// An element-wise activation.
     Activation(Activation),
 }
@@ -99,6 +109,26 @@ enum Structural {
     Dropout {
         rate: f64,
     },
+    Periodic {
+        #[serde(default = "default_frequencies")]
+        frequencies: usize,
+        #[serde(default = "default_periodic_units")]
+        units: usize,
+        #[serde(default = "default_sigma")]
+        sigma: f64,
+    },
+}
+
+/// A periodic layer's defaults (Gorishniy et al. 2022 and RealMLP's: 16 frequencies, σ 0.1; 4
+/// values per feature).
+fn default_frequencies() -> usize {
+    16
+}
+fn default_periodic_units() -> usize {
+    4
+}
+fn default_sigma() -> f64 {
+    0.1
 }
 
 impl Serialize for LayerSpec {
@@ -111,6 +141,16 @@ impl Serialize for LayerSpec {
             }
             .serialize(s),
             LayerSpec::Dropout { rate } => Structural::Dropout { rate: *rate }.serialize(s),
+            LayerSpec::Periodic {
+                frequencies,
+                units,
+                sigma,
+            } => Structural::Periodic {
+                frequencies: *frequencies,
+                units: *units,
+                sigma: *sigma,
+            }
+            .serialize(s),
             LayerSpec::Activation(a) => a.serialize(s),
         }
     }
@@ -121,12 +161,21 @@ impl<'de> Deserialize<'de> for LayerSpec {
         use serde::de::Error as _;
         let value = serde_json::Value::deserialize(d)?;
         let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        if matches!(kind, "dense" | "dropout") {
+        if matches!(kind, "dense" | "dropout" | "periodic") {
             return match Structural::deserialize(value).map_err(D::Error::custom)? {
                 Structural::Dense { units, init, bias } => {
                     Ok(LayerSpec::Dense { units, init, bias })
                 }
                 Structural::Dropout { rate } => Ok(LayerSpec::Dropout { rate }),
+                Structural::Periodic {
+                    frequencies,
+                    units,
+                    sigma,
+                } => Ok(LayerSpec::Periodic {
+                    frequencies,
+                    units,
+                    sigma,
+                }),
             };
         }
         let act = Activation::deserialize(&value).map_err(|e| {
@@ -137,7 +186,7 @@ impl<'de> Deserialize<'de> for LayerSpec {
                     "unknown variant {}",
                     rest.replacen(
                         "expected one of ",
-                        "expected one of `dense`, `dropout`, ",
+                        "expected one of `dense`, `dropout`, `periodic`, ",
                         1
                     )
                 )),
@@ -200,6 +249,7 @@ impl LayerSpec {
         match self {
             LayerSpec::Dense { .. } => "dense".into(),
             LayerSpec::Dropout { .. } => "dropout".into(),
+            LayerSpec::Periodic { .. } => "periodic".into(),
             LayerSpec::Activation(a) => a.name(),
         }
     }
@@ -264,14 +314,16 @@ impl ModelSpec {
         self.widths().last().copied().unwrap_or(self.inputs)
     }
 
-    /// Output width of every layer, in order.
+    /// Output width of every layer, in order (one member's, for an ensemble).
     pub fn widths(&self) -> Vec<usize> {
         let mut width = self.inputs;
         self.layers
             .iter()
             .map(|l| {
-                if let LayerSpec::Dense { units, .. } = l {
-                    width = *units;
+                match l {
+                    LayerSpec::Dense { units, .. } => width = *units,
+                    LayerSpec::Periodic { units, .. } => width *= *units,
+                    _ => {}
                 }
                 width
             })
@@ -287,31 +339,57 @@ impl ModelSpec {
         let mut width = self.inputs;
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
-            if let LayerSpec::Dense { units, bias, .. } = l {
-                out.push((format!("{i}.weight"), vec![k * units, width]));
-                if *bias {
-                    out.push((format!("{i}.bias"), vec![k * units]));
+            match l {
+                LayerSpec::Dense { units, bias, .. } => {
+                    out.push((format!("{i}.weight"), vec![k * units, width]));
+                    if *bias {
+                        out.push((format!("{i}.bias"), vec![k * units]));
+                    }
+                    width = *units;
                 }
-                width = *units;
+                LayerSpec::Periodic {
+                    frequencies, units, ..
+                } => {
+                    out.push((format!("{i}.frequency"), vec![width, *frequencies]));
+                    out.push((format!("{i}.weight"), vec![*units, 2 * frequencies]));
+                    out.push((format!("{i}.bias"), vec![*units]));
+                    width *= *units;
+                }
+                _ => {}
             }
         }
         out
     }
 
-    /// Total number of trainable parameters (of every member of an ensemble).
+    /// Total number of trainable parameters (of every member of an ensemble; a periodic
+    /// layer's are shared by the members).
     pub fn parameter_count(&self) -> u64 {
         let mut width = self.inputs as u64;
-        let mut total = 0u64;
+        let (mut dense, mut shared) = (0u64, 0u64);
         for l in &self.layers {
-            if let LayerSpec::Dense { units, bias, .. } = l {
-                let u = *units as u64;
-                total = total
-                    .saturating_add(width.saturating_mul(u))
-                    .saturating_add(if *bias { u } else { 0 });
-                width = u;
+            match l {
+                LayerSpec::Dense { units, bias, .. } => {
+                    let u = *units as u64;
+                    dense = dense
+                        .saturating_add(width.saturating_mul(u))
+                        .saturating_add(if *bias { u } else { 0 });
+                    width = u;
+                }
+                LayerSpec::Periodic {
+                    frequencies, units, ..
+                } => {
+                    let (k, d) = (*frequencies as u64, *units as u64);
+                    shared = shared
+                        .saturating_add(width.saturating_mul(k))
+                        .saturating_add(d.saturating_mul(2 * k + 1));
+                    width = width.saturating_mul(d);
+                }
+                _ => {}
             }
         }
-        total.saturating_mul(self.ensemble.max(1) as u64)
+        dense
+            .saturating_mul(self.ensemble.max(1) as u64)
+            .saturating_add(shared)
     }
 
     /// Checks that the spec describes a network deepnet can build; errors name the entry.
@@ -345,6 +423,27 @@ impl ModelSpec {
                     return Err(Error::Spec(format!(
                         "{at}: `rate` must be in [0, 1), got {rate}"
                     )))
+                }
+                LayerSpec::Periodic { .. } if i > 0 => {
+                    return Err(Error::Spec(format!(
+                        "{at}: a periodic layer embeds the input features, so it must be the first layer"
+                    )))
+                }
+                LayerSpec::Periodic {
+                    frequencies,
+                    units,
+                    sigma,
+                } => {
+                    if *frequencies == 0 || *units == 0 {
+                        return Err(Error::Spec(format!(
+                            "{at}: `frequencies` and `units` must be at least 1, got {frequencies} and {units}"
+                        )));
+                    }
+                    if !(*sigma > 0.0 && sigma.is_finite()) {
+                        return Err(Error::Spec(format!(
+                            "{at}: `sigma` must be positive and finite, got {sigma}"
+                        )));
+                    }
                 }
                 _ => {}
             }
