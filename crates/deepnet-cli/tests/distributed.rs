@@ -1,6 +1,6 @@
 //! `deepnet train --distributed`: without the `mpi` feature, one clear error; with it, under
 //! `mpirun -np 2`, the same weights as one process with the same global batch (Adam and
-//! momentum, dropout on), a killed job resumed (with 2 ranks or 1) matching a straight run, a
+//! momentum, dropout on, periodic embeddings and an ensemble), a killed job resumed (with 2 ranks or 1) matching a straight run, a
 //! killed rank ending the whole job (no hang) with its checkpoint intact, and ranks given
 //! different flags stopping with an error that names them.
 
@@ -35,6 +35,12 @@ mod with_mpi {
     const SPEC: &str = r#"{"name": "dropout_mlp", "init": "he_normal", "output": "softmax", "layers": [
         {"type": "dense", "units": 48}, {"type": "relu"}, {"type": "dropout", "rate": 0.2},
         {"type": "dense", "units": 32}, {"type": "tanh"}, {"type": "dense", "units": 10}]}"#;
+
+    /// Periodic embeddings and an ensemble of two members with dropout: the layers whose
+    /// gradients the ranks sum besides dense ones.
+    const PLR_ENSEMBLE: &str = r#"{"name": "plr", "init": "he_normal", "output": "softmax", "ensemble": 2,
+        "layers": [{"type": "periodic", "frequencies": 4, "units": 2}, {"type": "dense", "units": 32},
+        {"type": "relu"}, {"type": "dropout", "rate": 0.2}, {"type": "dense", "units": 10}]}"#;
 
     fn mpirun(ranks: usize, args: &[&str]) -> Output {
         Command::new("mpirun")
@@ -124,18 +130,38 @@ mod with_mpi {
         let dir = temp("mpi-two-ranks");
         let spec = spec_file(&dir);
         let spec = spec.to_str().unwrap();
+        let plr = dir.join("plr.json");
+        std::fs::write(&plr, PLR_ENSEMBLE).unwrap();
+        let plr = plr.to_str().unwrap();
         // An IDX directory is read by each rank for its own rows only.
         let idx = digits_idx(&dir);
         let runs = [
-            ("digits", "adam", "1293 rows (145 validation, 359 test)"),
-            ("digits", "momentum", "1293 rows (145 validation, 359 test)"),
             (
+                spec,
+                "digits",
+                "adam",
+                "1293 rows (145 validation, 359 test)",
+            ),
+            (
+                spec,
+                "digits",
+                "momentum",
+                "1293 rows (145 validation, 359 test)",
+            ),
+            (
+                spec,
                 idx.to_str().unwrap(),
                 "adam",
                 "1350 rows (150 validation, 297 test)",
             ),
+            (
+                plr,
+                "digits",
+                "adam",
+                "1293 rows (145 validation, 359 test)",
+            ),
         ];
-        for (k, (data, optimizer, rows)) in runs.into_iter().enumerate() {
+        for (k, (spec, data, optimizer, rows)) in runs.into_iter().enumerate() {
             let single = dir.join(format!("single-{k}"));
             let o = deepnet(&train_args(
                 spec,
