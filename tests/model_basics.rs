@@ -302,6 +302,14 @@ fn periodic_embeddings_are_refused_anywhere_but_first_and_with_bad_sizes() {
         spec(r#"{"type": "periodic", "sigma": -1}"#).unwrap_err(),
         "spec: layers[0] (periodic): `sigma` must be positive and finite, got -1"
     );
+    // Sizes past any limit are refused by the parameter limit, without overflowing.
+    assert!(
+        spec(r#"{"type": "periodic", "frequencies": 18446744073709551615}"#)
+            .unwrap_err()
+            .starts_with(
+                "spec: the network has 18446744073709551615 parameters, more than the limit"
+            )
+    );
     // Shared by the members of an ensemble: counted once.
     let three = ModelSpec::from_json(
         r#"{"inputs": 2, "output": "linear", "ensemble": 3,

@@ -113,24 +113,20 @@ impl Dense {
         device: &Device,
         dtype: DType,
     ) -> Result<Self> {
-        let w = init.weights(fan_out, fan_in, rng);
-        let weight = Tensor::from_vec(w, (fan_out, fan_in), device)?.to_dtype(dtype)?;
-        let bias = if bias {
-            let b = init.biases(fan_out, fan_in, rng);
-            Some(Tensor::from_vec(b, fan_out, device)?.to_dtype(dtype)?)
-        } else {
-            None
-        };
-        Ok(Dense {
-            weight,
+        Self::init_members(
+            fan_in,
+            fan_out,
+            Members::ONE,
             bias,
-            members: Members::ONE,
-        })
+            init,
+            rng,
+            device,
+            dtype,
+        )
     }
 
     /// A freshly initialised layer of `members.count` members with `units` units each, stacked
-    /// (`[count·units, fan_in]`): each member's weights then bias drawn from `rng` in turn, as
-    /// [`Dense::init`] draws them for one (so a single member gets the same weights).
+    /// (`[count·units, fan_in]`): each member's weights then bias drawn from `rng` in turn.
     #[allow(clippy::too_many_arguments)]
     pub fn init_members(
         fan_in: usize,
@@ -206,22 +202,7 @@ pub(crate) fn forward<T: Real>(
     let outputs = w.len() / inputs.max(1);
     let width = members.input_width(inputs);
     let rows = x.len() / width.max(1);
-    if members.count > 1 && rows > 0 {
-        if let Some(b) = b {
-            for row in z.chunks_exact_mut(outputs) {
-                row.copy_from_slice(b);
-            }
-        }
-        let units = outputs / members.count;
-        for m in 0..members.count {
-            let xm = member_view(x, rows, inputs, width, members.input_offset(m, inputs));
-            let wm = View::new(
-                &w[m * units * inputs..(m + 1) * units * inputs],
-                units,
-                inputs,
-            );
-            matmul_strided(&mut z[m * units..], outputs, xm, wm.t(), b.is_some());
-        }
+    if rows == 0 {
         return;
     }
     if outputs == 1 {
@@ -235,12 +216,16 @@ pub(crate) fn forward<T: Real>(
             row.copy_from_slice(b);
         }
     }
-    matmul(
-        z,
-        View::new(x, rows, inputs),
-        View::new(w, outputs, inputs).t(),
-        b.is_some(),
-    );
+    let units = outputs / members.count;
+    for m in 0..members.count {
+        let xm = member_view(x, rows, inputs, width, members.input_offset(m, inputs));
+        let wm = View::new(
+            &w[m * units * inputs..(m + 1) * units * inputs],
+            units,
+            inputs,
+        );
+        matmul_strided(&mut z[m * units..], outputs, xm, wm.t(), b.is_some());
+    }
 }
 
 /// Backward to the input: dX = dZ·W (chain rule through z = x·Wᵀ + b); in an ensemble
@@ -258,27 +243,21 @@ pub(crate) fn backward_input<T: Real>(
 ) {
     let outputs = w.len() / inputs.max(1);
     let rows = dz.len() / outputs.max(1);
-    if members.count > 1 && rows > 0 {
-        let units = outputs / members.count;
-        let width = members.input_width(inputs);
-        for m in 0..members.count {
-            let dzm = member_view(dz, rows, units, outputs, m * units);
-            let wm = View::new(
-                &w[m * units * inputs..(m + 1) * units * inputs],
-                units,
-                inputs,
-            );
-            let at = members.input_offset(m, inputs);
-            matmul_strided(&mut dx[at..], width, dzm, wm, members.shared_input && m > 0);
-        }
+    if rows == 0 {
         return;
     }
-    matmul(
-        dx,
-        View::new(dz, rows, outputs),
-        View::new(w, outputs, inputs),
-        false,
-    );
+    let units = outputs / members.count;
+    let width = members.input_width(inputs);
+    for m in 0..members.count {
+        let dzm = member_view(dz, rows, units, outputs, m * units);
+        let wm = View::new(
+            &w[m * units * inputs..(m + 1) * units * inputs],
+            units,
+            inputs,
+        );
+        let at = members.input_offset(m, inputs);
+        matmul_strided(&mut dx[at..], width, dzm, wm, members.shared_input && m > 0);
+    }
 }
 
 /// Backward to the parameters, for the block of output units `j0..j0 + dw.len() / inputs`:
@@ -302,8 +281,12 @@ pub(crate) fn backward_params<T: Real>(
     let width = members.input_width(inputs);
     let rows = x.len() / width.max(1);
     let block = dw.len() / inputs.max(1);
-    if members.count > 1 {
-        // The block's units, member by member.
+    if outputs == 1 {
+        // A single output: dW = Σ_r dz_r·x_r, a matrix-vector product.
+        dw.fill(T::ZERO);
+        rows_axpy(dz, x, dw);
+    } else {
+        // The block's units, member by member (one member: the whole block).
         let units = outputs / members.count;
         let mut j = j0;
         while j < j0 + block {
@@ -315,19 +298,6 @@ pub(crate) fn backward_params<T: Real>(
             matmul(dst, dzv.t(), xm, false);
             j = end;
         }
-    } else if outputs == 1 {
-        // A single output: dW = Σ_r dz_r·x_r, a matrix-vector product.
-        dw.fill(T::ZERO);
-        rows_axpy(dz, x, dw);
-    } else {
-        let dzv = View {
-            data: &dz[j0..],
-            rows,
-            cols: block,
-            row_stride: outputs,
-            col_stride: 1,
-        };
-        matmul(dw, dzv.t(), View::new(x, rows, inputs), false);
     }
     if let Some(db) = db {
         if outputs == 1 {

@@ -381,7 +381,7 @@ impl ModelSpec {
                     let (k, d) = (*frequencies as u64, *units as u64);
                     shared = shared
                         .saturating_add(width.saturating_mul(k))
-                        .saturating_add(d.saturating_mul(2 * k + 1));
+                        .saturating_add(d.saturating_mul(k.saturating_mul(2).saturating_add(1)));
                     width = width.saturating_mul(d);
                 }
                 _ => {}
