@@ -21,22 +21,32 @@ const OUTPUTS: [(Output, usize); 4] = [
 /// Members of the networks checked: a single network and an ensemble.
 const MEMBERS: [usize; 2] = [1, 3];
 
+/// The networks around the layer under test: (dropout, ensemble members, a first periodic
+/// layer).
+const VARIANTS: [(bool, usize, bool); 6] = [
+    (false, 1, false),
+    (true, 1, false),
+    (false, 3, false),
+    (true, 3, false),
+    (false, 1, true),
+    (true, 3, true),
+];
+
 fn spec(act: Activation, output: Output, units: usize, dropout: bool) -> ModelSpec {
-    ensemble_spec(act, output, units, dropout, 1)
+    variant_spec(act, output, units, (dropout, 1, false))
 }
 
-fn ensemble_spec(
+fn variant_spec(
     act: Activation,
     output: Output,
     units: usize,
-    dropout: bool,
-    members: usize,
+    (dropout, members, periodic): (bool, usize, bool),
 ) -> ModelSpec {
-    let mut mlp = Mlp::new(4)
-        .ensemble(members)
-        .init(Init::XavierNormal)
-        .dense(5)
-        .activation(act);
+    let mut mlp = Mlp::new(4).ensemble(members).init(Init::XavierNormal);
+    if periodic {
+        mlp = mlp.periodic(3, 2, 0.5);
+    }
+    mlp = mlp.dense(5).activation(act);
     if dropout {
         mlp = mlp.dropout(0.3);
     }
@@ -87,87 +97,31 @@ fn data(output: Output, units: usize, n: usize, seed: u64) -> (Tensor, Tensor) {
 }
 
 #[test]
-fn finite_differences_agree_for_every_activation_output_and_dropout() {
+fn finite_differences_agree_for_every_activation_output_and_variant() {
     for act in Activation::all() {
         for (output, units) in OUTPUTS {
-            for (dropout, members) in [(false, 1), (true, 1), (false, 3), (true, 3)] {
-                let spec = ensemble_spec(act, output, units, dropout, members);
+            for variant in VARIANTS {
+                let spec = variant_spec(act, output, units, variant);
                 let model = Sequential::new(&spec, 3, &Device::Cpu, DType::F64).unwrap();
                 let model = random_biases(model, 4);
                 let (x, y) = data(spec.output, units, 7, 11);
                 let report = gradcheck(&model, &x, &y, 1e-6).unwrap();
                 let what =
-                    format!("{act:?} {output:?}×{units} dropout={dropout} members={members}");
-                assert_eq!(report.len(), 6, "{what}");
+                    format!("{act:?} {output:?}×{units} (dropout, members, periodic) {variant:?}");
+                // Three dense layers' weights and biases, and the periodic layer's three tensors.
+                let tensors = if variant.2 { 9 } else { 6 };
+                assert_eq!(report.len(), tensors, "{what}");
+                // The periodic layer's own ReLU and its sines' curvature leave more second-order
+                // error in the finite differences (largest seen 1.8e-7, ReLU networks).
                 for r in report {
                     assert!(r.analytic_norm > 0.0, "{what} {}: zero gradient", r.name);
                     assert!(
-                        r.relative_difference < 1e-7,
+                        r.relative_difference < if variant.2 { 1e-6 } else { 1e-7 },
                         "{what} {}: relative difference {:e}",
                         r.name,
                         r.relative_difference
                     );
                 }
-            }
-        }
-    }
-}
-
-#[test]
-fn periodic_embeddings_agree_with_finite_differences() {
-    for (output, units) in OUTPUTS {
-        for (dropout, members) in [(false, 1), (true, 1), (false, 3)] {
-            let mut mlp = Mlp::new(4)
-                .ensemble(members)
-                .init(Init::XavierNormal)
-                .periodic(3, 2, 0.5)
-                .dense(5)
-                .tanh();
-            if dropout {
-                mlp = mlp.dropout(0.3);
-            }
-            let mlp = mlp.dense(units);
-            let spec = match output {
-                Output::Sigmoid => mlp.sigmoid(),
-                Output::Softmax => mlp.softmax(),
-                Output::Linear => mlp.linear(),
-            }
-            .spec()
-            .unwrap();
-            let model = Sequential::new(&spec, 3, &Device::Cpu, DType::F64).unwrap();
-            let model = random_biases(model, 4);
-            let (x, y) = data(spec.output, units, 7, 11);
-            let report = gradcheck(&model, &x, &y, 1e-6).unwrap();
-            let what = format!("{output:?}×{units} dropout={dropout} members={members}");
-            let names: Vec<&str> = report.iter().map(|r| r.name.as_str()).collect();
-            assert_eq!(
-                names,
-                [
-                    "0.frequency",
-                    "0.weight",
-                    "0.bias",
-                    "1.weight",
-                    "1.bias",
-                    "3.weight",
-                    "3.bias"
-                ][..]
-                    .iter()
-                    .map(|n| if dropout && n.starts_with('3') {
-                        n.replacen('3', "4", 1)
-                    } else {
-                        n.to_string()
-                    })
-                    .collect::<Vec<_>>(),
-                "{what}"
-            );
-            for r in report {
-                assert!(r.analytic_norm > 0.0, "{what} {}: zero gradient", r.name);
-                assert!(
-                    r.relative_difference < 1e-7,
-                    "{what} {}: relative difference {:e}",
-                    r.name,
-                    r.relative_difference
-                );
             }
         }
     }
@@ -242,7 +196,7 @@ fn engine_backward_matches_candle_autograd_in_f32() {
     for act in Activation::all() {
         for (output, units) in OUTPUTS {
             for members in MEMBERS {
-                let spec = ensemble_spec(act, output, units, false, members);
+                let spec = variant_spec(act, output, units, (false, members, false));
                 let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
                 let (x, y) = data(spec.output, units, 16, 2);
                 let x = x.to_dtype(DType::F32).unwrap();

@@ -3,8 +3,8 @@
 use candle_core::{Device, Tensor};
 use deepnet::data::{breast_cancer, digits, split, Dataset};
 use deepnet::{
-    evaluate, EpochRecord, Error, InputScaling, ModelSpec, Monitor, Observer, OptimizerKind,
-    Recipe, Schedule, Sequential, TrainData, TrainState, Trainer,
+    evaluate, EpochRecord, Error, History, InputScaling, ModelSpec, Monitor, Observer,
+    OptimizerKind, Recipe, Schedule, Sequential, TrainData, TrainState, Trainer,
 };
 use deepnet_testkit::weights;
 
@@ -30,8 +30,10 @@ impl Observer for Snapshots {
 const BC_MLP: &str = r#"{"inputs": 30, "output": "sigmoid", "init": "he_normal", "layers": [
     {"type": "dense", "units": 64}, {"type": "relu"}, {"type": "dense", "units": 1}]}"#;
 
-#[test]
-fn early_stopping_restores_the_best_epochs_weights() {
+/// Trains [`BC_MLP`] (standardised inputs, seed 1) with `config` on 70% of breast cancer,
+/// validating on the rest; returns the model, the history, the weights after every epoch and
+/// the validation data.
+fn fit_breast_cancer(config: Recipe) -> (Sequential, History, Snapshots, TrainData) {
     let spec = ModelSpec::from_json(BC_MLP).unwrap();
     let (train, val) = split(&breast_cancer().unwrap(), 0.3, 1, true).unwrap();
     let mut model = Sequential::from_spec(&spec, 1).unwrap();
@@ -40,6 +42,17 @@ fn early_stopping_restores_the_best_epochs_weights() {
             InputScaling::fit(&train.features, train.width()).unwrap(),
         ))
         .unwrap();
+    let mut snaps = Snapshots::default();
+    let val = data(&val, &spec);
+    let history = Trainer::new(config)
+        .unwrap()
+        .fit_with(&mut model, &data(&train, &spec), Some(&val), &mut snaps)
+        .unwrap();
+    (model, history, snaps, val)
+}
+
+#[test]
+fn early_stopping_restores_the_best_epochs_weights() {
     // A large learning rate overfits quickly, so the validation loss turns up and stops the run.
     let config = Recipe {
         optimizer: OptimizerKind::Adam,
@@ -49,16 +62,7 @@ fn early_stopping_restores_the_best_epochs_weights() {
         patience: Some(3),
         ..Recipe::default()
     };
-    let mut snaps = Snapshots::default();
-    let history = Trainer::new(config)
-        .unwrap()
-        .fit_with(
-            &mut model,
-            &data(&train, &spec),
-            Some(&data(&val, &spec)),
-            &mut snaps,
-        )
-        .unwrap();
+    let (model, history, snaps, val) = fit_breast_cancer(config);
     let best = history.best().unwrap().epoch;
     assert!(history.epochs.len() < 60, "early stopping never fired");
     assert_eq!(
@@ -72,20 +76,12 @@ fn early_stopping_restores_the_best_epochs_weights() {
         "final weights are the best epoch's"
     );
     assert_ne!(weights(&model), *snaps.0.last().unwrap());
-    let m = evaluate(&model, &data(&val, &spec).x, &data(&val, &spec).y).unwrap();
+    let m = evaluate(&model, &val.x, &val.y).unwrap();
     assert!((m.loss - history.best().unwrap().val_loss.unwrap()).abs() < 1e-6);
 }
 
 #[test]
 fn watching_the_metric_restores_the_first_epoch_with_the_best_validation_accuracy() {
-    let spec = ModelSpec::from_json(BC_MLP).unwrap();
-    let (train, val) = split(&breast_cancer().unwrap(), 0.3, 1, true).unwrap();
-    let mut model = Sequential::from_spec(&spec, 1).unwrap();
-    model
-        .set_input_scaling(Some(
-            InputScaling::fit(&train.features, train.width()).unwrap(),
-        ))
-        .unwrap();
     let config = Recipe {
         lr: Some(0.05),
         batch_size: Some(16),
@@ -94,16 +90,7 @@ fn watching_the_metric_restores_the_first_epoch_with_the_best_validation_accurac
         monitor: Monitor::Metric,
         ..Recipe::default()
     };
-    let mut snaps = Snapshots::default();
-    let history = Trainer::new(config)
-        .unwrap()
-        .fit_with(
-            &mut model,
-            &data(&train, &spec),
-            Some(&data(&val, &spec)),
-            &mut snaps,
-        )
-        .unwrap();
+    let (model, history, snaps, val) = fit_breast_cancer(config);
     // The first epoch with the highest validation accuracy, found here from the records.
     let accuracies: Vec<f64> = history
         .epochs
@@ -115,7 +102,7 @@ fn watching_the_metric_restores_the_first_epoch_with_the_best_validation_accurac
     assert_eq!(history.best().unwrap().epoch, first);
     assert_eq!(history.epochs.len(), (first + 4).min(40));
     assert_eq!(weights(&model), snaps.0[first - 1]);
-    let m = evaluate(&model, &data(&val, &spec).x, &data(&val, &spec).y).unwrap();
+    let m = evaluate(&model, &val.x, &val.y).unwrap();
     assert_eq!(m.accuracy.unwrap(), top);
 }
 

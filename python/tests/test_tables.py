@@ -31,6 +31,21 @@ def fitted(X, y, **params):
         return clf.fit(X, y)
 
 
+def onnx_probabilities(ort, path, X):
+    """The `probabilities` output of the ONNX file at `path` in onnxruntime, fed the DataFrame's
+    columns (text as strings, missing as "", numbers as float32)."""
+    session = ort.InferenceSession(str(path))
+    feeds = {}
+    for i in session.get_inputs():
+        col = X[i.name]
+        if i.type == "tensor(string)":
+            feeds[i.name] = col.fillna("").astype(str).to_numpy().reshape(-1, 1)
+        else:
+            feeds[i.name] = col.to_numpy(dtype=np.float32).reshape(-1, 1)
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+    return outputs["probabilities"]
+
+
 def cli_predictions(cli, checkpoint, csv):
     return pd.read_csv(StringIO(cli("predict", "--checkpoint", checkpoint, "--input", csv)))
 
@@ -113,16 +128,8 @@ def test_onnx_export_reproduces_predict_proba(penguins, tmp_path):
     X, y = penguins
     clf = fitted(X, y)
     clf.to_onnx(tmp_path / "m.onnx")
-    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
-    feeds = {}
-    for i in session.get_inputs():
-        col = X[i.name]
-        if i.type == "tensor(string)":
-            feeds[i.name] = col.fillna("").astype(str).to_numpy().reshape(-1, 1)
-        else:
-            feeds[i.name] = col.to_numpy(dtype=np.float32).reshape(-1, 1)
-    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
-    np.testing.assert_allclose(outputs["probabilities"], clf.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(onnx_probabilities(ort, tmp_path / "m.onnx", X),
+                               clf.predict_proba(X), atol=1e-5)
 
 
 def test_regression_on_a_dataframe_in_the_targets_units(penguins):
@@ -155,13 +162,5 @@ def test_an_ensemble_saves_loads_and_exports_as_one_model(penguins, tmp_path):
     assert back.ensemble == 3
     np.testing.assert_array_equal(back.predict_proba(X), expected)
     clf.to_onnx(tmp_path / "e.onnx")
-    session = ort.InferenceSession(str(tmp_path / "e.onnx"))
-    feeds = {}
-    for i in session.get_inputs():
-        col = X[i.name]
-        if i.type == "tensor(string)":
-            feeds[i.name] = col.fillna("").astype(str).to_numpy().reshape(-1, 1)
-        else:
-            feeds[i.name] = col.to_numpy(dtype=np.float32).reshape(-1, 1)
-    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
-    np.testing.assert_allclose(outputs["probabilities"], expected, atol=1e-5)
+    np.testing.assert_allclose(onnx_probabilities(ort, tmp_path / "e.onnx", X), expected,
+                               atol=1e-5)

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{deepnet, fails, ok, python, root, temp};
+use common::{deepnet, fails, numpy_loader_matches, ok, python, root, temp};
 
 /// A table with a numeric column with missing cells, a categorical one (with a missing cell),
 /// an ID, a 3-class label, a binary label and two numeric targets.
@@ -139,17 +139,7 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                 ]);
                 check(&python, &onnx, rows, &pred);
                 if members > 1 || layers.contains("periodic") {
-                    let py = Command::new(&python)
-                        .arg(root().join("tests/interop_table.py"))
-                        .args([ckpt.as_os_str(), rows.as_ref(), pred.as_os_str()])
-                        .output()
-                        .unwrap();
-                    assert!(
-                        py.status.success(),
-                        "{}{}",
-                        String::from_utf8_lossy(&py.stdout),
-                        String::from_utf8_lossy(&py.stderr)
-                    );
+                    numpy_loader_matches(&python, &ckpt, Path::new(rows), &pred);
                 }
             }
         }

@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{fails, number, ok, python, root, temp};
+use common::{fails, number, numpy_loader_matches, ok, python, root, temp};
 
 const PENGUINS: &str = "tests/fixtures/penguins-raw.csv";
 const IDS: [&str; 6] = [
@@ -130,19 +129,8 @@ fn a_raw_public_table_trains_evaluates_and_predicts_with_no_hand_preprocessing()
         (hits as f64 / 344.0 - number(&ev, "accuracy")).abs() < 5e-5,
         "predict and eval disagree"
     );
-    let py = Command::new(python(&["numpy", "safetensors"]))
-        .arg(root().join("tests/interop_table.py"))
-        .args([&ckpt, &dir.join("new.csv"), &pred])
-        .output()
-        .unwrap();
-    // The loader check prints `SKIPPED: load_torch ...` when torch is not installed.
-    eprintln!("{}", String::from_utf8_lossy(&py.stdout));
-    assert!(
-        py.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&py.stdout),
-        String::from_utf8_lossy(&py.stderr)
-    );
+    let python = python(&["numpy", "safetensors"]);
+    numpy_loader_matches(&python, &ckpt, &dir.join("new.csv"), &pred);
 }
 
 #[test]
@@ -223,17 +211,8 @@ fn several_regression_targets_are_learned_and_predicted_in_their_own_units() {
     ]);
     let p = std::fs::read_to_string(&pred).unwrap();
     assert!(p.starts_with("Body Mass (g),Flipper Length (mm)\n"), "{p}");
-    let py = Command::new(python(&["numpy", "safetensors"]))
-        .arg(root().join("tests/interop_table.py"))
-        .args([&ckpt, &root().join(PENGUINS), &pred])
-        .output()
-        .unwrap();
-    assert!(
-        py.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&py.stdout),
-        String::from_utf8_lossy(&py.stderr)
-    );
+    let python = python(&["numpy", "safetensors"]);
+    numpy_loader_matches(&python, &ckpt, &root().join(PENGUINS), &pred);
 }
 
 #[test]

@@ -111,6 +111,17 @@ fn close(got: &[f32], want: &[f32]) {
     }
 }
 
+/// The graph of `model` with one input and with one input per column both give `want` on `x`.
+fn exports_match(model: &Sequential, pre: &Preprocessing, x: &[f32], want: &[f32]) {
+    for single in [true, false] {
+        let options = ExportOptions {
+            single_input: single,
+        };
+        let bytes = export(model, pre, &options, &[]).unwrap();
+        close(&run_tract(&bytes, x, single), want);
+    }
+}
+
 #[test]
 fn classifiers_and_regressors_run_in_tract() {
     let x = rows();
@@ -186,13 +197,7 @@ fn classifiers_and_regressors_run_in_tract() {
                 (_, 1) => p.iter().flat_map(|r| [1.0 - r[0], r[0]]).collect(),
                 _ => p.concat(),
             };
-            for single in [true, false] {
-                let options = ExportOptions {
-                    single_input: single,
-                };
-                let bytes = export(&model, &pre, &options, &[]).unwrap();
-                close(&run_tract(&bytes, &x, single), &want);
-            }
+            exports_match(&model, &pre, &x, &want);
         }
     }
 }
@@ -347,12 +352,6 @@ fn periodic_embeddings_run_in_tract() {
         };
         let pre = preprocessing(target, false);
         let want = model.predict_proba(&xt).unwrap().to_vec2::<f32>().unwrap();
-        for single in [true, false] {
-            let options = ExportOptions {
-                single_input: single,
-            };
-            let bytes = export(&model, &pre, &options, &[]).unwrap();
-            close(&run_tract(&bytes, &x, single), &want.concat());
-        }
+        exports_match(&model, &pre, &x, &want.concat());
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod board;
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 #[allow(unused_imports)]
@@ -20,6 +21,25 @@ pub fn command() -> Command {
 /// Runs `deepnet` with `args` from the repository root.
 pub fn deepnet(args: &[&str]) -> Output {
     command().args(args).output().unwrap()
+}
+
+/// Runs tests/interop_table.py with `python`: the numpy loader (python/deepnet_load.py) on the
+/// raw rows of `data` must reproduce `predictions`, what `deepnet predict` wrote for checkpoint
+/// `ckpt`. Prints its output (it says `SKIPPED: load_torch ...` without torch).
+pub fn numpy_loader_matches(python: &str, ckpt: &Path, data: &Path, predictions: &Path) {
+    let py = Command::new(python)
+        .arg(root().join("tests/interop_table.py"))
+        .args([ckpt, data, predictions])
+        .output()
+        .unwrap();
+    eprintln!("{}", String::from_utf8_lossy(&py.stdout));
+    assert!(
+        py.status.success(),
+        "{}: {}{}",
+        ckpt.display(),
+        String::from_utf8_lossy(&py.stdout),
+        String::from_utf8_lossy(&py.stderr)
+    );
 }
 
 /// Runs `deepnet` with `args`, which must succeed; returns its stdout and stderr.
