@@ -21,30 +21,46 @@ const OUTPUTS: [(Output, usize); 4] = [
 /// Members of the networks checked: a single network and an ensemble.
 const MEMBERS: [usize; 2] = [1, 3];
 
-/// The networks around the layer under test: (dropout, ensemble members, a first periodic
-/// layer).
-const VARIANTS: [(bool, usize, bool); 6] = [
-    (false, 1, false),
-    (true, 1, false),
-    (false, 3, false),
-    (true, 3, false),
-    (false, 1, true),
-    (true, 3, true),
+/// A layer before the first dense one, with parameters of its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum First {
+    None,
+    /// Periodic embeddings of the four inputs.
+    Periodic,
+    /// Embeddings of inputs 1 and 3, which hold category indices ([`EMBEDDED`]).
+    Embedding,
+}
+
+/// The embedded inputs of [`First::Embedding`] and their categories.
+const EMBEDDED: [(usize, usize); 2] = [(1, 3), (3, 4)];
+
+/// The networks around the layer under test: (dropout, ensemble members, a first layer).
+const VARIANTS: [(bool, usize, First); 8] = [
+    (false, 1, First::None),
+    (true, 1, First::None),
+    (false, 3, First::None),
+    (true, 3, First::None),
+    (false, 1, First::Periodic),
+    (true, 3, First::Periodic),
+    (false, 1, First::Embedding),
+    (true, 3, First::Embedding),
 ];
 
 fn spec(act: Activation, output: Output, units: usize, dropout: bool) -> ModelSpec {
-    variant_spec(act, output, units, (dropout, 1, false))
+    variant_spec(act, output, units, (dropout, 1, First::None))
 }
 
 fn variant_spec(
     act: Activation,
     output: Output,
     units: usize,
-    (dropout, members, periodic): (bool, usize, bool),
+    (dropout, members, first): (bool, usize, First),
 ) -> ModelSpec {
     let mut mlp = Mlp::new(4).ensemble(members).init(Init::XavierNormal);
-    if periodic {
-        mlp = mlp.periodic(3, 2, 0.5);
+    match first {
+        First::None => {}
+        First::Periodic => mlp = mlp.periodic(3, 2, 0.5),
+        First::Embedding => mlp = mlp.embedding(2, &EMBEDDED),
     }
     mlp = mlp.dense(5).activation(act);
     if dropout {
@@ -75,9 +91,16 @@ fn random_biases(mut model: Sequential, seed: u64) -> Sequential {
     model
 }
 
+/// Features `[n, 4]` from N(0, 1) (the inputs of [`EMBEDDED`] category indices, the unseen one
+/// included) and targets for `output`.
 fn data(output: Output, units: usize, n: usize, seed: u64) -> (Tensor, Tensor) {
     let mut rng = Rng::new(seed);
-    let x: Vec<f64> = (0..n * 4).map(|_| rng.normal()).collect();
+    let mut x: Vec<f64> = (0..n * 4).map(|_| rng.normal()).collect();
+    for r in 0..n {
+        for (input, categories) in EMBEDDED {
+            x[r * 4 + input] = rng.below(categories + 1) as f64;
+        }
+    }
     let x = Tensor::from_vec(x, (n, 4), &Device::Cpu).unwrap();
     let y = match output {
         Output::Sigmoid => {
@@ -107,16 +130,25 @@ fn finite_differences_agree_for_every_activation_output_and_variant() {
                 let (x, y) = data(spec.output, units, 7, 11);
                 let report = gradcheck(&model, &x, &y, 1e-6).unwrap();
                 let what =
-                    format!("{act:?} {output:?}×{units} (dropout, members, periodic) {variant:?}");
-                // Three dense layers' weights and biases, and the periodic layer's three tensors.
-                let tensors = if variant.2 { 9 } else { 6 };
+                    format!("{act:?} {output:?}×{units} (dropout, members, first) {variant:?}");
+                // Three dense layers' weights and biases, and the first layer's tensors.
+                let tensors = 6 + match variant.2 {
+                    First::None => 0,
+                    First::Periodic => 3,
+                    First::Embedding => 1,
+                };
                 assert_eq!(report.len(), tensors, "{what}");
                 // The periodic layer's own ReLU and its sines' curvature leave more second-order
                 // error in the finite differences (largest seen 1.8e-7, ReLU networks).
                 for r in report {
                     assert!(r.analytic_norm > 0.0, "{what} {}: zero gradient", r.name);
                     assert!(
-                        r.relative_difference < if variant.2 { 1e-6 } else { 1e-7 },
+                        r.relative_difference
+                            < if variant.2 == First::Periodic {
+                                1e-6
+                            } else {
+                                1e-7
+                            },
                         "{what} {}: relative difference {:e}",
                         r.name,
                         r.relative_difference
@@ -196,7 +228,7 @@ fn engine_backward_matches_candle_autograd_in_f32() {
     for act in Activation::all() {
         for (output, units) in OUTPUTS {
             for members in MEMBERS {
-                let spec = variant_spec(act, output, units, (false, members, false));
+                let spec = variant_spec(act, output, units, (false, members, First::None));
                 let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
                 let (x, y) = data(spec.output, units, 16, 2);
                 let x = x.to_dtype(DType::F32).unwrap();
@@ -217,6 +249,107 @@ fn engine_backward_matches_candle_autograd_in_f32() {
                 }
             }
         }
+    }
+}
+
+/// An embedding layer ([`First::Embedding`]) under a 5-3 ReLU network, written with candle's
+/// `index_select` on the table's rows (a zero row appended for the unseen index) and
+/// differentiated by candle's autograd, against the engine's gradients in f32.
+#[test]
+fn embedding_backward_matches_candle_autograd_in_f32() {
+    for (output, units) in OUTPUTS {
+        let spec = variant_spec(
+            Activation::Relu,
+            output,
+            units,
+            (false, 1, First::Embedding),
+        );
+        let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
+        let (x, y) = data(spec.output, units, 16, 2);
+        let x = x.to_dtype(DType::F32).unwrap();
+        let y = if y.dtype() == DType::U32 {
+            y
+        } else {
+            y.to_dtype(DType::F32).unwrap()
+        };
+        let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
+        let vars: Vec<(String, Var)> = model
+            .parameters()
+            .into_iter()
+            .map(|(n, t)| (n, Var::from_tensor(&t).unwrap()))
+            .collect();
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| n == name)
+                .unwrap()
+                .1
+                .as_tensor()
+                .clone()
+        };
+        let table = get("0.weight");
+        let d = table.dims()[1];
+        let (mut parts, mut offset) = (Vec::new(), 0);
+        for j in 0..4 {
+            let column = x.narrow(1, j, 1).unwrap();
+            match EMBEDDED.iter().find(|(input, _)| *input == j) {
+                None => parts.push(column),
+                Some(&(_, n)) => {
+                    let zeros = Tensor::zeros((1, d), DType::F32, &Device::Cpu).unwrap();
+                    let rows =
+                        Tensor::cat(&[&table.narrow(0, offset, n).unwrap(), &zeros], 0).unwrap();
+                    let index = column.squeeze(1).unwrap().to_dtype(DType::U32).unwrap();
+                    parts.push(rows.index_select(&index, 0).unwrap());
+                    offset += n;
+                }
+            }
+        }
+        let mut a = Tensor::cat(&parts, 1).unwrap();
+        for i in [1usize, 3, 5] {
+            let lin = candle_nn::Linear::new(
+                get(&format!("{i}.weight")),
+                Some(get(&format!("{i}.bias"))),
+            );
+            a = lin.forward(&a).unwrap();
+            if i < 5 {
+                a = a.relu().unwrap();
+            }
+        }
+        let loss = match model.loss() {
+            Loss::BinaryCrossEntropy => {
+                candle_nn::loss::binary_cross_entropy_with_logit(&a, &y).unwrap()
+            }
+            Loss::CrossEntropy => candle_nn::loss::cross_entropy(&a, &y).unwrap(),
+            Loss::MeanSquaredError => candle_nn::loss::mse(&a, &y).unwrap(),
+        };
+        let store = loss.backward().unwrap();
+        for (name, v) in &vars {
+            let expected = store.get(v.as_tensor()).unwrap();
+            let diff = (grads.get(name).unwrap() - expected)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(
+                diff < 1e-5,
+                "{output:?}×{units} {name}: max difference {diff:e}"
+            );
+        }
+        // The table has a gradient (every category of the data above is met).
+        assert!(
+            grads
+                .get("0.weight")
+                .unwrap()
+                .abs()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+                > 0.0
+        );
     }
 }
 

@@ -77,6 +77,9 @@ fn layer_rows(spec: &ModelSpec) -> Vec<LayerRow> {
                     let (k, d) = (*frequencies as u64, *units as u64);
                     width * k + d * (2 * k + 1)
                 }
+                LayerSpec::Embedding { units, columns, .. } => {
+                    deepnet::embedding::total_categories(columns) as u64 * *units as u64
+                }
                 _ => 0,
             };
             width = w as u64;

@@ -115,6 +115,9 @@ pub fn layers_line(spec: &ModelSpec) -> String {
             LayerSpec::Periodic {
                 frequencies, units, ..
             } => s.push_str(&format!(" → periodic {frequencies}×{units}")),
+            LayerSpec::Embedding { units, columns, .. } => {
+                s.push_str(&format!(" → embedding {}×{units}", columns.len()))
+            }
             LayerSpec::Activation(a) => s.push_str(&format!(" {}", a.name())),
         }
     }

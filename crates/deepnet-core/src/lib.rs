@@ -15,6 +15,7 @@ pub mod activation;
 pub mod checkpoint;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 mod engine;
 pub mod ensemble;
 pub mod error;
@@ -56,7 +57,9 @@ pub use real::Real;
 pub use reduce::Reducer;
 pub use rng::Rng;
 pub use scaling::InputScaling;
-pub use spec::{ClassWeight, LayerSpec, ModelSpec, Monitor, Output, Recipe, Schedule};
+pub use spec::{
+    ClassWeight, EmbeddedColumn, LayerSpec, ModelSpec, Monitor, Output, Recipe, Schedule,
+};
 pub use train::{
     DataParallel, EpochRecord, History, HistoryCsv, LrScheduler, Observer, RunInfo, Silent,
     StepInfo, TrainData, TrainState, Trainer,

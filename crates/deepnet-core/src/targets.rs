@@ -3,13 +3,14 @@
 
 use candle_core::Tensor;
 
+use crate::embedding::check_indices;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::real::{with_values, Real};
 use crate::spec::ModelSpec;
 
 /// Runs `f` on the features `x` as flat values after checking they are `[n, inputs]` with
-/// `n > 0` and finite (borrowed when possible, see [`with_values`]). `what` names them in errors
+/// `n > 0`, finite and, for an embedding layer's inputs, category indices (borrowed when possible, see [`with_values`]). `what` names them in errors
 /// ("the input", "the training data").
 pub(crate) fn with_features<T: Real, R>(
     spec: &ModelSpec,
@@ -20,13 +21,16 @@ pub(crate) fn with_features<T: Real, R>(
     check_feature_shape(spec, x.dims(), what)?;
     with_values(x, |values: &[T]| {
         check_finite(values, spec.inputs, what)?;
+        if let Some(plan) = spec.embedding_plan() {
+            check_indices(values, &plan, what)?;
+        }
         f(values)
     })
 }
 
 /// Like [`with_features`], but the finiteness of the values is tested by the engine as it gathers
 /// each batch of rows (while they are in cache) instead of in a pass of its own over the whole
-/// input: `f` returns `Ok(None)` when the engine met a non-finite value, and the error then names
+/// input: `f` returns `Ok(None)` when the engine met a non-finite value or an invalid category index, and the error then names
 /// the first one.
 pub(crate) fn with_features_gathered<T: Real, R>(
     spec: &ModelSpec,
@@ -39,6 +43,9 @@ pub(crate) fn with_features_gathered<T: Real, R>(
         Some(r) => Ok(r),
         None => {
             check_finite(values, spec.inputs, what)?;
+            if let Some(plan) = spec.embedding_plan() {
+                check_indices(values, &plan, what)?;
+            }
             Err(Error::Invalid(format!(
                 "{what} holds values too large for the model's input scaling (infinite once standardised)"
             )))

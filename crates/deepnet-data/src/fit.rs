@@ -4,7 +4,9 @@
 //! `deepnet train`, `eval`, `predict` and `gradcheck` check their data here, before anything
 //! runs.
 
-use deepnet_core::{DType, Device, InputScaling, ModelSpec, Output, Sequential};
+use deepnet_core::{
+    DType, Device, EmbeddedColumn, InputScaling, LayerSpec, ModelSpec, Output, Sequential,
+};
 
 use crate::dataset::{numeric_names, preview, Dataset, Labels};
 use crate::error::{DataError, Result};
@@ -130,13 +132,17 @@ pub fn align_classes(
 
 /// Sets the spec's `inputs` to `width`, the data's number of features, when the spec leaves it
 /// out; when it is given and differs, the error says both numbers and, for a table, which
-/// columns widened (`preprocessing`).
+/// columns widened (`preprocessing`). A first embedding layer whose `columns` are left to the
+/// table gets the table's embedded columns, and is removed when there are none.
 pub fn fit_inputs(
     spec: &mut ModelSpec,
     width: usize,
     preprocessing: Option<&Preprocessing>,
     source: &str,
 ) -> Result<()> {
+    if let Some(p) = preprocessing {
+        embed_columns(spec, p);
+    }
     if spec.inputs == 0 {
         spec.inputs = width;
         return Ok(());
@@ -157,6 +163,27 @@ pub fn fit_inputs(
         );
     }
     Ok(())
+}
+
+/// Fills a first embedding layer's empty `columns` with the inputs that `p` encodes as category
+/// indices, or removes the layer when it encodes none.
+fn embed_columns(spec: &mut ModelSpec, p: &Preprocessing) {
+    let Some(LayerSpec::Embedding { columns, .. }) = spec.layers.first_mut() else {
+        return;
+    };
+    if !columns.is_empty() {
+        return;
+    }
+    let mut input = 0;
+    for f in &p.features {
+        if let (true, Some(categories)) = (f.is_embedded(), f.category_count()) {
+            columns.push(EmbeddedColumn { input, categories });
+        }
+        input += f.width();
+    }
+    if columns.is_empty() {
+        spec.layers.remove(0);
+    }
 }
 
 /// A fresh model for `spec`, initialised from `seed`, with the input scaling of the training

@@ -115,10 +115,11 @@ impl TableModel {
         observer: &mut dyn Observer,
     ) -> Result<TableFit> {
         let source = table.source.as_str();
-        let options = TableOptions {
+        let mut options = TableOptions {
             task: Task::of(spec.output),
             ..options.clone()
         };
+        options.embedding_from(&spec);
         let (rows, labels) = target_rows(table, &options)?;
         check_targets(&spec, &labels, source, Use::Train)?;
         let splits = TableSplits::new(table, &options, &rows, &labels, policy, None)?;

@@ -6,9 +6,12 @@
 //!          categorical (""/NA tokens = missing); or one float32 `input` [N, d] (--single-input)
 //! encode   numeric:      Where(IsNaN(x), median, x) [, Cast(IsNaN(x)) as the missing indicator]
 //!          categorical:  Cast(Equal(CategoryMapper(x → 0..k, unseen −1), [0..k])) [, Cast(
-//!                        CategoryMapper(x; "" and the NA tokens → 1, else 0))]   (ai.onnx.ml)
+//!                        CategoryMapper(x; "" and the NA tokens → 1, else 0))]   (ai.onnx.ml);
+//!                        embedded: the index itself, k when missing, unseen one past the last
 //!          Concat(axis 1) → Sub(mean) → Div(scale)            (deepnet.input_scaling)
-//! network  a first periodic layer as Unsqueeze → Mul(frequency, 2π) → Sin, Cos → Concat →
+//! network  a first embedding layer as Slice → Cast → Gather (on its table with a zero row for
+//!          the unseen index) → Reshape [N, d] per embedded input, Slice for the others, Concat;
+//!          a first periodic layer as Unsqueeze → Mul(frequency, 2π) → Sin, Cos → Concat →
 //!          MatMul(weightᵀ) → Add(bias) → Relu → Reshape [N, F·d];
 //!          Gemm(transB = 1) per dense layer (initializers `0.weight`, `0.bias`, ...) and the
 //!          activations (Relu, Tanh, Sigmoid, LeakyRelu, Erf-form GELU; dropout is inference
@@ -128,6 +131,10 @@ pub fn export(
                     g.floats(&format!("{i}.bias"), &bd, &b),
                 ];
                 periodic(&mut g, &a, &names, cd[0] * *units as i64)
+            }
+            LayerSpec::Embedding { units, columns, .. } => {
+                let (_, w) = tensor(&format!("{i}.weight"))?;
+                embedding(&mut g, &a, i, &w, *units, columns, spec.inputs)
             }
             LayerSpec::Dropout { .. } => a,
             LayerSpec::Activation(act) => activation(&mut g, *act, &a),
@@ -286,6 +293,7 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
             FeatureKind::Categorical {
                 categories,
                 missing_category,
+                embedded,
             } => {
                 g.input(&f.name, Elem::String, &[Dim::Rows, Dim::Fixed(1)]);
                 // The category's index (−1 when unseen), then one-hot against 0..k.
@@ -300,10 +308,7 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
                         ("default_int64", Attr::Int(-1)),
                     ],
                 );
-                let range = g.ints("range", &[1, k], &(0..k).collect::<Vec<_>>());
-                let eq = g.op("Equal", &[&index, &range], &[]);
-                parts.push(g.op("Cast", &[&eq], &[("to", Attr::Int(1))]));
-                if *missing_category {
+                let missing = missing_category.then(|| {
                     let mut tokens = vec![String::new()];
                     tokens.extend(pre.na_values.iter().filter(|t| !t.is_empty()).cloned());
                     let n = tokens.len();
@@ -317,8 +322,29 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
                             ("default_int64", Attr::Int(0)),
                         ],
                     );
-                    parts.push(g.op("Cast", &[&hit], &[("to", Attr::Int(1))]));
+                    g.op("Cast", &[&hit], &[("to", Attr::Int(1))])
+                });
+                if *embedded {
+                    // One index input: a missing cell's is k, an unseen category's k (+ 1 with
+                    // a missing category), as `FeatureColumn::encode` writes them.
+                    let n = k + i64::from(*missing_category);
+                    let mut index = index;
+                    if let Some(hit) = &missing {
+                        let is = g.op("Cast", &[hit], &[("to", Attr::Int(9))]);
+                        let kk = g.ints("k", &[], &[k]);
+                        index = g.op("Where", &[&is, &kk, &index], &[]);
+                    }
+                    let zero = g.ints("zero", &[], &[0]);
+                    let below = g.op("Less", &[&index, &zero], &[]);
+                    let nn = g.ints("unseen", &[], &[n]);
+                    let index = g.op("Where", &[&below, &nn, &index], &[]);
+                    parts.push(g.op("Cast", &[&index], &[("to", Attr::Int(1))]));
+                    continue;
                 }
+                let range = g.ints("range", &[1, k], &(0..k).collect::<Vec<_>>());
+                let eq = g.op("Equal", &[&index, &range], &[]);
+                parts.push(g.op("Cast", &[&eq], &[("to", Attr::Int(1))]));
+                parts.extend(missing);
             }
         }
     }
@@ -344,6 +370,48 @@ fn periodic(g: &mut Graph, x: &str, p: &[String; 3], width: i64) -> String {
     let y = g.op("Relu", &[&z], &[]);
     let shape = g.ints("shape", &[2], &[0, width]);
     g.op("Reshape", &[&y, &shape], &[])
+}
+
+/// Embeddings ([`deepnet_core::embedding`]) of the index inputs `columns` of `x` [N, F], the
+/// stacked tables `w` ([Σn, d]) of layer `layer`: plain inputs as Slice, each embedded one as
+/// Cast(int64) → Gather on its table with a row of zeros appended (`{layer}.weight.c{input}`
+/// [n + 1, d], the unseen index n) → Reshape [N, d]; all concatenated in input order.
+fn embedding(
+    g: &mut Graph,
+    x: &str,
+    layer: usize,
+    w: &[f32],
+    d: usize,
+    columns: &[deepnet_core::EmbeddedColumn],
+    inputs: usize,
+) -> String {
+    let axes = g.ints("axes", &[1], &[1]);
+    let slice = |g: &mut Graph, from: usize, to: usize| {
+        let start = g.ints("start", &[1], &[from as i64]);
+        let end = g.ints("end", &[1], &[to as i64]);
+        g.op("Slice", &[x, &start, &end, &axes], &[])
+    };
+    let (mut parts, mut at, mut offset) = (Vec::new(), 0, 0);
+    for c in columns {
+        if c.input > at {
+            parts.push(slice(g, at, c.input));
+        }
+        let mut table = w[offset * d..(offset + c.categories) * d].to_vec();
+        table.extend(std::iter::repeat_n(0.0, d));
+        let name = format!("{layer}.weight.c{}", c.input);
+        let table = g.floats(&name, &[c.categories as i64 + 1, d as i64], &table);
+        let column = slice(g, c.input, c.input + 1);
+        let index = g.op("Cast", &[&column], &[("to", Attr::Int(7))]);
+        let rows = g.op("Gather", &[&table, &index], &[("axis", Attr::Int(0))]);
+        let shape = g.ints("shape", &[2], &[0, d as i64]);
+        parts.push(g.op("Reshape", &[&rows, &shape], &[]));
+        (at, offset) = (c.input + 1, offset + c.categories);
+    }
+    if at < inputs {
+        parts.push(slice(g, at, inputs));
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    g.op("Concat", &parts, &[("axis", Attr::Int(1))])
 }
 
 /// An activation as ONNX operators (GELU in its exact erf form, as deepnet computes it).

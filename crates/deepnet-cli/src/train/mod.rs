@@ -18,7 +18,7 @@ use deepnet::data::table::{
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::spec::MAX_ENSEMBLE;
-use deepnet::{ModelSpec, Output, Silent, Trainer};
+use deepnet::{LayerSpec, ModelSpec, Output, Silent, Trainer};
 
 use crate::args::{MissingArg, TrainArgs};
 use crate::data::{into_tensors, tensors};
@@ -111,6 +111,23 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         splits.preprocessing.as_ref(),
         &source_name,
     )?;
+    if let (Some(p), Some(LayerSpec::Embedding { units, columns, .. }), None) =
+        (&splits.preprocessing, spec.layers.first(), &resumed)
+    {
+        if leads {
+            let names: Vec<String> = p
+                .features
+                .iter()
+                .filter(|f| f.is_embedded())
+                .zip(columns)
+                .map(|(f, c)| format!("`{}` ({} categories)", f.name, c.categories))
+                .collect();
+            eprintln!(
+                "embedding: {} in {units} values each, instead of one-hot",
+                names.join(", ")
+            );
+        }
+    }
     spec.validate()?;
     for w in spec.warnings() {
         eprintln!("warning: {w}");
@@ -493,7 +510,7 @@ fn load_table(
 ) -> Result<Splits> {
     let t = &a.table;
     let task = Task::of(spec.output);
-    let options = TableOptions {
+    let mut options = TableOptions {
         targets: a.target.clone(),
         ignore: t.ignore.clone(),
         categorical: t.categorical.clone(),
@@ -507,10 +524,12 @@ fn load_table(
             _ => MissingPolicy::Impute,
         },
         max_categories: t.max_categories.unwrap_or(MAX_CATEGORIES),
+        embed_min_categories: None,
         positive: t.positive.clone(),
         classes: None,
         task,
     };
+    options.embedding_from(spec);
     let table = RawTable::read(path, &options.dialect)?;
     let (rows, labels) = target_rows(&table, &options)?;
     check_targets(spec, &labels, path, Use::Train)?;

@@ -28,7 +28,10 @@ use crate::periodic::Dims;
 use crate::real::Real;
 use crate::rng::Rng;
 use rows::{Op, Pass, RowSlices, Scratch, Shared};
-use update::{update, update_periodic, DenseParams, PeriodicParams, Sink, PERIODIC_TENSORS};
+use update::{
+    update, update_embedding, update_periodic, DenseParams, EmbeddingParams, PeriodicParams, Sink,
+    PERIODIC_TENSORS,
+};
 
 /// Multiply-adds per step below which a worker is not worth its hand-off (measured: a
 /// logistic-regression step of ~40k multiply-adds ran slower split in two).
@@ -65,6 +68,7 @@ pub(crate) struct Engine<T: Real> {
     ops: Vec<Op>,
     dense: Vec<DenseParams<T>>,
     periodic: Vec<PeriodicParams<T>>,
+    embedding: Option<EmbeddingParams<T>>,
     /// Width of every op's input, then of the logits.
     widths: Vec<usize>,
     loss: Loss,
@@ -100,6 +104,7 @@ impl<T: Real> Engine<T> {
         let mut ops = Vec::new();
         let mut dense = Vec::new();
         let mut periodic = Vec::new();
+        let mut embedding = None;
         let mut widths = vec![model.spec().inputs];
         let mut macs_per_row = 0;
         for (i, layer) in model.layers().iter().enumerate() {
@@ -141,6 +146,25 @@ impl<T: Real> Engine<T> {
                     widths.push(width * d);
                     ops.push(Op::Periodic(periodic.len() - 1));
                 }
+                Layer::Embedding(e) => {
+                    let Some(plan) = model.spec().embedding_plan() else {
+                        return Err(crate::error::Error::Spec(
+                            "an embedding layer must be the first layer".into(),
+                        ));
+                    };
+                    let out = plan.out_width();
+                    embedding = Some(EmbeddingParams {
+                        layer: i,
+                        plan,
+                        w: T::values(e.weight())?,
+                        s: Default::default(),
+                        g: Vec::new(),
+                    });
+                    // A copy or a lookup per output value; twice, forward and backward.
+                    macs_per_row += 2 * out;
+                    widths.push(out);
+                    ops.push(Op::Embedding);
+                }
                 Layer::Activation(a) => {
                     widths.push(width);
                     ops.push(Op::Act(*a));
@@ -156,6 +180,7 @@ impl<T: Real> Engine<T> {
             ops,
             dense,
             periodic,
+            embedding,
             widths,
             loss: model.loss(),
             class_weights: None,
@@ -230,6 +255,14 @@ impl<T: Real> Engine<T> {
                 q.s[t] = out;
             }
         }
+        if let Some(e) = &mut self.embedding {
+            for (slot, b) in e.s.iter_mut().zip(names) {
+                *slot = match state.buffers.get(&format!("{}.weight.{b}", e.layer)) {
+                    Some(v) => T::values(v)?,
+                    None => vec![T::ZERO; e.w.len()],
+                };
+            }
+        }
         Ok(())
     }
 
@@ -288,7 +321,7 @@ impl<T: Real> Engine<T> {
             buf.resize(batch * w, T::ZERO);
         }
         for (k, op) in self.ops.iter().enumerate() {
-            if pass == Pass::Train && matches!(op, Op::Dense(_) | Op::Periodic(_)) {
+            if pass == Pass::Train && matches!(op, Op::Dense(_) | Op::Periodic(_) | Op::Embedding) {
                 self.dzs[k].resize(batch * self.widths[k + 1], T::ZERO);
             }
         }
@@ -321,7 +354,9 @@ impl<T: Real> Engine<T> {
         }
         for (k, buf) in self.dzs.iter_mut().enumerate() {
             let w = match self.ops[k] {
-                Op::Dense(_) | Op::Periodic(_) if pass == Pass::Train => self.widths[k + 1],
+                Op::Dense(_) | Op::Periodic(_) | Op::Embedding if pass == Pass::Train => {
+                    self.widths[k + 1]
+                }
                 _ => 0,
             };
             if w == 0 {
@@ -338,6 +373,7 @@ impl<T: Real> Engine<T> {
             ops: &self.ops,
             dense: &self.dense,
             periodic: &self.periodic,
+            embedding: self.embedding.as_ref(),
             widths: &self.widths,
             masks: &self.masks,
             loss: self.loss,
@@ -407,8 +443,15 @@ impl<T: Real> Engine<T> {
                     .zip(sq)
                     .map(|(q, s)| (q.layer, s.sqrt())),
             );
-            norms.sort_by_key(|&(layer, _)| layer);
         }
+        if let Some(e) = &mut self.embedding {
+            let k = self.ops.iter().position(|op| matches!(op, Op::Embedding));
+            if let Some(k) = k {
+                let sq = update_embedding(e, &self.acts[k], &self.dzs[k], sink);
+                norms.push((e.layer, sq.sqrt()));
+            }
+        }
+        norms.sort_by_key(|&(layer, _)| layer);
         norms
     }
 
@@ -480,6 +523,10 @@ impl<T: Real> Engine<T> {
                 .map(|(name, g)| (format!("{}.{name}", q.layer), std::mem::take(g)))
                 .collect();
             out.push((q.layer, grads));
+        }
+        if let Some(e) = &mut self.embedding {
+            let g = std::mem::take(&mut e.g);
+            out.push((e.layer, vec![(format!("{}.weight", e.layer), g)]));
         }
         out.sort_by_key(|(layer, _)| *layer);
         (loss, out.into_iter().flat_map(|(_, g)| g).collect())
@@ -557,6 +604,9 @@ impl<T: Real> Engine<T> {
     pub fn parameter_mut(&mut self, name: &str) -> Option<&mut [T]> {
         let (layer, what) = name.split_once('.')?;
         let layer: usize = layer.parse().ok()?;
+        if let Some(e) = self.embedding.as_mut().filter(|e| e.layer == layer) {
+            return (what == "weight").then_some(&mut e.w[..]);
+        }
         if let Some(q) = self.periodic.iter_mut().find(|q| q.layer == layer) {
             let t = PERIODIC_TENSORS.iter().position(|n| *n == what)?;
             return Some(&mut q.p[t]);
@@ -577,6 +627,10 @@ impl<T: Real> Engine<T> {
             .periodic
             .iter()
             .all(|q| q.p.iter().flatten().all(|v| v.is_finite()))
+            && self
+                .embedding
+                .iter()
+                .all(|e| e.w.iter().all(|v| v.is_finite()))
     }
 
     /// Writes the weights into `model` and the optimiser buffers into `optimizer`'s state.
@@ -617,6 +671,16 @@ impl<T: Real> Engine<T> {
                         .buffers
                         .insert(format!("{name}.{b}"), tensor(slot, dims)?);
                 }
+            }
+        }
+        if let Some(e) = &self.embedding {
+            let name = format!("{}.weight", e.layer);
+            let dims = [e.w.len() / e.plan.units.max(1), e.plan.units];
+            model.set_parameter(&name, &tensor(&e.w, &dims)?)?;
+            for (b, slot) in names.iter().zip(&e.s) {
+                state
+                    .buffers
+                    .insert(format!("{name}.{b}"), tensor(slot, &dims)?);
             }
         }
         optimizer.set_state(state);

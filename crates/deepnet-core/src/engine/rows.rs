@@ -4,10 +4,11 @@
 //! from its own file: [`crate::dense`], [`crate::activation`], [`crate::dropout`],
 //! [`crate::loss`] and [`crate::scaling`].
 
-use super::update::{DenseParams, PeriodicParams};
+use super::update::{DenseParams, EmbeddingParams, PeriodicParams};
 use crate::activation::Activation;
 use crate::dense;
 use crate::dropout::apply_mask;
+use crate::embedding;
 use crate::ensemble::combine;
 use crate::loss::Loss;
 use crate::periodic;
@@ -20,6 +21,8 @@ pub(super) enum Op {
     Dense(usize),
     /// Index into the periodic layers' parameters.
     Periodic(usize),
+    /// The embedding layer (the first, at most one).
+    Embedding,
     Act(Activation),
     Dropout(f64),
 }
@@ -43,6 +46,7 @@ pub(super) struct Shared<'a, T> {
     pub ops: &'a [Op],
     pub dense: &'a [DenseParams<T>],
     pub periodic: &'a [PeriodicParams<T>],
+    pub embedding: Option<&'a EmbeddingParams<T>>,
     /// Width of every op's input (and, last, of the logits).
     pub widths: &'a [usize],
     /// Dropout masks of the whole batch, per op (empty at inference).
@@ -73,7 +77,8 @@ pub(super) struct Scratch<T> {
     grad_b: Vec<T>,
     pub loss: f64,
     pub correct: usize,
-    /// False when a gathered input value (after standardisation) was not finite.
+    /// False when a gathered input value (after standardisation) was not finite, or an embedded
+    /// input not a category index.
     pub finite: bool,
 }
 
@@ -147,6 +152,9 @@ fn gather_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], dst: &mut [T]) -> bool 
         // No early exit, so the test vectorises; the row is still in cache.
         finite &= out.iter().fold(true, |ok, v| ok & v.is_finite());
     }
+    if let Some(e) = s.embedding {
+        finite &= embedding::indices_valid(dst, &e.plan);
+    }
     finite
 }
 
@@ -163,6 +171,11 @@ fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut
                 let q = &s.periodic[*i];
                 let [c, w, b] = &q.p;
                 periodic::forward(x, c, w, b, q.dims, y);
+            }
+            Op::Embedding => {
+                if let Some(e) = s.embedding {
+                    embedding::forward(x, &e.w, &e.plan, y);
+                }
             }
             Op::Act(a) => a.forward(x, y),
             Op::Dropout(_) => match s.masks.get(k).filter(|m| !m.is_empty()) {
@@ -238,7 +251,7 @@ fn loss_grad<T: Real>(
 }
 
 /// Backpropagation from `grad_a` down the ops; a dense op stores its dZ and passes dX = dZ·W on,
-/// a periodic op stores its dJ/dy and passes dJ/dx on.
+/// a periodic op stores its dJ/dy and passes dJ/dx on, an embedding op stores its dJ/dy.
 fn backward<T: Real>(
     s: &Shared<'_, T>,
     n: usize,
@@ -250,7 +263,7 @@ fn backward<T: Real>(
     let first = s
         .ops
         .iter()
-        .position(|op| matches!(op, Op::Dense(_) | Op::Periodic(_)))
+        .position(|op| matches!(op, Op::Dense(_) | Op::Periodic(_) | Op::Embedding))
         .unwrap_or(0);
     for k in (0..s.ops.len()).rev() {
         let need_dx = k > first;
@@ -273,6 +286,8 @@ fn backward<T: Real>(
                     periodic::backward_input(b.acts[k], c, w, bias, q.dims, dy, dx);
                 }
             }
+            // The first layer: its input, an index, has no gradient.
+            Op::Embedding => b.dzs[k].copy_from_slice(dy),
             Op::Act(a) => {
                 if need_dx {
                     dx.resize(dy.len(), T::ZERO);

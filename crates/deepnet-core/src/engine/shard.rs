@@ -56,6 +56,9 @@ impl<T: Real> Engine<T> {
                 g.resize(p.len(), T::ZERO);
             }
         }
+        if let Some(e) = &mut self.embedding {
+            e.g.resize(e.w.len(), T::ZERO);
+        }
         if rows.is_empty() {
             for p in &mut self.dense {
                 p.gw.fill(T::ZERO);
@@ -63,6 +66,9 @@ impl<T: Real> Engine<T> {
             }
             for q in &mut self.periodic {
                 q.g.iter_mut().for_each(|g| g.fill(T::ZERO));
+            }
+            if let Some(e) = &mut self.embedding {
+                e.g.fill(T::ZERO);
             }
         } else {
             self.phase2(&Sink::Capture);
@@ -91,6 +97,7 @@ impl<T: Real> Engine<T> {
             .iter()
             .map(|p| p.gw.len())
             .chain(self.periodic.iter().flat_map(|q| q.g.iter().map(Vec::len)))
+            .chain(self.embedding.iter().map(|e| e.g.len()))
             .max()
             .unwrap_or(0);
         let mut sums = std::mem::take(&mut self.reduce_buf);
@@ -120,6 +127,13 @@ impl<T: Real> Engine<T> {
                 sq += update.apply(&mut q.p[t], g, s0, s1);
             }
             norms.push((q.layer, sq.sqrt()));
+        }
+        if let Some(e) = &mut self.embedding {
+            let g = &mut sums[..e.g.len()];
+            T::sum_over_ranks(&e.g, g, reducer)?;
+            let [s0, s1] = &mut e.s;
+            let sq = update.apply(&mut e.w, g, s0, s1);
+            norms.push((e.layer, sq.sqrt()));
         }
         norms.sort_by_key(|&(layer, _)| layer);
         self.reduce_buf = sums;

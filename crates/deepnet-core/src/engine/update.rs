@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 
 use crate::dense::{self, Members};
+use crate::embedding::{self, Plan};
 use crate::gradients::sum_squares;
 use crate::optim::Update;
 use crate::periodic::{self, Dims};
@@ -219,6 +220,36 @@ pub(super) fn update_periodic<T: Real>(
         sums.push(sq);
     }
     sums
+}
+
+/// The embedding layer's table, optimiser state and (when captured) gradient as flat buffers.
+pub(super) struct EmbeddingParams<T> {
+    pub layer: usize,
+    pub plan: Plan,
+    pub w: Vec<T>,
+    /// The optimiser's two state slots (empty when unused).
+    pub s: [Vec<T>; 2],
+    /// dJ/dE of the last phase 2.
+    pub g: Vec<T>,
+}
+
+/// Phase 2 of the embedding layer: its gradient over the whole batch from its input `x` and
+/// dJ/dy `dy`, kept in `g` and handed to `sink`. Returns Σg².
+pub(super) fn update_embedding<T: Real>(
+    e: &mut EmbeddingParams<T>,
+    x: &[T],
+    dy: &[T],
+    sink: &Sink<'_, T>,
+) -> f64 {
+    e.g.resize(e.w.len(), T::ZERO);
+    embedding::backward_params(x, &e.plan, dy, &mut e.g);
+    match sink {
+        Sink::Update(u) => {
+            let [s0, s1] = &mut e.s;
+            u.apply(&mut e.w, &e.g, s0, s1)
+        }
+        Sink::Capture => sum_squares(&e.g),
+    }
 }
 
 /// Deals `jobs` (numbered in their order) into `bins` lists of about equal total `size`: largest

@@ -60,6 +60,19 @@ impl Mlp {
         })
     }
 
+    /// Adds embeddings of categorical columns (first layer only; see [`crate::embedding`]): each
+    /// `(input, categories)` holds category indices and becomes `units` learned values.
+    pub fn embedding(self, units: usize, columns: &[(usize, usize)]) -> Self {
+        self.layer(LayerSpec::Embedding {
+            units,
+            columns: columns
+                .iter()
+                .map(|&(input, categories)| crate::EmbeddedColumn { input, categories })
+                .collect(),
+            min_categories: crate::spec::DEFAULT_MIN_CATEGORIES,
+        })
+    }
+
     /// Adds a dense layer of `units` outputs with bias and the network's default init.
     pub fn dense(self, units: usize) -> Self {
         self.layer(LayerSpec::Dense {

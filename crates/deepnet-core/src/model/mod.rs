@@ -10,6 +10,7 @@ pub use builder::Mlp;
 use candle_core::{DType, Device, Tensor};
 
 use crate::dense::{Dense, Members};
+use crate::embedding::Embedding;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::loss::Loss;
@@ -84,6 +85,11 @@ impl Sequential {
                     width *= *units;
                     Layer::Periodic(p)
                 }
+                LayerSpec::Embedding { units, columns, .. } => {
+                    let e = Embedding::init(columns, *units, &mut rng, device, dtype)?;
+                    width += columns.len() * units.saturating_sub(1);
+                    Layer::Embedding(e)
+                }
             };
             layers.push(layer);
         }
@@ -133,9 +139,16 @@ impl Sequential {
     }
 
     /// Sets the standardisation applied to every input before the first layer (`None` removes it).
+    /// Inputs that an embedding layer reads as category indices are left as they are: their
+    /// mean is set to 0 and their scale to 1.
     pub fn set_input_scaling(&mut self, scaling: Option<InputScaling>) -> Result<()> {
-        if let Some(s) = &scaling {
+        let mut scaling = scaling;
+        if let Some(s) = &mut scaling {
             s.validate(self.spec.inputs)?;
+            for c in self.spec.embedded_columns() {
+                s.mean[c.input] = 0.0;
+                s.scale[c.input] = 1.0;
+            }
         }
         self.scaling = scaling;
         Ok(())
@@ -190,6 +203,7 @@ impl Sequential {
                     out.push((format!("{i}.weight"), p.weight().clone()));
                     out.push((format!("{i}.bias"), p.bias().clone()));
                 }
+                Layer::Embedding(e) => out.push((format!("{i}.weight"), e.weight().clone())),
                 _ => {}
             }
         }
@@ -214,6 +228,7 @@ impl Sequential {
                     out.push((format!("{i}.weight"), w));
                     out.push((format!("{i}.bias"), b));
                 }
+                Layer::Embedding(e) => out.push((format!("{i}.weight"), e.weight_mut())),
                 _ => {}
             }
         }

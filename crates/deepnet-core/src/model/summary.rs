@@ -25,6 +25,7 @@ impl Sequential {
                 Layer::Periodic(p) => {
                     p.frequency().elem_count() + p.weight().elem_count() + p.bias().elem_count()
                 }
+                Layer::Embedding(e) => e.weight().elem_count(),
                 _ => 0,
             };
             s.push_str(&format!(

@@ -21,6 +21,8 @@ mod recipe;
 pub use recipe::{ClassWeight, Monitor, Recipe, Schedule};
 
 use crate::activation::Activation;
+use crate::embedding::total_categories;
+pub use crate::embedding::EmbeddedColumn;
 use crate::error::{Error, Result};
 use crate::init::Init;
 
@@ -91,6 +93,18 @@ pub enum LayerSpec {
         /// Standard deviation of the initial frequencies.
         sigma: f64,
     },
+    /// Embeddings of categorical columns ([`crate::embedding`]): each of `columns` (inputs
+    /// holding category indices) becomes `units` learned values. Only as the first layer. Left
+    /// empty, `columns` is filled in by table training with every categorical column of at
+    /// least `min_categories` categories (and the layer is left out when there is none).
+    Embedding {
+        /// Values per embedded column (d).
+        units: usize,
+        /// The embedded inputs, in input order.
+        columns: Vec<EmbeddedColumn>,
+        /// For table training: the fewest categories a column needs to be embedded.
+        min_categories: usize,
+    },
     /// An element-wise activation.
     Activation(Activation),
 }
@@ -117,6 +131,28 @@ enum Structural {
         #[serde(default = "default_sigma")]
         sigma: f64,
     },
+    Embedding {
+        #[serde(default = "default_embedding_units")]
+        units: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        columns: Vec<EmbeddedColumn>,
+        #[serde(default = "default_min_categories")]
+        min_categories: usize,
+    },
+}
+
+/// An embedding layer's values per column, by default.
+pub const DEFAULT_EMBEDDING_UNITS: usize = 8;
+
+/// The fewest categories for which table training embeds a column instead of one-hot encoding
+/// it, by default (measured: see docs/tables.md).
+pub const DEFAULT_MIN_CATEGORIES: usize = 20;
+
+fn default_embedding_units() -> usize {
+    DEFAULT_EMBEDDING_UNITS
+}
+fn default_min_categories() -> usize {
+    DEFAULT_MIN_CATEGORIES
 }
 
 /// A periodic layer's defaults (Gorishniy et al. 2022 and RealMLP's: 16 frequencies, σ 0.1; 4
@@ -151,6 +187,16 @@ impl Serialize for LayerSpec {
                 sigma: *sigma,
             }
             .serialize(s),
+            LayerSpec::Embedding {
+                units,
+                columns,
+                min_categories,
+            } => Structural::Embedding {
+                units: *units,
+                columns: columns.clone(),
+                min_categories: *min_categories,
+            }
+            .serialize(s),
             LayerSpec::Activation(a) => a.serialize(s),
         }
     }
@@ -161,7 +207,7 @@ impl<'de> Deserialize<'de> for LayerSpec {
         use serde::de::Error as _;
         let value = serde_json::Value::deserialize(d)?;
         let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        if matches!(kind, "dense" | "dropout" | "periodic") {
+        if matches!(kind, "dense" | "dropout" | "periodic" | "embedding") {
             return match Structural::deserialize(value).map_err(D::Error::custom)? {
                 Structural::Dense { units, init, bias } => {
                     Ok(LayerSpec::Dense { units, init, bias })
@@ -176,6 +222,15 @@ impl<'de> Deserialize<'de> for LayerSpec {
                     units,
                     sigma,
                 }),
+                Structural::Embedding {
+                    units,
+                    columns,
+                    min_categories,
+                } => Ok(LayerSpec::Embedding {
+                    units,
+                    columns,
+                    min_categories,
+                }),
             };
         }
         let act = Activation::deserialize(&value).map_err(|e| {
@@ -186,7 +241,7 @@ impl<'de> Deserialize<'de> for LayerSpec {
                     "unknown variant {}",
                     rest.replacen(
                         "expected one of ",
-                        "expected one of `dense`, `dropout`, `periodic`, ",
+                        "expected one of `dense`, `dropout`, `periodic`, `embedding`, ",
                         1
                     )
                 )),
@@ -250,6 +305,7 @@ impl LayerSpec {
             LayerSpec::Dense { .. } => "dense".into(),
             LayerSpec::Dropout { .. } => "dropout".into(),
             LayerSpec::Periodic { .. } => "periodic".into(),
+            LayerSpec::Embedding { .. } => "embedding".into(),
             LayerSpec::Activation(a) => a.name(),
         }
     }
@@ -268,7 +324,7 @@ impl ModelSpec {
         let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
         let mut sized = spec.clone();
         sized.inputs = sized.inputs.max(1);
-        sized.validate()?;
+        sized.validate_with(spec.inputs == 0)?;
         Ok(spec)
     }
 
@@ -309,6 +365,25 @@ impl ModelSpec {
         self.train.clone().unwrap_or_else(Recipe::standard)
     }
 
+    /// The inputs that the first layer embeds as category indices (none without an embedding
+    /// layer).
+    pub fn embedded_columns(&self) -> &[EmbeddedColumn] {
+        match self.layers.first() {
+            Some(LayerSpec::Embedding { columns, .. }) => columns,
+            _ => &[],
+        }
+    }
+
+    /// The embedding layer's plan, when the first layer is one.
+    pub(crate) fn embedding_plan(&self) -> Option<crate::embedding::Plan> {
+        match self.layers.first() {
+            Some(LayerSpec::Embedding { units, columns, .. }) => {
+                Some(crate::embedding::Plan::new(self.inputs, columns, *units))
+            }
+            _ => None,
+        }
+    }
+
     /// Width of the network's output (units of the last dense layer).
     pub fn output_units(&self) -> usize {
         self.widths().last().copied().unwrap_or(self.inputs)
@@ -323,6 +398,9 @@ impl ModelSpec {
                 match l {
                     LayerSpec::Dense { units, .. } => width = *units,
                     LayerSpec::Periodic { units, .. } => width *= *units,
+                    LayerSpec::Embedding { units, columns, .. } => {
+                        width += columns.len() * units.saturating_sub(1)
+                    }
                     _ => {}
                 }
                 width
@@ -355,6 +433,13 @@ impl ModelSpec {
                     out.push((format!("{i}.bias"), vec![*units]));
                     width *= *units;
                 }
+                LayerSpec::Embedding { units, columns, .. } => {
+                    out.push((
+                        format!("{i}.weight"),
+                        vec![total_categories(columns), *units],
+                    ));
+                    width += columns.len() * units.saturating_sub(1);
+                }
                 _ => {}
             }
         }
@@ -384,6 +469,15 @@ impl ModelSpec {
                         .saturating_add(d.saturating_mul(k.saturating_mul(2).saturating_add(1)));
                     width = width.saturating_mul(d);
                 }
+                LayerSpec::Embedding { units, columns, .. } => {
+                    let (n, d, c) = (
+                        total_categories(columns) as u64,
+                        *units as u64,
+                        columns.len() as u64,
+                    );
+                    shared = shared.saturating_add(n.saturating_mul(d));
+                    width = width.saturating_add(c.saturating_mul(d.saturating_sub(1)));
+                }
                 _ => {}
             }
         }
@@ -394,6 +488,12 @@ impl ModelSpec {
 
     /// Checks that the spec describes a network deepnet can build; errors name the entry.
     pub fn validate(&self) -> Result<()> {
+        self.validate_with(false)
+    }
+
+    /// [`ModelSpec::validate`]; `inputs_unknown` lets an embedding layer's
+    /// `columns` be empty or past `inputs`, as table training fills them in.
+    fn validate_with(&self, inputs_unknown: bool) -> Result<()> {
         if self.inputs == 0 {
             return Err(Error::Spec(
                 "`inputs` is missing or 0; set it to the number of input features".into(),
@@ -445,6 +545,16 @@ impl ModelSpec {
                         )));
                     }
                 }
+                LayerSpec::Embedding { .. } if i > 0 => {
+                    return Err(Error::Spec(format!(
+                        "{at}: an embedding layer reads category indices from the input, so it must be the first layer"
+                    )))
+                }
+                LayerSpec::Embedding {
+                    units,
+                    columns,
+                    min_categories,
+                } => self.check_embedding(&at, *units, columns, *min_categories, inputs_unknown)?,
                 _ => {}
             }
         }
@@ -478,6 +588,51 @@ impl ModelSpec {
                 }
                 other => other,
             })?;
+        }
+        Ok(())
+    }
+
+    /// The checks of an embedding layer (see [`ModelSpec::validate_with`]).
+    fn check_embedding(
+        &self,
+        at: &str,
+        units: usize,
+        columns: &[EmbeddedColumn],
+        min_categories: usize,
+        inputs_unknown: bool,
+    ) -> Result<()> {
+        if units == 0 {
+            return Err(Error::Spec(format!("{at}: `units` must be at least 1")));
+        }
+        if min_categories < 2 {
+            return Err(Error::Spec(format!(
+                "{at}: `min_categories` must be at least 2, got {min_categories}"
+            )));
+        }
+        if columns.is_empty() && !inputs_unknown {
+            return Err(Error::Spec(format!(
+                "{at}: `columns` is empty; list the inputs that hold category indices as {{\"input\": i, \"categories\": n}} (table training fills them in)"
+            )));
+        }
+        for (k, c) in columns.iter().enumerate() {
+            if c.categories == 0 {
+                return Err(Error::Spec(format!(
+                    "{at}: columns[{k}]: `categories` must be at least 1"
+                )));
+            }
+            if !inputs_unknown && c.input >= self.inputs {
+                return Err(Error::Spec(format!(
+                    "{at}: columns[{k}]: input {} is past the {} inputs",
+                    c.input, self.inputs
+                )));
+            }
+            if k > 0 && c.input <= columns[k - 1].input {
+                return Err(Error::Spec(format!(
+                    "{at}: columns[{k}]: inputs must be listed once each, in increasing order; {} follows {}",
+                    c.input,
+                    columns[k - 1].input
+                )));
+            }
         }
         Ok(())
     }

@@ -31,13 +31,22 @@ pub enum FeatureKind {
     },
     /// One input per category (one-hot, training vocabulary in sorted order); with
     /// `missing_category`, one more input for a missing cell (the training rows had some). A
-    /// category not in the vocabulary encodes as all zeros.
+    /// category not in the vocabulary encodes as all zeros. With `embedded`, one input instead:
+    /// the category's index (the missing category's after them), read by the model's embedding
+    /// layer; an unseen category is the index one past the last, which embeds as zeros.
     Categorical {
         /// The training rows' distinct values, sorted.
         categories: Vec<String>,
         /// Whether a missing cell has its own input, after the categories.
         missing_category: bool,
+        /// Whether the column is one index input for an embedding layer instead of one-hot.
+        #[serde(default, skip_serializing_if = "is_false")]
+        embedded: bool,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What encoding a cell found.
@@ -56,10 +65,30 @@ impl FeatureColumn {
     pub fn width(&self) -> usize {
         match &self.kind {
             FeatureKind::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+            FeatureKind::Categorical { embedded: true, .. } => 1,
             FeatureKind::Categorical {
                 categories,
                 missing_category,
+                ..
             } => categories.len() + usize::from(*missing_category),
+        }
+    }
+
+    /// Whether the column is one category-index input for an embedding layer.
+    pub fn is_embedded(&self) -> bool {
+        matches!(self.kind, FeatureKind::Categorical { embedded: true, .. })
+    }
+
+    /// The number of categories an embedding of this column tells apart (the vocabulary, and
+    /// the missing category when it has one); `None` for a numeric column.
+    pub fn category_count(&self) -> Option<usize> {
+        match &self.kind {
+            FeatureKind::Numeric { .. } => None,
+            FeatureKind::Categorical {
+                categories,
+                missing_category,
+                ..
+            } => Some(categories.len() + usize::from(*missing_category)),
         }
     }
 
@@ -75,9 +104,11 @@ impl FeatureColumn {
                 }
                 v
             }
+            FeatureKind::Categorical { embedded: true, .. } => vec![name.clone()],
             FeatureKind::Categorical {
                 categories,
                 missing_category,
+                ..
             } => {
                 let mut v: Vec<String> = categories.iter().map(|c| format!("{name}={c}")).collect();
                 if *missing_category {
@@ -91,9 +122,22 @@ impl FeatureColumn {
     /// Writes the inputs of one cell (`None` when missing) into `out` (`width()` values).
     ///
     /// Numeric: `[x]`, or `[median]` when missing; with the indicator, `[x, 0]` / `[median, 1]`.
-    /// Categorical: one-hot over the categories (then the missing input), all zeros when unseen.
+    /// Categorical: one-hot over the categories (then the missing input), all zeros when unseen;
+    /// embedded: `[index]`, one past the last index when unseen.
     pub fn encode(&self, cell: Option<&str>, out: &mut [f32]) -> Cell {
         out.fill(0.0);
+        let index = |i: usize, out: &mut [f32]| match &self.kind {
+            FeatureKind::Categorical { embedded: true, .. } => out[0] = i as f32,
+            _ => out[i] = 1.0,
+        };
+        let unseen = |out: &mut [f32]| {
+            if let (FeatureKind::Categorical { embedded: true, .. }, Some(n)) =
+                (&self.kind, self.category_count())
+            {
+                out[0] = n as f32;
+            }
+            Cell::Unseen
+        };
         match (&self.kind, cell) {
             (FeatureKind::Numeric { .. }, None) => self.encode_number(None, out),
             (FeatureKind::Numeric { .. }, Some(text)) => match parse_finite(text) {
@@ -104,24 +148,25 @@ impl FeatureColumn {
                 FeatureKind::Categorical {
                     categories,
                     missing_category,
+                    ..
                 },
                 None,
             ) => {
                 if *missing_category {
-                    out[categories.len()] = 1.0;
+                    index(categories.len(), out);
                     Cell::Known
                 } else {
-                    Cell::Unseen
+                    unseen(out)
                 }
             }
             (FeatureKind::Categorical { categories, .. }, Some(text)) => {
                 let key = category_key(text);
                 match categories.binary_search_by(|c| c.as_str().cmp(&key)) {
                     Ok(i) => {
-                        out[i] = 1.0;
+                        index(i, out);
                         Cell::Known
                     }
-                    Err(_) => Cell::Unseen,
+                    Err(_) => unseen(out),
                 }
             }
         }
@@ -208,6 +253,7 @@ pub(crate) fn fit_column(
         Some(FeatureKind::Categorical {
             categories,
             missing_category: missing > 0,
+            embedded: false,
         })
     };
     let distinct = match &kind {

@@ -3,6 +3,7 @@
 //! with label smoothing for classes and dropout for values. Each choice was measured on the
 //! fourteen public tables of `benches/tables.py` (3 seeds; see docs/tables.md).
 
+use deepnet_core::spec::{DEFAULT_EMBEDDING_UNITS, DEFAULT_MIN_CATEGORIES};
 use deepnet_core::{LayerSpec, Mlp, ModelSpec, Output, Recipe};
 
 use crate::error::{DataError, Result};
@@ -110,6 +111,15 @@ pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Res
         }
     };
     let mut spec = mlp.name(name).spec()?;
+    // Columns of many categories are embedded; the layer goes when the table has none.
+    spec.layers.insert(
+        0,
+        LayerSpec::Embedding {
+            units: DEFAULT_EMBEDDING_UNITS,
+            columns: Vec::new(),
+            min_categories: DEFAULT_MIN_CATEGORIES,
+        },
+    );
     if task == Task::Regression {
         spec.ensemble = DEFAULT_REGRESSION_ENSEMBLE;
     }

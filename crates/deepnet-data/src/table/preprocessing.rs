@@ -64,6 +64,10 @@ pub struct TableOptions {
     pub missing: MissingPolicy,
     /// Most distinct values a categorical column may have.
     pub max_categories: usize,
+    /// Categorical columns with at least this many categories (the missing one included) become
+    /// one index input for an embedding layer instead of one-hot inputs; `None`: none do. Set
+    /// from the spec's embedding layer ([`TableOptions::embedding_from`]).
+    pub embed_min_categories: Option<usize>,
     /// The positive class of a binary target.
     pub positive: Option<String>,
     /// Every class of a classification target, when more may exist than the training rows show
@@ -77,6 +81,19 @@ pub struct TableOptions {
 pub const MAX_CATEGORIES: usize = 1000;
 
 impl TableOptions {
+    /// Sets [`TableOptions::embed_min_categories`] from `spec`: its first layer's
+    /// `min_categories` when that is an embedding layer whose columns are left to the table.
+    pub fn embedding_from(&mut self, spec: &deepnet_core::ModelSpec) {
+        self.embed_min_categories = match spec.layers.first() {
+            Some(deepnet_core::LayerSpec::Embedding {
+                columns,
+                min_categories,
+                ..
+            }) if columns.is_empty() => Some(*min_categories),
+            _ => None,
+        };
+    }
+
     /// Options for `task` with every default: the last column is the target.
     pub fn new(task: Task) -> Self {
         TableOptions {
@@ -86,6 +103,7 @@ impl TableOptions {
             dialect: Dialect::default(),
             missing: MissingPolicy::Impute,
             max_categories: MAX_CATEGORIES,
+            embed_min_categories: None,
             positive: None,
             classes: None,
             task,
@@ -395,6 +413,13 @@ impl Preprocessing {
                 )));
             }
             let _ = fit.present;
+            let mut column = column;
+            let n = column.category_count();
+            if let (crate::table::FeatureKind::Categorical { embedded, .. }, Some(n), Some(min)) =
+                (&mut column.kind, n, options.embed_min_categories)
+            {
+                *embedded = n >= min;
+            }
             features.push(column);
         }
         if features.is_empty() {
