@@ -19,12 +19,15 @@ library's fit call; for deepnet it is the whole `deepnet train` process (reading
     cargo build --release -p deepnet-cli
     python3 benches/tables.py [--deepnet target/release/deepnet] [--work /tmp/deepnet-tables]
         [--models deepnet,lightgbm,...] [--tables Boston,Chile] [--deepnet-args "--ensemble 5"]
-        [--cache scores.json] [--extrapolation]
+        [--cache scores.json] [--extrapolation] [--categories]
 
 --cache keeps every (model, table, seed) score in a JSON file and reuses it, so a change to deepnet
 can be measured against the other models without fitting them again (deepnet is always rerun
 unless --cache-deepnet). --extrapolation replaces the random splits by one where the test rows are
-the 20% with the largest value of one feature (see EXTRAPOLATION).
+the 20% with the largest value of one feature (see EXTRAPOLATION). --categories runs instead the
+seven tables of CATEGORY_TABLES, each with a column of 24 to 125 categories (SumHes, Forbes2000,
+presidentialElections, Produc, Cigarette from Ecdat/HSAUR/pscl, GPL; Caschool with its county;
+lme4's VerbAgg, GPL), where deepnet's default embeds those columns.
 
 Sources (read from the installed packages, nothing is downloaded); R datasets via pydataset:
   penguins-raw  palmerpenguins (CC0)      Species; measurements, island, sex, dates, missing cells
@@ -53,8 +56,12 @@ import tarfile
 import time
 import warnings
 
-import numpy as np
-import pandas as pd
+# This directory holds `torch/` (PyTorch reference scripts), which would shadow the torch package
+# (for scipy too) when it is not installed: the script imports nothing from its own directory.
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 # name, package path (or penguins), target, dropped columns, task, rows kept (None: all)
 TABLES = [
@@ -72,6 +79,18 @@ TABLES = [
     ("SLID", "car/SLID", "wages", [], "r", None),
     ("Computers", "Ecdat/Computers", "price", [], "r", None),
     ("Salaries", "car/Salaries", "salary", [], "r", None),
+]
+
+# For --categories: tables with a column of many categories, to measure embeddings against
+# one-hot (`min_categories`); not part of the fourteen above. Same layout.
+CATEGORY_TABLES = [
+    ("SumHes", "Ecdat/SumHes", "gdp", [], "r", None),  # country: 125
+    ("Forbes2000", "HSAUR/Forbes2000", "marketvalue", ["rank", "name"], "r", None),  # country 61, category 27
+    ("elections", "pscl/presidentialElections", "demVote", [], "r", None),  # state: 52
+    ("Produc", "Ecdat/Produc", "gsp", [], "r", None),  # state: 48
+    ("Cigarette", "Ecdat/Cigarette", "packpc", [], "r", None),  # state: 48
+    ("Caschool-county", "Ecdat/Caschool", "readscr", ["distcod", "district", "testscr", "mathscr"], "r", None),  # county: 45
+    ("VerbAgg", "lme4/VerbAgg", "r2", ["resp", "id"], "c", None),  # item: 24
 ]
 
 # For --extrapolation: the test rows are the 20% with the largest value of this column.
@@ -216,6 +235,7 @@ def main():
     ap.add_argument("--cache", default="")
     ap.add_argument("--cache-deepnet", action="store_true")
     ap.add_argument("--extrapolation", action="store_true")
+    ap.add_argument("--categories", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     warnings.filterwarnings("ignore")
@@ -230,7 +250,7 @@ def main():
     models = a.models.split(",")
     cache = json.load(open(a.cache)) if a.cache and os.path.exists(a.cache) else {}
     wanted = set(a.tables.split(",")) if a.tables else None
-    tables = [t for t in TABLES if (wanted is None or t[0] in wanted) and (not a.extrapolation or t[0] in EXTRAPOLATION)]
+    tables = [t for t in (CATEGORY_TABLES if a.categories else TABLES) if (wanted is None or t[0] in wanted) and (not a.extrapolation or t[0] in EXTRAPOLATION)]
     results = {}  # table -> model -> [(score, seconds)]
     header = "| table | rows | metric | " + " | ".join(models) + " |"
     print(header)

@@ -99,6 +99,17 @@ def encode(pre, rows):
                 x.append(f["median"] if missing else float(cell))
                 if f["indicator"]:
                     x.append(1.0 if missing else 0.0)
+            elif f.get("embedded"):
+                # One index input: the category's, the missing category's after them, and one
+                # past the last for an unseen category (embedded as zeros).
+                key = None if missing else _category_key(cell)
+                n = len(f["categories"]) + (1 if f["missing_category"] else 0)
+                if key in f["categories"]:
+                    x.append(float(f["categories"].index(key)))
+                elif missing and f["missing_category"]:
+                    x.append(float(len(f["categories"])))
+                else:
+                    x.append(float(n))
             else:
                 onehot = [0.0] * len(f["categories"])
                 key = None if missing else _category_key(cell)
@@ -126,7 +137,8 @@ def _stacked(spec, name):
 
 def member_tensors(spec, tensors, m):
     """Member `m`'s tensors of an ensemble checkpoint (`"ensemble": K` in the spec): its rows of
-    every stacked dense `{i}.weight` [K·units, in] and `{i}.bias` (a periodic layer's are shared);
+    every stacked dense `{i}.weight` [K·units, in] and `{i}.bias` (a periodic or embedding layer's
+    are shared);
     the tensors themselves for K = 1."""
     k = spec.get("ensemble", 1)
     if k == 1:
@@ -174,6 +186,8 @@ def _member_forward(spec, tensors, x):
             v = np.concatenate([np.sin(u), np.cos(u)], axis=2)
             z = v @ tensors[f"{i}.weight"].astype(np.float64).T + tensors[f"{i}.bias"]
             a = np.maximum(z, 0).reshape(len(a), -1)
+        elif t == "embedding":
+            a = _embed(layer, tensors[f"{i}.weight"].astype(np.float64), a)
         elif t == "relu":
             a = np.maximum(a, 0)
         elif t == "tanh":
@@ -189,6 +203,24 @@ def _member_forward(spec, tensors, x):
         else:
             raise ValueError(f"unknown layer type {t}")
     return a
+
+
+def _embed(layer, table, x):
+    """An embedding layer: each listed input holds a category index and becomes its row of the
+    table `[sum of categories, units]` (index n, one past a column's n categories: zeros); the
+    other inputs pass through, all in input order."""
+    d = layer.get("units", 8)
+    columns = {c["input"]: c["categories"] for c in layer["columns"]}
+    parts, offset = [], 0
+    for j in range(x.shape[1]):
+        if j not in columns:
+            parts.append(x[:, j:j + 1])
+            continue
+        n = columns[j]
+        rows = np.vstack([table[offset:offset + n], np.zeros((1, d))])
+        parts.append(rows[x[:, j].astype(np.int64)])
+        offset += n
+    return np.concatenate(parts, axis=1)
 
 
 def output(spec, z):
@@ -313,6 +345,27 @@ def _torch_sequential(spec):
             v = torch.cat([torch.sin(u), torch.cos(u)], dim=2)
             return torch.relu(v @ self.weight.T + self.bias).flatten(1)
 
+    class Embedding(torch.nn.Module):
+        """Embeddings of the index inputs `columns` with deepnet's stacked table `weight`."""
+
+        def __init__(self, inputs, columns, d):
+            super().__init__()
+            self.inputs, self.columns, self.d = inputs, columns, d
+            self.weight = torch.nn.Parameter(torch.zeros(sum(c["categories"] for c in columns), d))
+
+        def forward(self, x):
+            index = {c["input"]: c["categories"] for c in self.columns}
+            parts, offset = [], 0
+            for j in range(self.inputs):
+                if j not in index:
+                    parts.append(x[:, j:j + 1])
+                    continue
+                n = index[j]
+                rows = torch.cat([self.weight[offset:offset + n], self.weight.new_zeros(1, self.d)])
+                parts.append(rows[x[:, j].long()])
+                offset += n
+            return torch.cat(parts, dim=1)
+
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
             "gelu": torch.nn.GELU, "identity": torch.nn.Identity}
     width, layers = spec["inputs"], []
@@ -325,6 +378,10 @@ def _torch_sequential(spec):
             k, d = layer.get("frequencies", 16), layer.get("units", 4)
             layers.append(Periodic(width, k, d))
             width *= d
+        elif t == "embedding":
+            d = layer.get("units", 8)
+            layers.append(Embedding(width, layer["columns"], d))
+            width += len(layer["columns"]) * (d - 1)
         elif t == "leaky_relu":
             layers.append(torch.nn.LeakyReLU(layer.get("slope", 0.01)))
         elif t == "dropout":

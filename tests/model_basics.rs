@@ -318,3 +318,101 @@ fn periodic_embeddings_are_refused_anywhere_but_first_and_with_bad_sizes() {
     .unwrap();
     assert_eq!(three.parameter_count(), 2 * 16 + 4 * 33 + 3 * 9);
 }
+
+#[test]
+fn embedding_layers_are_checked_and_refuse_what_is_not_an_index() {
+    let spec = |inputs: usize, layers: &str| {
+        ModelSpec::from_json(&format!(
+            r#"{{"inputs": {inputs}, "output": "linear", "layers": [{layers}, {{"type": "dense", "units": 1}}]}}"#
+        ))
+        .map(|s| s.parameter_count())
+        .map_err(|e| e.to_string())
+    };
+    // Inputs 0 and 2 of 3 embedded (5 and 7 categories, 8 values each): 12 × 8 table, then
+    // dense (1 + 8 + 8 = 17) → 1.
+    let cols = r#""columns": [{"input": 0, "categories": 5}, {"input": 2, "categories": 7}]"#;
+    assert_eq!(
+        spec(3, &format!(r#"{{"type": "embedding", {cols}}}"#)),
+        Ok(12 * 8 + 17 + 1)
+    );
+    let errors = [
+        (
+            format!(r#"{{"type": "dense", "units": 2}}, {{"type": "embedding", {cols}}}"#),
+            "spec: layers[1] (embedding): an embedding layer reads category indices from the input, so it must be the first layer",
+        ),
+        (
+            r#"{"type": "embedding"}"#.to_string(),
+            r#"spec: layers[0] (embedding): `columns` is empty; list the inputs that hold category indices as {"input": i, "categories": n} (table training fills them in)"#,
+        ),
+        (
+            r#"{"type": "embedding", "columns": [{"input": 3, "categories": 2}]}"#.to_string(),
+            "spec: layers[0] (embedding): columns[0]: input 3 is past the 3 inputs",
+        ),
+        (
+            r#"{"type": "embedding", "columns": [{"input": 2, "categories": 2}, {"input": 1, "categories": 2}]}"#.to_string(),
+            "spec: layers[0] (embedding): columns[1]: inputs must be listed once each, in increasing order; 1 follows 2",
+        ),
+        (
+            r#"{"type": "embedding", "columns": [{"input": 0, "categories": 0}]}"#.to_string(),
+            "spec: layers[0] (embedding): columns[0]: `categories` must be at least 1",
+        ),
+        (
+            format!(r#"{{"type": "embedding", "units": 0, {cols}}}"#),
+            "spec: layers[0] (embedding): `units` must be at least 1",
+        ),
+        (
+            format!(r#"{{"type": "embedding", "min_categories": 1, {cols}}}"#),
+            "spec: layers[0] (embedding): `min_categories` must be at least 2, got 1",
+        ),
+    ];
+    for (layers, want) in errors {
+        assert_eq!(spec(3, &layers).unwrap_err(), want, "{layers}");
+    }
+    // A spec whose inputs come from the table may leave the columns to it.
+    assert!(ModelSpec::from_json_unsized(
+        r#"{"output": "linear", "layers": [{"type": "embedding"}, {"type": "dense", "units": 1}]}"#
+    )
+    .is_ok());
+
+    // Index inputs are not standardised, and anything but 0..=n is refused by name.
+    let mut model = deepnet::Mlp::new(2)
+        .embedding(2, &[(0, 3)])
+        .dense(1)
+        .linear()
+        .build(1)
+        .unwrap();
+    model
+        .set_input_scaling(Some(deepnet::InputScaling {
+            mean: vec![1.0, 1.0],
+            scale: vec![2.0, 2.0],
+        }))
+        .unwrap();
+    let s = model.input_scaling().unwrap();
+    assert_eq!(
+        (s.mean.clone(), s.scale.clone()),
+        (vec![0.0, 1.0], vec![1.0, 2.0])
+    );
+    let x = |v: f32| Tensor::from_slice(&[v, 0.5], (1, 2), &Device::Cpu).unwrap();
+    for ok in [0.0, 2.0, 3.0] {
+        model.predict_proba(&x(ok)).unwrap();
+    }
+    // The unseen index embeds as zeros: the output is the dense layer's bias and its input 1's term.
+    let zero = model
+        .predict_proba(&x(3.0))
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap()[0][0];
+    let params = model.parameters();
+    let w = params[1].1.to_vec2::<f32>().unwrap()[0].clone();
+    let b = params[2].1.to_vec1::<f32>().unwrap()[0];
+    assert!(
+        (zero - (b + w[2] * (0.5 - 1.0) / 2.0)).abs() < 1e-6,
+        "{zero}"
+    );
+    for bad in [4.0, -1.0, 1.5] {
+        assert_eq!(
+            model.predict_proba(&x(bad)).unwrap_err().to_string(),
+            format!("invalid argument: the input: row 0, input 0 holds {bad}, not a category index of its embedding (a whole number from 0 to 3, 3 for an unseen category)")
+        );
+    }
+}

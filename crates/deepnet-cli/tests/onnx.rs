@@ -75,6 +75,8 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
         r#"{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 6}, {"type": "leaky_relu", "slope": 0.1}"#,
         r#"{"type": "dense", "units": 8}, {"type": "gelu"}, {"type": "dense", "units": 5}, {"type": "identity"}"#,
         r#"{"type": "periodic", "frequencies": 4, "units": 3, "sigma": 0.5}, {"type": "dense", "units": 8}, {"type": "relu"}"#,
+        // `colour` (red, green, blue and a missing category) as one embedded index input.
+        r#"{"type": "embedding", "units": 3, "min_categories": 3}, {"type": "dense", "units": 8}, {"type": "relu"}"#,
     ];
     let outputs = [
         ("softmax", 3, vec!["--target", "label3"]),
@@ -114,7 +116,13 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                     args.extend(["--ignore", other]);
                 }
             }
-            ok(&args);
+            let (_, err) = ok(&args);
+            if layers.contains("embedding") {
+                assert!(
+                    err.contains("embedding: `colour` (4 categories) in 3 values each"),
+                    "{err}"
+                );
+            }
             let ckpt = run.join("model.safetensors");
             let onnx = run.join("model.onnx");
             ok(&[
@@ -138,7 +146,7 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                     pred.to_str().unwrap(),
                 ]);
                 check(&python, &onnx, rows, &pred);
-                if members > 1 || layers.contains("periodic") {
+                if members > 1 || layers.contains("periodic") || layers.contains("embedding") {
                     numpy_loader_matches(&python, &ckpt, Path::new(rows), &pred);
                 }
             }

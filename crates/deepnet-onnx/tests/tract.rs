@@ -246,6 +246,18 @@ fn missing_values_are_imputed_inside_the_graph() {
 
 #[test]
 fn string_categories_run_in_tract() {
+    string_categories(false);
+}
+
+/// The same column as one index input for an embedding layer (unseen `green` one past the last
+/// index, embedded as zeros), in an ensemble of two, with an input scaling that must leave the
+/// index alone.
+#[test]
+fn embedded_categories_run_in_tract() {
+    string_categories(true);
+}
+
+fn string_categories(embedded: bool) {
     let pre = Preprocessing {
         format: FORMAT,
         na_values: vec!["NA".into()],
@@ -256,6 +268,7 @@ fn string_categories_run_in_tract() {
                 kind: FeatureKind::Categorical {
                     categories: vec!["blue".into(), "red".into()],
                     missing_category: true,
+                    embedded,
                 },
             },
             FeatureColumn {
@@ -274,26 +287,49 @@ fn string_categories_run_in_tract() {
             positive: None,
         },
     };
-    let model = Mlp::new(4)
-        .dense(5)
-        .tanh()
-        .dense(2)
-        .softmax()
-        .build(5)
+    let width = if embedded { 2 } else { 4 };
+    let mut model = if embedded {
+        Mlp::new(2).ensemble(2).embedding(3, &[(0, 3)])
+    } else {
+        Mlp::new(4)
+    }
+    .dense(5)
+    .tanh()
+    .dense(2)
+    .softmax()
+    .build(5)
+    .unwrap();
+    model
+        .set_input_scaling(Some(InputScaling {
+            mean: vec![0.5; width],
+            scale: vec![2.0; width],
+        }))
         .unwrap();
     let colours = ["red", "blue", "green", "", "NA"];
     let xs = [0.5f32, -1.0, 2.0, f32::NAN, 0.0];
-    // deepnet's encoding: [blue, red, missing, x]
+    // deepnet's encoding: [blue, red, missing, x], or embedded [index, x]
     let mut encoded = Vec::new();
     for (c, &x) in colours.iter().zip(&xs) {
-        encoded.extend([
-            f32::from(*c == "blue"),
-            f32::from(*c == "red"),
-            f32::from(c.is_empty() || *c == "NA"),
-            if x.is_nan() { 1.0 } else { x },
-        ]);
+        let missing = c.is_empty() || *c == "NA";
+        let x = if x.is_nan() { 1.0 } else { x };
+        if embedded {
+            let index = match *c {
+                "blue" => 0.0,
+                "red" => 1.0,
+                _ if missing => 2.0,
+                _ => 3.0,
+            };
+            encoded.extend([index, x]);
+        } else {
+            encoded.extend([
+                f32::from(*c == "blue"),
+                f32::from(*c == "red"),
+                f32::from(missing),
+                x,
+            ]);
+        }
     }
-    let xt = Tensor::from_slice(&encoded, (5, 4), &deepnet_core::Device::Cpu).unwrap();
+    let xt = Tensor::from_slice(&encoded, (5, width), &deepnet_core::Device::Cpu).unwrap();
     let want = model
         .predict_proba(&xt)
         .unwrap()
