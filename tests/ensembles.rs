@@ -148,6 +148,93 @@ fn members_train_as_if_each_trained_alone_on_the_same_batches() {
     }
 }
 
+/// With `bootstrap`, member m counts row r `bootstrap_count(key, m, r)` times: in full-batch
+/// training without shuffling, it ends as a single network trained on the rows repeated that
+/// many times (Adam divides out the different scale of the two losses, up to its ε).
+#[test]
+fn bootstrap_members_train_as_if_alone_on_their_resampled_rows() {
+    use deepnet::ensemble::{bootstrap_count, bootstrap_key};
+    let n = 30;
+    let x = inputs(n, 6);
+    let xs = values(&x);
+    let ys: Vec<u32> = xs.chunks(3).map(|r| u32::from(r[0] + r[2] > 0.0)).collect();
+    let recipe = Recipe {
+        optimizer: OptimizerKind::Adam,
+        batch_size: None,
+        shuffle: false,
+        epochs: 3,
+        seed: 9,
+        bootstrap: true,
+        ..Recipe::default()
+    };
+    let data = TrainData::new(
+        x.clone(),
+        Tensor::from_vec(ys.clone(), n, &Device::Cpu).unwrap(),
+    )
+    .unwrap();
+    let mut ensemble = Sequential::from_spec(&spec(Output::Softmax, 2, 3), 12).unwrap();
+    let alone: Vec<Sequential> = (0..3).map(|m| member(&ensemble, m)).collect();
+    Trainer::new(recipe.clone())
+        .unwrap()
+        .fit(&mut ensemble, &data, None)
+        .unwrap();
+    let key = bootstrap_key(recipe.seed);
+    let mut samples = Vec::new();
+    for (m, mut single) in alone.into_iter().enumerate() {
+        let (mut rx, mut ry) = (Vec::new(), Vec::new());
+        for r in 0..n {
+            for _ in 0..bootstrap_count(key, m, r as u32) {
+                rx.extend_from_slice(&xs[r * 3..r * 3 + 3]);
+                ry.push(ys[r]);
+            }
+        }
+        let rows = ry.len();
+        samples.push(rows);
+        let resampled = TrainData::new(
+            Tensor::from_vec(rx, (rows, 3), &Device::Cpu).unwrap(),
+            Tensor::from_vec(ry, rows, &Device::Cpu).unwrap(),
+        )
+        .unwrap();
+        let plain = Recipe {
+            bootstrap: false,
+            ..recipe.clone()
+        };
+        Trainer::new(plain)
+            .unwrap()
+            .fit(&mut single, &resampled, None)
+            .unwrap();
+        let (a, b) = (
+            values(&member(&ensemble, m).logits(&x).unwrap()),
+            values(&single.logits(&x).unwrap()),
+        );
+        let diff = a
+            .iter()
+            .zip(&b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max);
+        assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
+    }
+    // Three different samples.
+    samples.dedup();
+    assert!(samples.len() > 1, "{samples:?}");
+    // Poisson(1): mean 1, e⁻¹ of the rows left out.
+    let counts: Vec<u32> = (0..20_000).map(|r| bootstrap_count(key, 0, r)).collect();
+    let mean = counts.iter().sum::<u32>() as f64 / 2e4;
+    let zeros = counts.iter().filter(|&&c| c == 0).count() as f64 / 2e4;
+    assert!((mean - 1.0).abs() < 0.03, "{mean}");
+    assert!((zeros - (-1f64).exp()).abs() < 0.01, "{zeros}");
+    // A single network has nothing to resample.
+    let mut single = Sequential::from_spec(&spec(Output::Softmax, 2, 1), 1).unwrap();
+    assert_eq!(
+        Trainer::new(recipe)
+            .unwrap()
+            .fit(&mut single, &data, None)
+            .unwrap_err()
+            .to_string(),
+        "recipe: `bootstrap` needs an ensemble of 2 or more members (`ensemble` in the spec, or --ensemble)"
+    );
+}
+
 #[test]
 fn an_ensemble_checkpoint_round_trips() {
     let model = Sequential::from_spec(&spec(Output::Linear, 2, 5), 9).unwrap();

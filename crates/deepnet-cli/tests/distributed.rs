@@ -1,6 +1,6 @@
 //! `deepnet train --distributed`: without the `mpi` feature, one clear error; with it, under
 //! `mpirun -np 2`, the same weights as one process with the same global batch (Adam and
-//! momentum, dropout on, periodic embeddings and an ensemble), a killed job resumed (with 2 ranks or 1) matching a straight run, a
+//! momentum, dropout on, periodic and categorical embeddings and an ensemble), a killed job resumed (with 2 ranks or 1) matching a straight run, a
 //! killed rank ending the whole job (no hang) with its checkpoint intact, and ranks given
 //! different flags stopping with an error that names them.
 
@@ -41,6 +41,14 @@ mod with_mpi {
     const PLR_ENSEMBLE: &str = r#"{"name": "plr", "init": "he_normal", "output": "softmax", "ensemble": 2,
         "layers": [{"type": "periodic", "frequencies": 4, "units": 2}, {"type": "dense", "units": 32},
         {"type": "relu"}, {"type": "dropout", "rate": 0.2}, {"type": "dense", "units": 10}]}"#;
+
+    /// Categorical embeddings (the penguins' `Individual ID` and `Date Egg`) in an ensemble of
+    /// two with bootstrap rows: the embedding table's gradient is summed over the ranks too, and
+    /// every rank counts its rows as one process does.
+    const EMBEDDING_ENSEMBLE: &str = r#"{"name": "emb", "init": "he_normal", "output": "softmax", "ensemble": 2,
+        "train": {"bootstrap": true},
+        "layers": [{"type": "embedding", "units": 3}, {"type": "dense", "units": 16},
+        {"type": "relu"}, {"type": "dropout", "rate": 0.2}, {"type": "dense", "units": 3}]}"#;
 
     fn mpirun(ranks: usize, args: &[&str]) -> Output {
         Command::new("mpirun")
@@ -132,6 +140,9 @@ mod with_mpi {
         let spec = spec.to_str().unwrap();
         let plr = dir.join("plr.json");
         std::fs::write(&plr, PLR_ENSEMBLE).unwrap();
+        let emb = dir.join("emb.json");
+        std::fs::write(&emb, EMBEDDING_ENSEMBLE).unwrap();
+        let emb = emb.to_str().unwrap();
         let plr = plr.to_str().unwrap();
         // An IDX directory is read by each rank for its own rows only.
         let idx = digits_idx(&dir);
@@ -160,19 +171,28 @@ mod with_mpi {
                 "adam",
                 "1293 rows (145 validation, 359 test)",
             ),
+            (
+                emb,
+                "tests/fixtures/penguins-raw.csv",
+                "adam",
+                "248 rows (27 validation, 69 test)",
+            ),
         ];
         for (k, (spec, data, optimizer, rows)) in runs.into_iter().enumerate() {
+            // A table names its target.
+            let target: &[&str] = if data.ends_with(".csv") {
+                &["--target", "Species"]
+            } else {
+                &[]
+            };
             let single = dir.join(format!("single-{k}"));
-            let o = deepnet(&train_args(
-                spec,
-                data,
-                single.to_str().unwrap(),
-                optimizer,
-                "2",
-            ));
+            let mut args = train_args(spec, data, single.to_str().unwrap(), optimizer, "2");
+            args.extend(target);
+            let o = deepnet(&args);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let dist = dir.join(format!("dist-{k}"));
             let mut args = train_args(spec, data, dist.to_str().unwrap(), optimizer, "2");
+            args.extend(target);
             args.push("--distributed");
             let o = mpirun(2, &args);
             let (out, err) = (

@@ -15,6 +15,31 @@
 use crate::activation::Activation;
 use crate::loss::{softmax, Loss};
 use crate::real::Real;
+use crate::rng::Rng;
+
+/// The key of a run's bootstrap counts, from the recipe's seed: one for the whole run, so that
+/// each member keeps its sample from step to step.
+pub fn bootstrap_key(seed: u64) -> u64 {
+    Rng::new(seed ^ 0xB007_57A9).next_u64()
+}
+
+/// With the recipe's `bootstrap`, how many times training row `row` counts in member `member`'s
+/// loss: a draw from Poisson(1), fixed by (`key`, member, row) for the whole run. Each member
+/// then trains on its own bootstrap sample of the rows, as bagging draws n rows with
+/// replacement (whose counts tend to Poisson(1) as n grows), without resampling the batches.
+pub fn bootstrap_count(key: u64, member: usize, row: u32) -> u32 {
+    let id = ((member as u64) << 40) ^ row as u64;
+    let u = Rng::new(key ^ id.wrapping_mul(0xD1B5_4A32_D192_ED03)).next_f64();
+    // Inverse CDF: P(c) = e⁻¹ / c!.
+    let (mut c, mut p) = (0u32, (-1f64).exp());
+    let mut cdf = p;
+    while u >= cdf && c < 20 {
+        c += 1;
+        p /= c as f64;
+        cdf += p;
+    }
+    c
+}
 
 /// Smallest probability [`combine`] takes the log of: e^−69, far below any f32 probability a
 /// member can produce other than 0, so that a class no member gives any chance stays finite.

@@ -76,6 +76,8 @@ pub(crate) struct Engine<T: Real> {
     class_weights: Option<Vec<T>>,
     /// Label smoothing ε of the training loss (0: none).
     smoothing: T,
+    /// See [`Engine::set_bootstrap`].
+    bootstrap: Option<u64>,
     macs_per_row: usize,
     scaling: Option<(Vec<T>, Vec<T>)>,
     threads: usize,
@@ -185,6 +187,7 @@ impl<T: Real> Engine<T> {
             loss: model.loss(),
             class_weights: None,
             smoothing: T::ZERO,
+            bootstrap: None,
             macs_per_row,
             scaling: model.input_scaling().map(|s| s.factors()),
             threads: threads
@@ -210,6 +213,12 @@ impl<T: Real> Engine<T> {
     /// Label smoothing ε of the training loss ([`Loss::row_smoothed`]); evaluation stays plain.
     pub fn set_label_smoothing(&mut self, eps: f64) {
         self.smoothing = T::from_f64(eps);
+    }
+
+    /// Bootstrap rows for the members of an ensemble: member m counts training row r
+    /// [`crate::ensemble::bootstrap_count`]`(key, m, r)` times in its loss (`None`: once).
+    pub fn set_bootstrap(&mut self, key: Option<u64>) {
+        self.bootstrap = key;
     }
 
     /// Tells the engine that the data it is given hold only every `stride`-th row of the
@@ -380,6 +389,7 @@ impl<T: Real> Engine<T> {
             members: self.members,
             class_weights: self.class_weights.as_deref(),
             smoothing: self.smoothing,
+            bootstrap: self.bootstrap,
             scaling: self.scaling.as_ref(),
             x,
             targets,

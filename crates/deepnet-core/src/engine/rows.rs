@@ -9,7 +9,7 @@ use crate::activation::Activation;
 use crate::dense;
 use crate::dropout::apply_mask;
 use crate::embedding;
-use crate::ensemble::combine;
+use crate::ensemble::{bootstrap_count, combine};
 use crate::loss::Loss;
 use crate::periodic;
 use crate::real::Real;
@@ -58,6 +58,9 @@ pub(super) struct Shared<'a, T> {
     pub class_weights: Option<&'a [T]>,
     /// Label smoothing ε of the training loss (training and gradient-check passes).
     pub smoothing: T,
+    /// The key of the members' bootstrap counts ([`bootstrap_count`]; training and
+    /// gradient-check passes), when the recipe asks for them.
+    pub bootstrap: Option<u64>,
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
@@ -214,9 +217,9 @@ fn loss_grad<T: Real>(
     g.resize(z.len(), T::ZERO);
     let inv_n = T::ONE / T::from_f64(s.batch as f64);
     let inv_members = T::ONE / T::from_f64(members as f64);
-    let eps = match s.pass {
-        Pass::Train | Pass::Loss => s.smoothing,
-        Pass::Infer | Pass::Evaluate => T::ZERO,
+    let (eps, bootstrap) = match s.pass {
+        Pass::Train | Pass::Loss => (s.smoothing, s.bootstrap),
+        Pass::Infer | Pass::Evaluate => (T::ZERO, None),
     };
     let (mut combined, mut scratch) = (vec![T::ZERO; k], vec![T::ZERO; k]);
     let (mut loss, mut correct) = (0f64, 0usize);
@@ -232,10 +235,14 @@ fn loss_grad<T: Real>(
             (Some(ws), Some(c)) => ws.get(c as usize).copied().unwrap_or(T::ONE),
             _ => T::ONE,
         };
-        // The members' mean loss: J_i = (1/K) Σₘ w_c · ℓ(zₘ).
-        for (zm, gm) in zr.chunks_exact(k).zip(gr.chunks_exact_mut(k)) {
-            let l = s.loss.row_smoothed(zm, y, gm, inv_n * w * inv_members, eps);
-            loss += w.to_f64() * l * inv_members.to_f64();
+        // The members' mean loss: J_i = (1/K) Σₘ w_c · ℓ(zₘ), each term counted c_{m,i} times
+        // with bootstrap rows.
+        for (m, (zm, gm)) in zr.chunks_exact(k).zip(gr.chunks_exact_mut(k)).enumerate() {
+            let c = bootstrap.map_or(T::ONE, |key| T::from_f64(bootstrap_count(key, m, r) as f64));
+            let l = s
+                .loss
+                .row_smoothed(zm, y, gm, inv_n * w * c * inv_members, eps);
+            loss += w.to_f64() * c.to_f64() * l * inv_members.to_f64();
         }
         let predicted = if members == 1 {
             s.loss.predicted_class(zr)

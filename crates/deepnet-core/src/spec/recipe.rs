@@ -173,6 +173,15 @@ pub struct Recipe {
     /// What early stopping watches: `loss` or `metric` (accuracy or R²) [default: loss].
     #[serde(skip_serializing_if = "is_loss")]
     pub monitor: Monitor,
+    /// Each member of an ensemble trains on its own bootstrap sample of the training rows: row
+    /// r counts a Poisson(1) number of times in member m's loss, drawn from the seed
+    /// ([`crate::ensemble::bootstrap_count`]) [default: false].
+    #[serde(skip_serializing_if = "is_false")]
+    pub bootstrap: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_loss(m: &Monitor) -> bool {
@@ -205,6 +214,7 @@ impl Default for Recipe {
             class_weight: None,
             label_smoothing: 0.0,
             monitor: Monitor::Loss,
+            bootstrap: false,
         }
     }
 }
@@ -323,6 +333,13 @@ impl Recipe {
                 "needs a classifier (output `sigmoid` or `softmax`)".into(),
             ));
         }
+        if self.bootstrap && spec.ensemble < 2 {
+            return Err(bad(
+                "bootstrap",
+                "needs an ensemble of 2 or more members (`ensemble` in the spec, or --ensemble)"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
@@ -353,6 +370,9 @@ impl Recipe {
         }
         if self.monitor == Monitor::Metric {
             s.push_str(", watching the validation metric");
+        }
+        if self.bootstrap {
+            s.push_str(", bootstrap rows per member");
         }
         match &self.class_weight {
             Some(ClassWeight::Balanced) => s.push_str(", balanced class weights"),

@@ -210,6 +210,11 @@ impl Trainer {
         let class_weights = self.class_weights(model.spec(), ys)?;
         engine.set_class_weights(class_weights.as_deref());
         engine.set_label_smoothing(self.config.label_smoothing);
+        engine.set_bootstrap(
+            self.config
+                .bootstrap
+                .then(|| crate::ensemble::bootstrap_key(self.config.seed)),
+        );
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
