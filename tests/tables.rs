@@ -43,7 +43,8 @@ fn kinds_are_inferred_and_integer_codes_can_be_forced_categorical() {
         kinds[2],
         &FeatureKind::Categorical {
             categories: vec!["blue".into(), "red".into()],
-            missing_category: false
+            missing_category: false,
+            embedded: false
         }
     );
     let mut o = classes();
@@ -149,6 +150,80 @@ fn unseen_categories_encode_as_zeros_and_are_counted() {
         e,
         "new.csv: no column `c` (a feature of the model); the header has: x"
     );
+}
+
+/// With `embed_min_categories`, a column of that many categories (the missing one counted)
+/// becomes one index input: the category's, the missing category's after them, and one past the
+/// last for an unseen one; a column of fewer stays one-hot. The spec's embedding layer gets the
+/// index inputs and their category counts.
+#[test]
+fn many_categories_become_one_index_input_for_the_embedding_layer() {
+    let t = table(
+        "c,d,x,y
+red,u,1,a
+blue,v,2,b
+,u,3,a
+green,v,4,b
+",
+    );
+    let mut o = classes();
+    o.embed_min_categories = Some(4);
+    let p = fit(&t, &o);
+    assert_eq!(
+        p.features[0].kind,
+        FeatureKind::Categorical {
+            categories: vec!["blue".into(), "green".into(), "red".into()],
+            missing_category: true,
+            embedded: true
+        }
+    );
+    assert!(!p.features[1].is_embedded(), "two categories stay one-hot");
+    assert_eq!(p.width(), 1 + 2 + 1);
+    assert_eq!(
+        p.input_names(),
+        ["c", "d=u", "d=v", "x"].map(String::from).to_vec()
+    );
+    let new = table(
+        "c,d,x
+red,u,1
+,v,2
+purple,u,3
+blue,v,4
+",
+    );
+    let mut report = EncodeReport::default();
+    let x = p.encode(&new, &[0, 1, 2, 3], &mut report).unwrap();
+    assert_eq!(
+        x,
+        [2., 1., 0., 1., 3., 0., 1., 2., 4., 1., 0., 3., 0., 0., 1., 4.]
+    );
+    assert_eq!(report.unseen, BTreeMap::from([("c".to_string(), 1)]));
+    // The spec's embedding layer: input 0, 4 categories.
+    let mut spec = deepnet::ModelSpec::from_json_unsized(
+        r#"{"output": "sigmoid", "layers": [{"type": "embedding", "units": 2, "min_categories": 4}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    let mut probe = classes();
+    probe.embedding_from(&spec);
+    assert_eq!(probe.embed_min_categories, Some(4));
+    deepnet::data::fit_inputs(&mut spec, p.width(), Some(&p), "t.csv").unwrap();
+    assert_eq!(
+        spec.embedded_columns(),
+        [deepnet::EmbeddedColumn {
+            input: 0,
+            categories: 4
+        }]
+    );
+    spec.validate().unwrap();
+    // Without a column that many categories, the layer is left out.
+    let one_hot = fit(&t, &classes());
+    let mut spec = deepnet::ModelSpec::from_json_unsized(
+        r#"{"output": "sigmoid", "layers": [{"type": "embedding"}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    deepnet::data::fit_inputs(&mut spec, one_hot.width(), Some(&one_hot), "t.csv").unwrap();
+    assert_eq!(spec.layers.len(), 1);
+    assert_eq!(spec.inputs, 3 + 1 + 2 + 1);
 }
 
 #[test]
