@@ -368,6 +368,18 @@ fn embedding_layers_are_checked_and_refuse_what_is_not_an_index() {
     for (layers, want) in errors {
         assert_eq!(spec(3, &layers).unwrap_err(), want, "{layers}");
     }
+    // Sizes past any limit are refused by the parameter limit, without overflowing.
+    for huge in [
+        format!(r#"{{"type": "embedding", "units": 18446744073709551615, {cols}}}"#),
+        r#"{"type": "embedding", "columns": [{"input": 0, "categories": 18446744073709551615}, {"input": 1, "categories": 18446744073709551615}]}"#.to_string(),
+    ] {
+        assert!(
+            spec(3, &huge)
+                .unwrap_err()
+                .starts_with("spec: the network has 18446744073709551615 parameters, more than the limit"),
+            "{huge}"
+        );
+    }
     // A spec whose inputs come from the table may leave the columns to it.
     assert!(ModelSpec::from_json_unsized(
         r#"{"output": "linear", "layers": [{"type": "embedding"}, {"type": "dense", "units": 1}]}"#

@@ -56,7 +56,13 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
 fn random_batch(spec: &ModelSpec, n: usize) -> Result<(Tensor, Tensor)> {
     let mut rng = Rng::new(1);
     let dev = Device::Cpu;
-    let x: Vec<f64> = (0..n * spec.inputs).map(|_| rng.normal()).collect();
+    let mut x: Vec<f64> = (0..n * spec.inputs).map(|_| rng.normal()).collect();
+    // An embedding layer's inputs hold category indices, the unseen one included.
+    for row in x.chunks_exact_mut(spec.inputs.max(1)) {
+        for c in spec.embedded_columns() {
+            row[c.input] = rng.below(c.categories + 1) as f64;
+        }
+    }
     let x = Tensor::from_vec(x, (n, spec.inputs), &dev)?;
     let k = spec.output_units();
     let y = match spec.output {

@@ -211,6 +211,17 @@ fn inspect_and_gradcheck() {
         "3",
     ]);
     assert!(g.status.success());
+    // Random inputs hold category indices where an embedding layer reads them.
+    let dir = temp("gradcheck-embedding");
+    let spec = dir.join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"inputs": 3, "output": "linear", "layers": [{"type": "embedding", "units": 2, "columns": [{"input": 1, "categories": 4}]}, {"type": "dense", "units": 4}, {"type": "tanh"}, {"type": "dense", "units": 1}]}"#,
+    )
+    .unwrap();
+    let g = deepnet(&["gradcheck", "--model", spec.to_str().unwrap()]);
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    assert!(stdout(&g).contains("0.weight"), "{}", stdout(&g));
     // A CSV table goes through the table reader, as in `deepnet train`: the string category
     // and the empty cell become five inputs (x, x.missing and three one-hot columns).
     let dir = temp("gradcheck");

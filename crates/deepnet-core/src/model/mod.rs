@@ -87,7 +87,8 @@ impl Sequential {
                 }
                 LayerSpec::Embedding { units, columns, .. } => {
                     let e = Embedding::init(columns, *units, &mut rng, device, dtype)?;
-                    width += columns.len() * units.saturating_sub(1);
+                    width =
+                        width.saturating_add(columns.len().saturating_mul(units.saturating_sub(1)));
                     Layer::Embedding(e)
                 }
             };

@@ -401,7 +401,8 @@ impl ModelSpec {
                     LayerSpec::Dense { units, .. } => width = *units,
                     LayerSpec::Periodic { units, .. } => width *= *units,
                     LayerSpec::Embedding { units, columns, .. } => {
-                        width += columns.len() * units.saturating_sub(1)
+                        width = width
+                            .saturating_add(columns.len().saturating_mul(units.saturating_sub(1)))
                     }
                     _ => {}
                 }
@@ -440,7 +441,8 @@ impl ModelSpec {
                         format!("{i}.weight"),
                         vec![total_categories(columns), *units],
                     ));
-                    width += columns.len() * units.saturating_sub(1);
+                    width =
+                        width.saturating_add(columns.len().saturating_mul(units.saturating_sub(1)));
                 }
                 _ => {}
             }
