@@ -55,6 +55,20 @@ fn member(ensemble: &Sequential, m: usize) -> Sequential {
     model
 }
 
+/// Asserts that member `m` of `ensemble` gives the logits of `single` on `x`, within 1e-4.
+fn member_matches(ensemble: &Sequential, m: usize, single: &Sequential, x: &Tensor) {
+    let (a, b) = (
+        values(&member(ensemble, m).logits(x).unwrap()),
+        values(&single.logits(x).unwrap()),
+    );
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0f32, f32::max);
+    assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
+}
+
 fn values(t: &Tensor) -> Vec<f32> {
     t.flatten_all().unwrap().to_vec1().unwrap()
 }
@@ -135,16 +149,7 @@ fn members_train_as_if_each_trained_alone_on_the_same_batches() {
             .unwrap();
         // The members' mean loss scales each gradient by 1/3, which Adam's update divides out
         // (up to its ε).
-        let (a, b) = (
-            values(&member(&ensemble, m).logits(&x).unwrap()),
-            values(&single.logits(&x).unwrap()),
-        );
-        let diff = a
-            .iter()
-            .zip(&b)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0f32, f32::max);
-        assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
+        member_matches(&ensemble, m, &single, &x);
     }
 }
 
@@ -203,16 +208,7 @@ fn bootstrap_members_train_as_if_alone_on_their_resampled_rows() {
             .unwrap()
             .fit(&mut single, &resampled, None)
             .unwrap();
-        let (a, b) = (
-            values(&member(&ensemble, m).logits(&x).unwrap()),
-            values(&single.logits(&x).unwrap()),
-        );
-        let diff = a
-            .iter()
-            .zip(&b)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0f32, f32::max);
-        assert!(diff < 1e-4, "member {m}: max difference {diff:e}");
+        member_matches(&ensemble, m, &single, &x);
     }
     // Three different samples.
     samples.dedup();

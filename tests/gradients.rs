@@ -171,6 +171,43 @@ fn candle_activation(act: Activation, a: &Tensor) -> Tensor {
     }
 }
 
+/// The model's parameters as candle `Var`s, named as in checkpoints.
+fn as_vars(model: &Sequential) -> Vec<(String, Var)> {
+    model
+        .parameters()
+        .into_iter()
+        .map(|(n, t)| (n, Var::from_tensor(&t).unwrap()))
+        .collect()
+}
+
+/// The `Var` called `name`, as a tensor.
+fn var(vars: &[(String, Var)], name: &str) -> Tensor {
+    vars.iter()
+        .find(|(n, _)| n == name)
+        .unwrap()
+        .1
+        .as_tensor()
+        .clone()
+}
+
+/// `loss` written with candle-nn's losses.
+fn candle_loss(loss: Loss, a: &Tensor, y: &Tensor) -> Tensor {
+    match loss {
+        Loss::BinaryCrossEntropy => candle_nn::loss::binary_cross_entropy_with_logit(a, y).unwrap(),
+        Loss::CrossEntropy => candle_nn::loss::cross_entropy(a, y).unwrap(),
+        Loss::MeanSquaredError => candle_nn::loss::mse(a, y).unwrap(),
+    }
+}
+
+/// Targets in f32, class indices as they are.
+fn f32_targets(y: Tensor) -> Tensor {
+    if y.dtype() == DType::U32 {
+        y
+    } else {
+        y.to_dtype(DType::F32).unwrap()
+    }
+}
+
 /// The same network written with candle-nn layers on `Var`s, differentiated by candle's autograd.
 /// An ensemble is K such networks on the rows of its stacked weights, its loss their mean loss.
 fn autograd_oracle(
@@ -180,19 +217,8 @@ fn autograd_oracle(
     y: &Tensor,
 ) -> Vec<(String, Tensor)> {
     let members = model.spec().ensemble;
-    let vars: Vec<(String, Var)> = model
-        .parameters()
-        .into_iter()
-        .map(|(n, t)| (n, Var::from_tensor(&t).unwrap()))
-        .collect();
-    let get = |name: &str| {
-        vars.iter()
-            .find(|(n, _)| n == name)
-            .unwrap()
-            .1
-            .as_tensor()
-            .clone()
-    };
+    let vars = as_vars(model);
+    let get = |name: &str| var(&vars, name);
     let mut losses = Vec::new();
     for m in 0..members {
         let mut a = x.clone();
@@ -208,13 +234,7 @@ fn autograd_oracle(
                 a = candle_activation(act, &a);
             }
         }
-        losses.push(match model.loss() {
-            Loss::BinaryCrossEntropy => {
-                candle_nn::loss::binary_cross_entropy_with_logit(&a, y).unwrap()
-            }
-            Loss::CrossEntropy => candle_nn::loss::cross_entropy(&a, y).unwrap(),
-            Loss::MeanSquaredError => candle_nn::loss::mse(&a, y).unwrap(),
-        });
+        losses.push(candle_loss(model.loss(), &a, y));
     }
     let loss = (Tensor::stack(&losses, 0).unwrap().sum_all().unwrap() / members as f64).unwrap();
     let store = loss.backward().unwrap();
@@ -232,11 +252,7 @@ fn engine_backward_matches_candle_autograd_in_f32() {
                 let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
                 let (x, y) = data(spec.output, units, 16, 2);
                 let x = x.to_dtype(DType::F32).unwrap();
-                let y = if y.dtype() == DType::U32 {
-                    y
-                } else {
-                    y.to_dtype(DType::F32).unwrap()
-                };
+                let y = f32_targets(y);
                 let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
                 for (pname, expected) in autograd_oracle(&model, act, &x, &y) {
                     let got = grads.get(&pname).unwrap();
@@ -267,25 +283,10 @@ fn embedding_backward_matches_candle_autograd_in_f32() {
         let model = random_biases(Sequential::from_spec(&spec, 5).unwrap(), 6);
         let (x, y) = data(spec.output, units, 16, 2);
         let x = x.to_dtype(DType::F32).unwrap();
-        let y = if y.dtype() == DType::U32 {
-            y
-        } else {
-            y.to_dtype(DType::F32).unwrap()
-        };
+        let y = f32_targets(y);
         let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
-        let vars: Vec<(String, Var)> = model
-            .parameters()
-            .into_iter()
-            .map(|(n, t)| (n, Var::from_tensor(&t).unwrap()))
-            .collect();
-        let get = |name: &str| {
-            vars.iter()
-                .find(|(n, _)| n == name)
-                .unwrap()
-                .1
-                .as_tensor()
-                .clone()
-        };
+        let vars = as_vars(&model);
+        let get = |name: &str| var(&vars, name);
         let table = get("0.weight");
         let d = table.dims()[1];
         let (mut parts, mut offset) = (Vec::new(), 0);
@@ -314,14 +315,7 @@ fn embedding_backward_matches_candle_autograd_in_f32() {
                 a = a.relu().unwrap();
             }
         }
-        let loss = match model.loss() {
-            Loss::BinaryCrossEntropy => {
-                candle_nn::loss::binary_cross_entropy_with_logit(&a, &y).unwrap()
-            }
-            Loss::CrossEntropy => candle_nn::loss::cross_entropy(&a, &y).unwrap(),
-            Loss::MeanSquaredError => candle_nn::loss::mse(&a, &y).unwrap(),
-        };
-        let store = loss.backward().unwrap();
+        let store = candle_loss(model.loss(), &a, &y).backward().unwrap();
         for (name, v) in &vars {
             let expected = store.get(v.as_tensor()).unwrap();
             let diff = (grads.get(name).unwrap() - expected)
