@@ -508,10 +508,18 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         "{stderr}"
     );
     assert!(stdout.contains("test_accuracy: "), "{stdout}");
+    // `Date Egg` has 50 dates: embedded, one input instead of 50.
+    assert!(
+        stderr.contains(
+            "embedding: `Date Egg` (50 categories) in 8 values each, instead of one-hot\n"
+        ),
+        "{stderr}"
+    );
     let spec: deepnet::ModelSpec = serde_json::from_str(&spec).unwrap();
-    // 75 encoded inputs → 64 → 32 → 3: (75·64 + 64) + (64·32 + 32) + (32·3 + 3) weights.
-    assert_eq!(spec.inputs, 75);
-    assert_eq!(spec.parameter_count(), 7043);
+    // 26 encoded inputs, the date's index becoming 8 values (a 50 × 8 table): 33 → 64 → 32 → 3,
+    // 400 + (33·64 + 64) + (64·32 + 32) + (32·3 + 3) weights.
+    assert_eq!(spec.inputs, 26);
+    assert_eq!(spec.parameter_count(), 4755);
     assert_eq!(spec.name.as_deref(), Some("penguins-raw"));
     // Whole numbers with many values: a regression target.
     let (stdout, stderr, _) = run("Body Mass (g)", "mass");
@@ -589,9 +597,9 @@ fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
     args.extend(["--epochs", "20", "--ensemble", "3"]);
     args.extend(["--out", out_dir.to_str().unwrap()]);
     let (stdout, stderr) = ok(&args);
-    // Three members of the 75-64-32-3 network.
+    // Three members of the 33-64-32-3 network after the embedding they share (400).
     assert!(
-        stderr.contains("21129 parameters in 3 ensemble members"),
+        stderr.contains("13465 parameters in 3 ensemble members"),
         "{stderr}"
     );
     let ckpt = out_dir.join("model.safetensors");
@@ -602,7 +610,7 @@ fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
         insp.contains("an ensemble of 3 members: widths are one member's, parameters all 3's"),
         "{insp}"
     );
-    assert!(insp.contains("parameters: 21129"), "{insp}");
+    assert!(insp.contains("parameters: 13465"), "{insp}");
     // The checkpoint evaluates and predicts as one model.
     let (ev, _) = ok(&[
         "eval",
