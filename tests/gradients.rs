@@ -199,6 +199,20 @@ fn candle_loss(loss: Loss, a: &Tensor, y: &Tensor) -> Tensor {
     }
 }
 
+/// The largest |a − b| of two tensors of the same shape, in f64.
+fn max_difference(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_scalar::<f64>()
+        .unwrap()
+}
+
 /// Targets in f32, class indices as they are.
 fn f32_targets(y: Tensor) -> Tensor {
     if y.dtype() == DType::U32 {
@@ -256,8 +270,7 @@ fn engine_backward_matches_candle_autograd_in_f32() {
                 let (_, grads) = model.gradients(&x, &y, &mut Rng::new(0)).unwrap();
                 for (pname, expected) in autograd_oracle(&model, act, &x, &y) {
                     let got = grads.get(&pname).unwrap();
-                    let diff = (got - &expected).unwrap().abs().unwrap().max_all().unwrap();
-                    let diff = diff.to_scalar::<f32>().unwrap();
+                    let diff = max_difference(got, &expected);
                     assert!(
                     diff < 1e-5,
                     "{act:?} {output:?}×{units} members={members} {pname}: max difference {diff:e}"
@@ -318,14 +331,7 @@ fn embedding_backward_matches_candle_autograd_in_f32() {
         let store = candle_loss(model.loss(), &a, &y).backward().unwrap();
         for (name, v) in &vars {
             let expected = store.get(v.as_tensor()).unwrap();
-            let diff = (grads.get(name).unwrap() - expected)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = max_difference(grads.get(name).unwrap(), expected);
             assert!(
                 diff < 1e-5,
                 "{output:?}×{units} {name}: max difference {diff:e}"
@@ -439,8 +445,7 @@ fn every_optimizer_follows_the_pytorch_algorithm_through_the_trainer() {
                 .fit(&mut model, &data, None)
                 .unwrap();
             for ((name, a), (_, b)) in model.parameters().iter().zip(reference.parameters()) {
-                let diff = (a - &b).unwrap().abs().unwrap().max_all().unwrap();
-                let diff = diff.to_scalar::<f64>().unwrap();
+                let diff = max_difference(a, &b);
                 assert!(diff < 1e-12, "{what} {name}: max difference {diff:e}");
             }
         }

@@ -20,10 +20,7 @@ pub(crate) fn with_features<T: Real, R>(
 ) -> Result<R> {
     check_feature_shape(spec, x.dims(), what)?;
     with_values(x, |values: &[T]| {
-        check_finite(values, spec.inputs, what)?;
-        if let Some(plan) = spec.embedding_plan() {
-            check_indices(values, &plan, what)?;
-        }
+        check_values(values, spec, what)?;
         f(values)
     })
 }
@@ -42,15 +39,21 @@ pub(crate) fn with_features_gathered<T: Real, R>(
     with_values(x, |values: &[T]| match f(values)? {
         Some(r) => Ok(r),
         None => {
-            check_finite(values, spec.inputs, what)?;
-            if let Some(plan) = spec.embedding_plan() {
-                check_indices(values, &plan, what)?;
-            }
+            check_values(values, spec, what)?;
             Err(Error::Invalid(format!(
                 "{what} holds values too large for the model's input scaling (infinite once standardised)"
             )))
         }
     })
+}
+
+/// Checks that every value is finite and every input of an embedding layer a category index.
+fn check_values<T: Real>(values: &[T], spec: &ModelSpec, what: &str) -> Result<()> {
+    check_finite(values, spec.inputs, what)?;
+    match spec.embedding_plan() {
+        Some(plan) => check_indices(values, &plan, what),
+        None => Ok(()),
+    }
 }
 
 /// Checks that features of shape `dims` are `[n, inputs]` with `n > 0`.

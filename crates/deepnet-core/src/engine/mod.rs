@@ -455,11 +455,9 @@ impl<T: Real> Engine<T> {
             );
         }
         if let Some(e) = &mut self.embedding {
-            let k = self.ops.iter().position(|op| matches!(op, Op::Embedding));
-            if let Some(k) = k {
-                let sq = update_embedding(e, &self.acts[k], &self.dzs[k], sink);
-                norms.push((e.layer, sq.sqrt()));
-            }
+            // One op per layer: the layer's index is its op's.
+            let sq = update_embedding(e, &self.acts[e.layer], &self.dzs[e.layer], sink);
+            norms.push((e.layer, sq.sqrt()));
         }
         norms.sort_by_key(|&(layer, _)| layer);
         norms

@@ -66,11 +66,7 @@ impl FeatureColumn {
         match &self.kind {
             FeatureKind::Numeric { indicator, .. } => 1 + usize::from(*indicator),
             FeatureKind::Categorical { embedded: true, .. } => 1,
-            FeatureKind::Categorical {
-                categories,
-                missing_category,
-                ..
-            } => categories.len() + usize::from(*missing_category),
+            FeatureKind::Categorical { .. } => self.category_count().unwrap_or(0),
         }
     }
 

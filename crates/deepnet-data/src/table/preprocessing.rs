@@ -397,7 +397,7 @@ impl Preprocessing {
                 let r = train.iter().copied().find(|&r| col.is_missing(r));
                 return Err(missing_cell(table, r.unwrap_or(0), c));
             }
-            let Some(column) = fit.column else {
+            let Some(mut column) = fit.column else {
                 dropped.push(name.clone());
                 warnings.push(format!(
                     "column `{name}` is missing in every training row; it is dropped"
@@ -413,12 +413,9 @@ impl Preprocessing {
                 )));
             }
             let _ = fit.present;
-            let mut column = column;
-            let n = column.category_count();
-            if let (crate::table::FeatureKind::Categorical { embedded, .. }, Some(n), Some(min)) =
-                (&mut column.kind, n, options.embed_min_categories)
-            {
-                *embedded = n >= min;
+            let n = column.category_count().unwrap_or(0);
+            if let crate::table::FeatureKind::Categorical { embedded, .. } = &mut column.kind {
+                *embedded = options.embed_min_categories.is_some_and(|min| n >= min);
             }
             features.push(column);
         }
