@@ -12,7 +12,7 @@
 Both read everything from the file: the network (`deepnet.spec`, tensors `{i}.weight`,
 `{i}.bias`), the input standardisation (`deepnet.input_scaling`), and for models trained on a
 CSV table the preprocessing (`deepnet.preprocessing`: median imputation with missing indicators,
-one-hot encoding with the training vocabulary, the targets' scaling). Rows are given as raw
+quantile bins of numbers, one-hot encoding with the training vocabulary, the targets' scaling). Rows are given as raw
 values, as in the CSV the model was trained on; columns are found by name. `docs/checkpoints.md`
 describes every key.
 """
@@ -80,6 +80,13 @@ def _category_key(text):
     return text
 
 
+def bins(v, edges):
+    """The piecewise-linear encoding of `v` over quantile bin `edges` (`deepnet::data::table::bins`):
+    (v - low) / width per bin, clipped to [0, 1]."""
+    v = float(np.float32(v))
+    return [min(max((v - lo) / (hi - lo), 0.0), 1.0) for lo, hi in zip(edges, edges[1:])]
+
+
 def encode(pre, rows):
     """The model's inputs (before standardisation) for raw rows, as a float32 [n, d] array."""
     na = set(pre["na_values"]) | {""}
@@ -96,9 +103,11 @@ def encode(pre, rows):
             if f["kind"] == "numeric":
                 if not missing and not _is_number(cell):
                     raise ValueError(f"row {i}: column `{f['name']}`: cannot parse `{cell}` as a number")
-                x.append(f["median"] if missing else float(cell))
+                v = f["median"] if missing else float(cell)
+                x.append(v)
                 if f["indicator"]:
                     x.append(1.0 if missing else 0.0)
+                x.extend(bins(v, f.get("edges", [])))
             elif f.get("embedded"):
                 # One index input: the category's, the missing category's after them, and one
                 # past the last for an unseen category (embedded as zeros).

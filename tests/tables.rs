@@ -36,7 +36,7 @@ fn kinds_are_inferred_and_integer_codes_can_be_forced_categorical() {
     let p = fit(&t, &classes());
     let kinds: Vec<&FeatureKind> = p.features.iter().map(|f| &f.kind).collect();
     assert!(
-        matches!(kinds[0], FeatureKind::Numeric { median, indicator: false } if *median == 1.5)
+        matches!(kinds[0], FeatureKind::Numeric { median, indicator: false, .. } if *median == 1.5)
     );
     assert!(matches!(kinds[1], FeatureKind::Numeric { median, .. } if *median == 3.0));
     assert_eq!(
@@ -72,7 +72,7 @@ fn missing_cells_get_the_median_and_an_indicator_or_a_category_of_their_own() {
     );
     // median of 1, 3, 10 is 3
     assert!(
-        matches!(p.features[0].kind, FeatureKind::Numeric { median, indicator: true } if median == 3.0)
+        matches!(p.features[0].kind, FeatureKind::Numeric { median, indicator: true, .. } if median == 3.0)
     );
     let (ds, _) = p.dataset(&t, None).unwrap();
     let row = |i: usize| ds.features[i * 6..(i + 1) * 6].to_vec();

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use deepnet::data::table::Bins;
 use deepnet::{ClassWeight, OptimizerKind, Schedule};
 use serde::{Deserialize, Serialize};
 
@@ -146,10 +147,21 @@ pub struct TableArgs {
     #[arg(long, value_name = "LABEL")]
     #[serde(default)]
     pub positive: Option<String>,
+    /// Quantile bins of every numeric column, each an input besides the value (piecewise-linear
+    /// encoding): auto gives one per 256 training rows, at most 16, none under 1,024 rows; off;
+    /// or a count [default: auto for the default network, off with a spec's layers].
+    #[arg(long, value_name = "auto|off|N", value_parser = bins_parser)]
+    #[serde(default)]
+    pub bins: Option<Bins>,
     /// Class weights in the loss: balanced weighs class c by n / (k · n_c) [default: none].
     #[arg(long, value_parser = class_weight_parser())]
     #[serde(default)]
     pub class_weight: Option<ClassWeight>,
+}
+
+/// `--bins`'s values: [`Bins::parse`].
+fn bins_parser(text: &str) -> Result<Bins, String> {
+    Bins::parse(text)
 }
 
 /// `--class-weight`'s values: the rules of [`ClassWeight`] that need no numbers.
@@ -225,8 +237,8 @@ pub struct ExportArgs {
     /// The file to write (atomically).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
-    /// One float32 input `input` [N, inputs] instead of one input per column (models with only
-    /// numeric columns and no missing indicators).
+    /// One float32 input `input` [N, columns] (the feature columns' values in order) instead of
+    /// one input per column (models with only numeric columns and no missing indicators).
     #[arg(long)]
     pub single_input: bool,
 }

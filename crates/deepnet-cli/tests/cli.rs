@@ -280,7 +280,7 @@ fn bad_inputs_give_one_error_line_and_status_1() {
     );
     assert_eq!(
         fails(&["train", "--model", spec, "--data", &text_cell]),
-        format!("error: the spec's `inputs` is 2 but data `{text_cell}` encodes to 3 inputs (2 feature columns; one-hot and missing indicators: `b` → 2); leave `inputs` out of the spec to use the encoded width")
+        format!("error: the spec's `inputs` is 2 but data `{text_cell}` encodes to 3 inputs (2 feature columns; one-hot, missing indicators and quantile bins: `b` → 2); leave `inputs` out of the spec to use the encoded width")
     );
     assert_eq!(fails(&["train", "--model", spec, "--data", &three_classes]), format!("error: data `{three_classes}` has 3 classes but output `sigmoid` is binary; use `softmax` with 3 units"));
     assert_eq!(

@@ -1,7 +1,7 @@
 //! `deepnet export --format onnx`: the exported graphs pass `onnx.checker` and reproduce `deepnet
 //! predict` in onnxruntime (tests/interop_onnx.py) for every activation, each output kind,
-//! dropout, layers without bias, ensembles and periodic embeddings (also through the numpy
-//! loader), string categories, missing cells, unseen categories and
+//! dropout, layers without bias, ensembles, periodic embeddings and quantile bins (also through
+//! the numpy loader), string categories, missing cells, unseen categories and
 //! several targets; and bad input gives one `error:` line with nothing written.
 
 mod common;
@@ -110,6 +110,11 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                 run.to_str().unwrap(),
             ];
             args.extend(targets.iter().copied());
+            // Numbers over quantile bins for the first and fourth networks.
+            let binned = h % 3 == 0;
+            if binned {
+                args.extend(["--bins", "4"]);
+            }
             // Columns that are another task's targets are ignored too.
             for other in ["label3", "label2", "t1", "t2"] {
                 if !targets.contains(&other) {
@@ -117,6 +122,11 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                 }
             }
             let (_, err) = ok(&args);
+            assert_eq!(
+                binned,
+                err.contains("bins: 2 numeric columns also over up to 4 quantile bins each"),
+                "{err}"
+            );
             if layers.contains("embedding") {
                 assert!(
                     err.contains("embedding: `colour` (4 categories) in 3 values each"),
@@ -146,7 +156,11 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
                     pred.to_str().unwrap(),
                 ]);
                 check(&python, &onnx, rows, &pred);
-                if members > 1 || layers.contains("periodic") || layers.contains("embedding") {
+                if binned
+                    || members > 1
+                    || layers.contains("periodic")
+                    || layers.contains("embedding")
+                {
                     numpy_loader_matches(&python, &ckpt, Path::new(rows), &pred);
                 }
             }
@@ -156,6 +170,8 @@ fn exported_graphs_match_deepnet_predict_in_onnxruntime() {
 
 #[test]
 fn a_numeric_model_exports_with_one_input_or_one_per_column() {
+    // Its two columns also over quantile bins: one input holds the columns' values, which the
+    // graph slices and bins.
     let python = python(&["numpy", "onnx", "onnxruntime"]);
     let dir = temp("onnx-single");
     let mut text = String::from("a,b,c,y\n");
@@ -171,14 +187,23 @@ fn a_numeric_model_exports_with_one_input_or_one_per_column() {
     std::fs::write(&data, text).unwrap();
     let data = data.to_str().unwrap();
     let run = dir.join("run");
+    // moons_mlp.json's layers, its inputs left to the encoded width (2 values and 10 bins).
+    let spec = dir.join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"layers": [{"type": "dense", "units": 16}, {"type": "tanh"}, {"type": "dense", "units": 1}], "output": "sigmoid"}"#,
+    )
+    .unwrap();
     ok(&[
         "train",
         "--model",
-        "models/moons_mlp.json",
+        spec.to_str().unwrap(),
         "--data",
         data,
         "--ignore",
         "c",
+        "--bins",
+        "5",
         "--epochs",
         "3",
         "--quiet",

@@ -635,3 +635,78 @@ fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
         assert_eq!(fails(&args).trim(), msg);
     }
 }
+
+#[test]
+fn the_default_network_reads_numbers_over_quantile_bins_on_large_tables() {
+    let dir = temp("bins");
+    // 1,600 rows: 1,152 training rows after the test and validation splits, so 4 bins; `flag`
+    // has two values and gets none.
+    let mut text = String::from("u,v,flag,y\n");
+    for i in 0..1600 {
+        let (u, v) = ((i as f64 * 0.37).sin() * 3.0, (i as f64 * 0.11).cos());
+        text.push_str(&format!("{u:.4},{v:.4},{},{:.4}\n", i % 2, u * u + v));
+    }
+    let data = dir.join("big.csv");
+    std::fs::write(&data, text).unwrap();
+    let data = data.to_str().unwrap();
+    let train = |extra: &[&str], out: &str| {
+        let out_dir = dir.join(out);
+        let mut args = vec!["train", "--data", data, "--epochs", "2", "--quiet"];
+        args.extend(extra);
+        args.extend(["--out", out_dir.to_str().unwrap()]);
+        let (_, stderr) = ok(&args);
+        let meta = deepnet::checkpoint::read_checkpoint(&out_dir.join("model.safetensors"))
+            .unwrap()
+            .metadata;
+        let pre: serde_json::Value = serde_json::from_str(&meta["deepnet.preprocessing"]).unwrap();
+        let spec: deepnet::ModelSpec = serde_json::from_str(&meta["deepnet.spec"]).unwrap();
+        let edges: Vec<usize> = pre["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.get("edges").map_or(0, |e| e.as_array().unwrap().len()))
+            .collect();
+        (stderr, spec.inputs, edges)
+    };
+    let (stderr, inputs, edges) = train(&[], "auto");
+    assert!(
+        stderr.contains(
+            "bins: 2 numeric columns also over up to 4 quantile bins each (one per 256 training rows, at most 16; --bins off for none)\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(edges, [5, 5, 0]);
+    assert_eq!(inputs, 3 + 2 * 4);
+    // Off, or a spec's own layers: the values alone.
+    let spec = dir.join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"layers": [{"type": "dense", "units": 4}, {"type": "relu"}, {"type": "dense", "units": 1}], "output": "linear"}"#,
+    )
+    .unwrap();
+    for (extra, out) in [
+        (vec!["--bins", "off"], "off"),
+        (vec!["--model", spec.to_str().unwrap()], "spec"),
+    ] {
+        let (stderr, inputs, edges) = train(&extra, out);
+        assert!(!stderr.contains("bins:"), "{stderr}");
+        assert_eq!((inputs, edges), (3, vec![0, 0, 0]));
+    }
+    // A count is given as it is, with a spec too.
+    let (stderr, inputs, _) = train(&["--model", spec.to_str().unwrap(), "--bins", "6"], "six");
+    assert!(
+        stderr.contains("bins: 2 numeric columns also over up to 6 quantile bins each\n"),
+        "{stderr}"
+    );
+    assert_eq!(inputs, 3 + 2 * 6);
+    // A usage error, as clap reports every bad flag value (exit status 2).
+    let o = common::deepnet(&["train", "--data", data, "--bins", "many"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "invalid value 'many' for '--bins <auto|off|N>': `many` is not a bin count; expected auto, off or a number from 2 to 1024"
+        ),
+        "{err}"
+    );
+}

@@ -158,7 +158,7 @@ pub fn fit_inputs(
             "the spec's `inputs` is {} but data `{source}` encodes to {width} inputs ({} feature columns{}{}); leave `inputs` out of the spec to use the encoded width",
             spec.inputs,
             p.features.len(),
-            if parts.is_empty() { "" } else { "; one-hot and missing indicators: " },
+            if parts.is_empty() { "" } else { "; one-hot, missing indicators and quantile bins: " },
             parts.join(", ")
         );
     }

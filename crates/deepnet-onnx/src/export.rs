@@ -5,6 +5,7 @@
 //! inputs   one per source column, [N, 1]: float32 for numeric (NaN = missing), string for
 //!          categorical (""/NA tokens = missing); or one float32 `input` [N, d] (--single-input)
 //! encode   numeric:      Where(IsNaN(x), median, x) [, Cast(IsNaN(x)) as the missing indicator]
+//!                        [, Clip((x − low) · (1 / width), 0, 1) over its quantile bins]
 //!          categorical:  Cast(Equal(CategoryMapper(x → 0..k, unseen −1), [0..k])) [, Cast(
 //!                        CategoryMapper(x; "" and the NA tokens → 1, else 0))]   (ai.onnx.ml);
 //!                        embedded: the index itself, k when missing, unseen one past the last
@@ -46,8 +47,9 @@ pub const IR_VERSION: i64 = 9;
 /// How to export.
 #[derive(Clone, Debug, Default)]
 pub struct ExportOptions {
-    /// One float32 input `input` [N, d] instead of one input per column; only for models whose
-    /// columns are all numeric with no missing-value indicator.
+    /// One float32 input `input` [N, columns] (the feature columns' values in order) instead of
+    /// one input per column; only for models whose columns are all numeric with no
+    /// missing-value indicator.
     pub single_input: bool,
 }
 
@@ -252,7 +254,8 @@ fn combine(g: &mut Graph, output: Output, members: usize, k: usize, z: &str) -> 
     }
 }
 
-/// One float32 input `input` [N, d] holding the encoded values.
+/// One float32 input `input` [N, F] holding the columns' values: the encoded values themselves,
+/// or, when some columns have quantile bins, each column Sliced out and followed by its bins.
 fn single_input(g: &mut Graph, pre: &Preprocessing, width: usize) -> Result<String> {
     if let Some(f) = pre.features.iter().find(|f| {
         !matches!(
@@ -268,8 +271,45 @@ fn single_input(g: &mut Graph, pre: &Preprocessing, width: usize) -> Result<Stri
             f.name
         )));
     }
-    g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(width as i64)]);
-    Ok("input".into())
+    if pre.features.iter().all(|f| f.bin_count().is_none()) {
+        g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(width as i64)]);
+        return Ok("input".into());
+    }
+    let columns = pre.features.len() as i64;
+    g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(columns)]);
+    let axes = g.ints("axes", &[1], &[1]);
+    let mut parts = Vec::new();
+    for (j, f) in pre.features.iter().enumerate() {
+        let start = g.ints("start", &[1], &[j as i64]);
+        let end = g.ints("end", &[1], &[j as i64 + 1]);
+        let x = g.op("Slice", &["input", &start, &end, &axes], &[]);
+        parts.push(x.clone());
+        if let FeatureKind::Numeric { edges, .. } = &f.kind {
+            parts.extend(bins(g, &x, edges));
+        }
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Ok(g.op("Concat", &parts, &[("axis", Attr::Int(1))]))
+}
+
+/// The quantile bins ([`deepnet_data::table::bins`]) of `x` [N, 1] over `edges`, as one
+/// [N, T] part: Clip((x − low) · (1 / width), 0, 1). None without edges.
+fn bins(g: &mut Graph, x: &str, edges: &[f64]) -> Option<String> {
+    let t = edges.len().checked_sub(1).filter(|&t| t > 0)?;
+    let low: Vec<f32> = edges[..t].iter().map(|&e| e as f32).collect();
+    // The widths in f64, as the encoding divides by them.
+    let inv: Vec<f32> = edges
+        .windows(2)
+        .map(|w| (1.0 / (w[1] - w[0])) as f32)
+        .collect();
+    let dims = [1, t as i64];
+    let low = g.floats_fresh("bins.low", &dims, &low);
+    let inv = g.floats_fresh("bins.inv_width", &dims, &inv);
+    let zero = g.floats_fresh("bins.zero", &[], &[0.0]);
+    let one = g.floats_fresh("bins.one", &[], &[1.0]);
+    let shifted = g.op("Sub", &[x, &low], &[]);
+    let scaled = g.op("Mul", &[&shifted, &inv], &[]);
+    Some(g.op("Clip", &[&scaled, &zero, &one], &[]))
 }
 
 /// One input per source column, encoded and concatenated.
@@ -277,18 +317,25 @@ fn column_inputs(g: &mut Graph, pre: &Preprocessing) -> String {
     let mut parts = Vec::new();
     for f in &pre.features {
         match &f.kind {
-            FeatureKind::Numeric { median, indicator } => {
+            FeatureKind::Numeric {
+                median,
+                indicator,
+                edges,
+            } => {
                 g.input(&f.name, Elem::Float, &[Dim::Rows, Dim::Fixed(1)]);
                 if pre.missing == MissingPolicy::Error && !indicator {
                     parts.push(f.name.clone());
+                    parts.extend(bins(g, &f.name, edges));
                     continue;
                 }
                 let nan = g.op("IsNaN", &[&f.name], &[]);
                 let m = g.floats_fresh("median", &[1], &[*median as f32]);
-                parts.push(g.op("Where", &[&nan, &m, &f.name], &[]));
+                let x = g.op("Where", &[&nan, &m, &f.name], &[]);
+                parts.push(x.clone());
                 if *indicator {
                     parts.push(g.op("Cast", &[&nan], &[("to", Attr::Int(1))]));
                 }
+                parts.extend(bins(g, &x, edges));
             }
             FeatureKind::Categorical {
                 categories,

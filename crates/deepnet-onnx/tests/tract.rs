@@ -1,6 +1,6 @@
 //! Exported graphs run in tract, a Rust ONNX runtime, inside `cargo test`: every activation,
 //! dropout, a layer without bias, each output kind, single networks and ensembles, one input or one per numeric column with a
-//! missing value; the outputs match deepnet's own predictions.
+//! missing value, quantile bins; the outputs match deepnet's own predictions.
 
 use deepnet_core::{Activation, InputScaling, Mlp, Sequential, Tensor};
 use deepnet_data::table::{
@@ -23,6 +23,7 @@ fn preprocessing(target: TargetEncoding, indicator: bool) -> Preprocessing {
                 kind: FeatureKind::Numeric {
                     median: 0.25,
                     indicator: indicator && i == 0,
+                    edges: Vec::new(),
                 },
             })
             .collect(),
@@ -99,6 +100,18 @@ fn run_tract(bytes: &[u8], x: &[f32], single: bool) -> Vec<f32> {
         .iter()
         .copied()
         .collect()
+}
+
+/// deepnet's probabilities for `ROWS` encoded rows, row-major.
+fn probabilities(model: &Sequential, encoded: &[f32]) -> Vec<f32> {
+    let width = encoded.len() / ROWS;
+    let x = Tensor::from_slice(encoded, (ROWS, width), &deepnet_core::Device::Cpu).unwrap();
+    model
+        .predict_proba(&x)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap()
+        .concat()
 }
 
 fn close(got: &[f32], want: &[f32]) {
@@ -215,6 +228,7 @@ fn missing_values_are_imputed_inside_the_graph() {
     pre.features[0].kind = FeatureKind::Numeric {
         median: 0.25,
         indicator: true,
+        edges: Vec::new(),
     };
     let mut model = model;
     model
@@ -233,15 +247,67 @@ fn missing_values_are_imputed_inside_the_graph() {
         encoded.push(if v.is_nan() { 1.0 } else { 0.0 });
         encoded.extend_from_slice(&x[r * INPUTS + 1..(r + 1) * INPUTS]);
     }
-    let xt = Tensor::from_slice(&encoded, (ROWS, INPUTS + 1), &deepnet_core::Device::Cpu).unwrap();
-    let want = model
-        .predict_proba(&xt)
-        .unwrap()
-        .to_vec2::<f32>()
-        .unwrap()
-        .concat();
+    let want = probabilities(&model, &encoded);
     let bytes = export(&model, &pre, &ExportOptions::default(), &[]).unwrap();
     close(&run_tract(&bytes, &x, false), &want);
+}
+
+/// Two columns over quantile bins (x0 over 3, x2 over 4; values below the first edge and above
+/// the last), through one input and through one input per column with x0 missing in a row: the
+/// graph's bins are deepnet's encoding ([`FeatureColumn::encode_number`]).
+#[test]
+fn quantile_bins_run_in_tract() {
+    for single in [true, false] {
+        let mut pre = preprocessing(
+            TargetEncoding::Classes {
+                names: vec!["a".into(), "b".into(), "c".into()],
+                positive: None,
+            },
+            !single,
+        );
+        for (j, edges) in [
+            (0, vec![-1.0, 0.0, 0.5, 1.5]),
+            (2, vec![-2.0, -1.0, 0.0, 1.0, 1.9]),
+        ] {
+            if let FeatureKind::Numeric { edges: e, .. } = &mut pre.features[j].kind {
+                *e = edges;
+            }
+        }
+        let width = pre.width();
+        assert_eq!(width, INPUTS + 7 + usize::from(!single));
+        let mut model = Mlp::new(width)
+            .dense(5)
+            .tanh()
+            .dense(3)
+            .softmax()
+            .build(6)
+            .unwrap();
+        model
+            .set_input_scaling(Some(InputScaling {
+                mean: (0..width).map(|i| i as f32 * 0.05).collect(),
+                scale: vec![0.7; width],
+            }))
+            .unwrap();
+        let mut x = rows();
+        if !single {
+            x[INPUTS] = f32::NAN; // row 1, column x0 missing
+        }
+        let mut encoded = Vec::new();
+        for r in 0..ROWS {
+            for (j, f) in pre.features.iter().enumerate() {
+                let v = x[r * INPUTS + j];
+                let mut out = vec![0.0; f.width()];
+                f.encode_number((!v.is_nan()).then_some(v as f64), &mut out);
+                encoded.extend(out);
+            }
+        }
+        let want = probabilities(&model, &encoded);
+        let options = ExportOptions {
+            single_input: single,
+        };
+        let bytes = export(&model, &pre, &options, &[]).unwrap();
+        close(&run_tract(&bytes, &x, single), &want);
+    }
 }
 
 #[test]
@@ -276,6 +342,7 @@ fn string_categories(embedded: bool) {
                 kind: FeatureKind::Numeric {
                     median: 1.0,
                     indicator: false,
+                    edges: Vec::new(),
                 },
             },
         ],

@@ -13,8 +13,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use deepnet::checkpoint::{atomic_write, keys, save_model, RunDir, MODEL_FILE};
 use deepnet::data::idx::FASHION_CLASSES;
 use deepnet::data::table::{
-    original_units, scores, target_rows, MissingPolicy, PositiveRule, Preprocessing, RawTable,
-    TableOptions, TableSplits, Task, MAX_CATEGORIES,
+    bins::{MAX_BINS, ROWS_PER_BIN},
+    original_units, scores, target_rows, Bins, MissingPolicy, PositiveRule, Preprocessing,
+    RawTable, TableOptions, TableSplits, Task, DEFAULT_BINS, MAX_CATEGORIES,
 };
 use deepnet::data::{fashion_mnist_rows, load_source, Dataset, HoldOut, Labels};
 use deepnet::spec::MAX_ENSEMBLE;
@@ -69,11 +70,15 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         Some(dir) => Some(load_run(dir, &mut a)?),
         None => None,
     };
-    let mut spec = match (&resumed, &a.model) {
-        (Some((m, _)), _) => m.spec().clone(),
+    let (mut spec, defaulted) = match (&resumed, &a.model) {
+        (Some((m, _)), _) => (m.spec().clone(), false),
         (None, Some(path)) => partial_spec(path, &a)?,
-        (None, None) => default_spec(&a, "no --model")?,
+        (None, None) => (default_spec(&a, "no --model")?, true),
     };
+    // The default network's inputs: numeric columns also over quantile bins.
+    if defaulted && a.table.bins.is_none() {
+        a.table.bins = Some(DEFAULT_BINS);
+    }
     if let Some(k) = a.ensemble {
         if !(1..=MAX_ENSEMBLE).contains(&k) {
             bail!("--ensemble must be between 1 and {MAX_ENSEMBLE} members, got {k}");
@@ -125,6 +130,21 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             eprintln!(
                 "embedding: {} in {units} values each, instead of one-hot",
                 names.join(", ")
+            );
+        }
+    }
+    if let (Some(p), None, true) = (&splits.preprocessing, &resumed, leads) {
+        let binned: Vec<usize> = p.features.iter().filter_map(|f| f.bin_count()).collect();
+        if let Some(&most) = binned.iter().max() {
+            let rule = match a.table.bins {
+                Some(Bins::PerRows) => format!(
+                    " (one per {ROWS_PER_BIN} training rows, at most {MAX_BINS}; --bins off for none)"
+                ),
+                _ => String::new(),
+            };
+            eprintln!(
+                "bins: {} numeric columns also over up to {most} quantile bins each{rule}",
+                binned.len()
             );
         }
     }
@@ -243,7 +263,15 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     );
     let mut recipe = trainer.recipe().summary();
     if spec.train.is_none() {
-        recipe.push_str(" (the defaults: the spec has no \"train\" object)");
+        let standard = deepnet::Recipe {
+            seed: trainer.recipe().seed,
+            ..deepnet::Recipe::standard()
+        };
+        recipe.push_str(if *trainer.recipe() == standard {
+            " (the defaults: the spec has no \"train\" object)"
+        } else {
+            " (the defaults with the flags over them: the spec has no \"train\" object)"
+        });
     }
     eprintln!("recipe: {recipe}");
     let mut status = RunStatus::start(&source_name, &spec, recipe, trainer.recipe().epochs);
@@ -387,12 +415,13 @@ fn load_splits(
 /// The spec of `--model`. A spec without `"layers"` takes the default network's layers and
 /// output for the table ([`default_spec`]) and sets the rest itself (`"train"`, `"init"`,
 /// `"name"`).
-fn partial_spec(path: &Path, a: &TrainArgs) -> Result<ModelSpec> {
+/// The flag is true when the layers are the default's.
+fn partial_spec(path: &Path, a: &TrainArgs) -> Result<(ModelSpec, bool)> {
     let text = std::fs::read_to_string(path).map_err(|e| deepnet::Error::io(path, e))?;
     let given: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| deepnet::Error::Spec(format!("{}: {e}", path.display())))?;
     let Some(fields) = given.as_object().filter(|o| !o.contains_key("layers")) else {
-        return Ok(ModelSpec::read_unsized(path)?);
+        return Ok((ModelSpec::read_unsized(path)?, false));
     };
     let why = format!("{} has no \"layers\"", path.display());
     let mut merged = serde_json::to_value(default_spec(a, &why)?)?;
@@ -413,7 +442,7 @@ fn partial_spec(path: &Path, a: &TrainArgs) -> Result<ModelSpec> {
     if spec.name.is_none() {
         spec.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     }
-    Ok(spec)
+    Ok((spec, true))
 }
 
 /// The network of a run without `--model`: for a CSV table, the library's default for its
@@ -525,6 +554,7 @@ fn load_table(
         },
         max_categories: t.max_categories.unwrap_or(MAX_CATEGORIES),
         embed_min_categories: None,
+        bins: t.bins.unwrap_or_default(),
         positive: t.positive.clone(),
         classes: None,
         task,

@@ -343,9 +343,9 @@ impl Recipe {
         Ok(())
     }
 
-    /// The recipe in one line: optimiser, learning rate, batch, epochs, early stopping and class
-    /// weights, e.g. `adam lr 0.001, batch 64, up to 200 epochs, early stopping after 10 epochs
-    /// without improvement`.
+    /// The recipe in one line: optimiser, learning rate, weight decay, schedule, batch, epochs,
+    /// early stopping and class weights, e.g. `adam lr 0.001, batch 64, up to 200 epochs, early
+    /// stopping after 10 epochs without improvement`.
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{} lr {}, batch {}, {}{} epochs",
@@ -360,6 +360,20 @@ impl Recipe {
             },
             self.epochs
         );
+        let decay = self.optimizer_config().weight_decay;
+        if decay > 0.0 {
+            s.push_str(&format!(", weight decay {decay}"));
+        }
+        match &self.schedule {
+            Schedule::Constant => {}
+            Schedule::Step { step_size, gamma } => {
+                s.push_str(&format!(", lr ×{gamma} every {step_size} epochs"))
+            }
+            Schedule::Cosine { min_lr } => s.push_str(&format!(", cosine schedule to {min_lr}")),
+            Schedule::Plateau { factor, patience } => s.push_str(&format!(
+                ", lr ×{factor} after {patience} epochs without improvement"
+            )),
+        }
         if let Some(p) = self.patience {
             s.push_str(&format!(
                 ", early stopping after {p} epochs without improvement"
@@ -398,6 +412,29 @@ mod tests {
         assert_eq!(full.batch_size, None);
         let back: Recipe = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn the_summary_names_decay_and_schedule() {
+        assert_eq!(
+            Recipe::standard().summary(),
+            "adam lr 0.001, batch 64, up to 200 epochs, early stopping after 10 epochs without improvement"
+        );
+        let r = Recipe {
+            optimizer: OptimizerKind::Adamw,
+            schedule: Schedule::named("plateau", 200).unwrap(),
+            ..Recipe::standard()
+        };
+        assert_eq!(
+            r.summary(),
+            "adamw lr 0.001, batch 64, up to 200 epochs, weight decay 0.01, lr ×0.5 after 2 epochs \
+             without improvement, early stopping after 10 epochs without improvement"
+        );
+        let cosine = Recipe {
+            schedule: Schedule::Cosine { min_lr: 0.0 },
+            ..Recipe::standard()
+        };
+        assert!(cosine.summary().contains(", cosine schedule to 0,"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::table::bins;
 use crate::table::number::parse_finite;
 use crate::table::raw::RawColumn;
 
@@ -22,12 +23,17 @@ pub struct FeatureColumn {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FeatureKind {
     /// A number; a missing cell becomes `median`, and with `indicator` a second input is 1 for
-    /// a missing cell and 0 otherwise (added when the training rows had missing cells).
+    /// a missing cell and 0 otherwise (added when the training rows had missing cells). With
+    /// `edges`, one input per quantile bin follows ([`crate::table::bins`]).
     Numeric {
         /// The training rows' median, used for missing cells.
         median: f64,
         /// Whether a 0/1 missing-indicator input follows the value.
         indicator: bool,
+        /// The edges of the piecewise-linear encoding's bins (at least three, ascending), or
+        /// none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        edges: Vec<f64>,
     },
     /// One input per category (one-hot, training vocabulary in sorted order); with
     /// `missing_category`, one more input for a missing cell (the training rows had some). A
@@ -64,9 +70,19 @@ impl FeatureColumn {
     /// Number of inputs this column produces.
     pub fn width(&self) -> usize {
         match &self.kind {
-            FeatureKind::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+            FeatureKind::Numeric {
+                indicator, edges, ..
+            } => 1 + usize::from(*indicator) + edges.len().saturating_sub(1),
             FeatureKind::Categorical { embedded: true, .. } => 1,
             FeatureKind::Categorical { .. } => self.category_count().unwrap_or(0),
+        }
+    }
+
+    /// The number of quantile bins a numeric column is also encoded over, if any.
+    pub fn bin_count(&self) -> Option<usize> {
+        match &self.kind {
+            FeatureKind::Numeric { edges, .. } if edges.len() > 1 => Some(edges.len() - 1),
+            _ => None,
         }
     }
 
@@ -88,16 +104,19 @@ impl FeatureColumn {
         }
     }
 
-    /// Names of this column's inputs: `col`, `col.missing`; `col=value` per category and
-    /// `col=<missing>`.
+    /// Names of this column's inputs: `col`, `col.missing`, `col.bin1`, …; `col=value` per
+    /// category and `col=<missing>`.
     pub fn input_names(&self) -> Vec<String> {
         let name = &self.name;
         match &self.kind {
-            FeatureKind::Numeric { indicator, .. } => {
+            FeatureKind::Numeric {
+                indicator, edges, ..
+            } => {
                 let mut v = vec![name.clone()];
                 if *indicator {
                     v.push(format!("{name}.missing"));
                 }
+                v.extend((1..edges.len()).map(|t| format!("{name}.bin{t}")));
                 v
             }
             FeatureKind::Categorical { embedded: true, .. } => vec![name.clone()],
@@ -117,7 +136,8 @@ impl FeatureColumn {
 
     /// Writes the inputs of one cell (`None` when missing) into `out` (`width()` values).
     ///
-    /// Numeric: `[x]`, or `[median]` when missing; with the indicator, `[x, 0]` / `[median, 1]`.
+    /// Numeric: `[x]`, or `[median]` when missing; with the indicator, `[x, 0]` / `[median, 1]`;
+    /// then the bins of `x` (of the median when missing).
     /// Categorical: one-hot over the categories (then the missing input), all zeros when unseen;
     /// embedded: `[index]`, one past the last index when unseen.
     pub fn encode(&self, cell: Option<&str>, out: &mut [f32]) -> Cell {
@@ -172,12 +192,21 @@ impl FeatureColumn {
     #[inline]
     pub fn encode_number(&self, x: Option<f64>, out: &mut [f32]) -> Cell {
         match (&self.kind, x) {
-            (FeatureKind::Numeric { median, indicator }, x) => {
+            (
+                FeatureKind::Numeric {
+                    median,
+                    indicator,
+                    edges,
+                },
+                x,
+            ) => {
                 out.fill(0.0);
-                out[0] = x.unwrap_or(*median) as f32;
+                let v = x.unwrap_or(*median);
+                out[0] = v as f32;
                 if *indicator && x.is_none() {
                     out[1] = 1.0;
                 }
+                bins::encode(v, edges, &mut out[1 + usize::from(*indicator)..]);
                 Cell::Known
             }
             (FeatureKind::Categorical { .. }, x) => {
@@ -209,15 +238,17 @@ pub(crate) struct ColumnFit {
 }
 
 /// Learns a column's encoding from its cells at `rows`: numeric when every non-missing value is
-/// a finite number and `categorical` is false, else categorical with the sorted vocabulary (of
-/// [`category_key`]s). `numbers` holds each distinct text of a text column parsed (`None` when
-/// not a number); it is empty for a column read as numbers.
+/// a finite number and `categorical` is false (with the edges of `bins` quantile bins, see
+/// [`bins::quantile_edges`]), else categorical with the sorted vocabulary (of [`category_key`]s).
+/// `numbers` holds each distinct text of a text column parsed (`None` when not a number); it is
+/// empty for a column read as numbers.
 pub(crate) fn fit_column(
     name: &str,
     col: &RawColumn,
     numbers: &[Option<f64>],
     rows: &[usize],
     categorical: bool,
+    bins: usize,
 ) -> ColumnFit {
     let missing = col.missing_in(rows);
     let present = rows.len() - missing;
@@ -235,9 +266,16 @@ pub(crate) fn fit_column(
             .iter()
             .filter_map(|&r| value(col, numbers, r))
             .collect();
+        let edges = if bins >= 2 {
+            xs.sort_unstable_by(f64::total_cmp);
+            bins::quantile_edges(&xs, bins)
+        } else {
+            Vec::new()
+        };
         Some(FeatureKind::Numeric {
             median: median(&mut xs),
             indicator: missing > 0,
+            edges,
         })
     } else {
         let mut categories: Vec<String> = rows

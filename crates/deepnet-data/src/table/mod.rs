@@ -24,6 +24,7 @@
 //! # Ok::<(), deepnet_data::DataError>(())
 //! ```
 
+pub mod bins;
 mod columns;
 mod default;
 mod memory;
@@ -36,9 +37,10 @@ mod stream;
 mod targets;
 mod units;
 
+pub use bins::Bins;
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
 pub use default::{
-    default_spec, describe, infer_task, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
+    default_spec, describe, infer_task, DEFAULT_BINS, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
     DEFAULT_REGRESSION_DROPOUT, DEFAULT_REGRESSION_ENSEMBLE, MAX_INTEGER_CLASSES,
 };
 pub use memory::Column;

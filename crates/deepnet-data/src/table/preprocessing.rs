@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Labels};
 use crate::error::{DataError, Result};
+use crate::table::bins::Bins;
 use crate::table::columns::{fit_column, Cell, ColumnFit, FeatureColumn, FeatureKind};
 use crate::table::number::in_f32_range;
 use crate::table::raw::{Dialect, RawColumn, RawTable, MISSING};
@@ -68,6 +69,9 @@ pub struct TableOptions {
     /// one index input for an embedding layer instead of one-hot inputs; `None`: none do. Set
     /// from the spec's embedding layer ([`TableOptions::embedding_from`]).
     pub embed_min_categories: Option<usize>,
+    /// The quantile bins every numeric column is also encoded with (see
+    /// [`crate::table::bins`]); the no-spec default's is [`Bins::PerRows`].
+    pub bins: Bins,
     /// The positive class of a binary target.
     pub positive: Option<String>,
     /// Every class of a classification target, when more may exist than the training rows show
@@ -104,6 +108,7 @@ impl TableOptions {
             missing: MissingPolicy::Impute,
             max_categories: MAX_CATEGORIES,
             embed_min_categories: None,
+            bins: Bins::Off,
             positive: None,
             classes: None,
             task,
@@ -345,6 +350,7 @@ impl Preprocessing {
                     &numbers,
                     train,
                     categorical.contains(&c),
+                    options.bins.count(train.len()),
                 );
                 (c, numbers, fit)
             })

@@ -86,6 +86,7 @@ pub fn plain_preprocessing(
                 kind: FeatureKind::Numeric {
                     median: 0.0,
                     indicator: false,
+                    edges: Vec::new(),
                 },
             })
             .collect(),
