@@ -80,4 +80,38 @@ mod tests {
         let e = Preprocessing::from_json(&bad, "m").unwrap_err().to_string();
         assert!(e.contains("unknown field `bogus`"), "{e}");
     }
+
+    #[test]
+    fn bin_edges_round_trip_and_bad_ones_are_refused() {
+        let mut csv = String::from("x,y\n");
+        for i in 0..40 {
+            csv.push_str(&format!("{},{}\n", i * i, i % 2));
+        }
+        let t = RawTable::parse(csv.as_bytes(), "t.csv", &Dialect::default()).unwrap();
+        let mut o = TableOptions::new(Task::Classification);
+        o.bins = Bins::Exactly(4);
+        let (rows, _) = target_rows(&t, &o).unwrap();
+        let p = Preprocessing::fit(&t, &o, &rows).unwrap().preprocessing;
+        assert_eq!(p.features[0].bin_count(), Some(4));
+        assert_eq!(p.width(), 5);
+        let json = p.to_json();
+        assert!(
+            json.contains(r#""edges":[0.0,95.25,380.5,855.75,1521.0]"#),
+            "{json}"
+        );
+        assert_eq!(Preprocessing::from_json(&json, "m").unwrap(), p);
+        for edges in [
+            "[0.0,1.0]",
+            "[0.0,2.0,1.0,3.0]",
+            "[0.0,1.0,1e40]",
+            "[1.0,1.00000001,2.0]",
+        ] {
+            let bad = json.replace("[0.0,95.25,380.5,855.75,1521.0]", edges);
+            assert_eq!(
+                Preprocessing::from_json(&bad, "m").unwrap_err().to_string(),
+                "m: `deepnet.preprocessing`: column `x`: the bin edges are not three or more finite 32-bit floats in ascending order",
+                "{edges}"
+            );
+        }
+    }
 }

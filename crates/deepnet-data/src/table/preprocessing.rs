@@ -765,6 +765,17 @@ impl Preprocessing {
                         f.name
                     )))
                 }
+                crate::table::FeatureKind::Numeric { edges, .. }
+                    if !edges.is_empty()
+                        && (edges.len() < 3
+                            || !edges.iter().all(|&e| in_f32_range(e))
+                            || !edges.windows(2).all(|w| (w[0] as f32) < (w[1] as f32))) =>
+                {
+                    return Err(bad(format!(
+                        "column `{}`: the bin edges are not three or more finite 32-bit floats in ascending order",
+                        f.name
+                    )))
+                }
                 crate::table::FeatureKind::Categorical { categories, .. }
                     if !categories.windows(2).all(|w| w[0] < w[1]) =>
                 {
