@@ -159,6 +159,25 @@ pub struct TableArgs {
     pub class_weight: Option<ClassWeight>,
 }
 
+impl TableArgs {
+    /// The first flag given that only a CSV file's reading uses (`--class-weight` weighs any
+    /// classes, so it is not one).
+    pub fn reading_flag(&self) -> Option<&'static str> {
+        [
+            ("--ignore", !self.ignore.is_empty()),
+            ("--categorical", !self.categorical.is_empty()),
+            ("--na-values", self.na_values.is_some()),
+            ("--missing", self.missing.is_some()),
+            ("--max-categories", self.max_categories.is_some()),
+            ("--delimiter", self.delimiter.is_some()),
+            ("--positive", self.positive.is_some()),
+            ("--bins", self.bins.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(flag, given)| given.then_some(flag))
+    }
+}
+
 /// `--bins`'s values: [`Bins::parse`].
 fn bins_parser(text: &str) -> Result<Bins, String> {
     Bins::parse(text)

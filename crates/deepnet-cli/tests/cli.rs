@@ -353,6 +353,12 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         fails(&["train", "--model", spec, "--data", "moons", "--target", "y"]),
         "error: --target names a column of a CSV file; `moons` is not one"
     );
+    for (flag, value) in [("--bins", "4"), ("--ignore", "x"), ("--delimiter", ";")] {
+        assert_eq!(
+            fails(&["train", "--model", spec, "--data", "moons", flag, value]),
+            format!("error: {flag} is for reading a CSV file; `moons` is not one")
+        );
+    }
     assert_eq!(
         fails(&[
             "train",

@@ -385,6 +385,9 @@ fn load_splits(
     if !a.target.is_empty() {
         bail!("--target names a column of a CSV file; `{source_name}` is not one");
     }
+    if let Some(flag) = a.table.reading_flag() {
+        bail!("{flag} is for reading a CSV file; `{source_name}` is not one");
+    }
     if let Some(job) = job.filter(|_| is_idx_source(source_name)) {
         return load_idx_shard(spec, source_name, &policy, job);
     }
