@@ -76,12 +76,14 @@ impl Bins {
 /// The edges of `bins` quantile bins of `sorted` (ascending, finite): the quantiles at
 /// 0, 1/bins, …, 1 (interpolated linearly, as numpy's default) rounded to 32-bit floats, as the
 /// inputs are, repeated edges merged. Empty for a column of one or two distinct values (the bins
-/// of a binary column would be copies of it) or when fewer than two bins are left.
+/// of a binary column would be copies of it) or when fewer than two bins are left. More bins
+/// than gaps between values are one per gap (the extra edges would only interpolate).
 pub fn quantile_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     let distinct = sorted.windows(2).filter(|w| w[0] != w[1]).count() + 1;
     if sorted.is_empty() || bins < 2 || distinct < 3 {
         return Vec::new();
     }
+    let bins = bins.min(sorted.len() - 1);
     let last = (sorted.len() - 1) as f64;
     let mut edges: Vec<f64> = (0..=bins)
         .map(|i| {
@@ -120,6 +122,8 @@ mod tests {
         assert!(quantile_edges(&[0.0, 0.0, 1.0, 1.0], 4).is_empty());
         // Quantiles that coincide leave one bin: none either.
         assert!(quantile_edges(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 9.0], 2).is_empty());
+        // Any count, however large, gives at most one bin per gap between values.
+        assert_eq!(quantile_edges(&xs, usize::MAX).len(), 11);
         // Repeated quantiles merge.
         assert_eq!(
             quantile_edges(&[1.0, 1.0, 1.0, 1.0, 2.0, 3.0], 5),
