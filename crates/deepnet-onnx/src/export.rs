@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! inputs   one per source column, [N, 1]: float32 for numeric (NaN = missing), string for
-//!          categorical (""/NA tokens = missing); or one float32 `input` [N, d] (--single-input)
+//!          categorical (""/NA tokens = missing); or one float32 `input` [N, columns]
+//!          (--single-input), Sliced per column when some have quantile bins
 //! encode   numeric:      Where(IsNaN(x), median, x) [, Cast(IsNaN(x)) as the missing indicator]
 //!                        [, Clip((x − low) · (1 / width), 0, 1) over its quantile bins]
 //!          categorical:  Cast(Equal(CategoryMapper(x → 0..k, unseen −1), [0..k])) [, Cast(
@@ -71,7 +72,7 @@ pub fn export(
     }
     let mut g = Graph::default();
     let features = if options.single_input {
-        single_input(&mut g, pre, spec.inputs)?
+        single_input(&mut g, pre)?
     } else {
         column_inputs(&mut g, pre)
     };
@@ -256,7 +257,7 @@ fn combine(g: &mut Graph, output: Output, members: usize, k: usize, z: &str) -> 
 
 /// One float32 input `input` [N, F] holding the columns' values: the encoded values themselves,
 /// or, when some columns have quantile bins, each column Sliced out and followed by its bins.
-fn single_input(g: &mut Graph, pre: &Preprocessing, width: usize) -> Result<String> {
+fn single_input(g: &mut Graph, pre: &Preprocessing) -> Result<String> {
     if let Some(f) = pre.features.iter().find(|f| {
         !matches!(
             f.kind,
@@ -271,12 +272,11 @@ fn single_input(g: &mut Graph, pre: &Preprocessing, width: usize) -> Result<Stri
             f.name
         )));
     }
-    if pre.features.iter().all(|f| f.bin_count().is_none()) {
-        g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(width as i64)]);
-        return Ok("input".into());
-    }
     let columns = pre.features.len() as i64;
     g.input("input", Elem::Float, &[Dim::Rows, Dim::Fixed(columns)]);
+    if pre.features.iter().all(|f| f.bin_count().is_none()) {
+        return Ok("input".into());
+    }
     let axes = g.ints("axes", &[1], &[1]);
     let mut parts = Vec::new();
     for (j, f) in pre.features.iter().enumerate() {
