@@ -312,12 +312,13 @@ def main():
             best = max((m for m in BOOSTING if m in models), key=lambda m: np.mean([s for s, _ in results[name][m]]))
             b = np.mean([s for s, _ in results[name][best]])
             diffs = np.array([x for x, _ in results[name]["deepnet"]]) - np.array([x for x, _ in results[name][best]])
-            se = diffs.std(ddof=1) / np.sqrt(len(diffs)) if len(diffs) > 1 else float("nan")
+            se = diffs.std(ddof=1) / np.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
             # deepnet eval prints 4 decimals: closer than that is level.
             level = np.abs(diffs) < 5e-5
             counts = f"{(~level & (diffs > 0)).sum()}/{level.sum()}/{(~level & (diffs < 0)).sum()}"
             gaps.append((d - b, name))
-            print(f"  {name}: {d - b:+.4f} ± {se:.4f} against {best} ({counts})")
+            spread = f" ± {se:.4f}" if len(diffs) > 1 else ""
+            print(f"  {name}: {d - b:+.4f}{spread} against {best} ({counts})")
         print(f"worst {min(gaps)[1]} {min(gaps)[0]:+.4f}, best {max(gaps)[1]} {max(gaps)[0]:+.4f}")
 
 

@@ -231,6 +231,123 @@ fn bootstrap_members_train_as_if_alone_on_their_resampled_rows() {
     );
 }
 
+/// With `member_validation`, member m never trains on the rows it holds out
+/// (`holdout_members`): in full-batch training without shuffling it ends as a single network
+/// trained on the other rows. The validation loss and accuracy are those of every held-out row
+/// as predicted by its holder alone.
+#[test]
+fn member_validation_members_train_without_their_own_rows_and_validate_on_them() {
+    use deepnet::ensemble::{held_out_per_member, holdout_members, NO_MEMBER};
+    let n = 30;
+    let x = inputs(n, 8);
+    let xs = values(&x);
+    let ys: Vec<u32> = xs.chunks(3).map(|r| u32::from(r[0] - r[1] > 0.0)).collect();
+    let recipe = Recipe {
+        optimizer: OptimizerKind::Adam,
+        batch_size: None,
+        shuffle: false,
+        epochs: 3,
+        seed: 5,
+        member_validation: Some(0.2),
+        ..Recipe::default()
+    };
+    let data = TrainData::new(
+        x.clone(),
+        Tensor::from_vec(ys.clone(), n, &Device::Cpu).unwrap(),
+    )
+    .unwrap();
+    let mut ensemble = Sequential::from_spec(&spec(Output::Softmax, 2, 3), 4).unwrap();
+    let alone: Vec<Sequential> = (0..3).map(|m| member(&ensemble, m)).collect();
+    let history = Trainer::new(recipe.clone())
+        .unwrap()
+        .fit(&mut ensemble, &data, None)
+        .unwrap();
+    let holder = holdout_members(n, 3, 0.2, recipe.seed);
+    assert_eq!(held_out_per_member(n, 3, 0.2), 6);
+    for m in 0..3u16 {
+        assert_eq!(holder.iter().filter(|&&h| h == m).count(), 6);
+    }
+    assert_eq!(holder.iter().filter(|&&h| h == NO_MEMBER).count(), 12);
+    for (m, mut single) in alone.into_iter().enumerate() {
+        let kept: Vec<usize> = (0..n).filter(|&r| holder[r] != m as u16).collect();
+        let rx: Vec<f32> = kept
+            .iter()
+            .flat_map(|&r| xs[r * 3..r * 3 + 3].to_vec())
+            .collect();
+        let ry: Vec<u32> = kept.iter().map(|&r| ys[r]).collect();
+        let rest = TrainData::new(
+            Tensor::from_vec(rx, (kept.len(), 3), &Device::Cpu).unwrap(),
+            Tensor::from_vec(ry, kept.len(), &Device::Cpu).unwrap(),
+        )
+        .unwrap();
+        let plain = Recipe {
+            member_validation: None,
+            ..recipe.clone()
+        };
+        Trainer::new(plain)
+            .unwrap()
+            .fit(&mut single, &rest, None)
+            .unwrap();
+        member_matches(&ensemble, m, &single, &x);
+    }
+    // The last epoch's validation: each held-out row by its holder, cut from the ensemble.
+    let (mut loss, mut correct, mut rows) = (0f64, 0usize, 0usize);
+    for m in 0..3 {
+        let p = values(&member(&ensemble, m).predict_proba(&x).unwrap());
+        for r in (0..n).filter(|&r| holder[r] == m as u16) {
+            let (p0, p1) = (p[r * 2] as f64, p[r * 2 + 1] as f64);
+            let y = ys[r] as usize;
+            loss -= [p0, p1][y].ln();
+            correct += usize::from(usize::from(p1 > p0) == y);
+            rows += 1;
+        }
+    }
+    let last = history.epochs.last().unwrap();
+    let (got_loss, got_acc) = (last.val_loss.unwrap(), last.val_accuracy.unwrap());
+    assert!(
+        (got_loss - loss / rows as f64).abs() < 1e-4,
+        "{got_loss} {}",
+        loss / rows as f64
+    );
+    assert_eq!(got_acc, correct as f64 / rows as f64);
+    // A single network holds out one fraction, as a validation split would.
+    let mut single = Sequential::from_spec(&spec(Output::Softmax, 2, 1), 3).unwrap();
+    let h = Trainer::new(recipe.clone())
+        .unwrap()
+        .fit(&mut single, &data, None)
+        .unwrap();
+    assert!(h.epochs.iter().all(|e| e.val_loss.is_some()));
+    // Validation data given, or more rows than there are.
+    let err = |spec: &ModelSpec, recipe: &Recipe, val: Option<&TrainData>| {
+        let mut model = Sequential::from_spec(spec, 1).unwrap();
+        Trainer::new(recipe.clone())
+            .and_then(|mut t| t.fit(&mut model, &data, val))
+            .unwrap_err()
+            .to_string()
+    };
+    let three = spec(Output::Softmax, 2, 3);
+    assert_eq!(
+        err(&three, &recipe, Some(&data)),
+        "recipe: `member_validation` holds out rows of the training data for each member; give no validation data with it"
+    );
+    let half = Recipe {
+        member_validation: Some(0.5),
+        ..recipe.clone()
+    };
+    let none = Recipe {
+        member_validation: Some(1.5),
+        ..recipe.clone()
+    };
+    assert_eq!(
+        err(&three, &none, None),
+        "recipe: `member_validation` must be in (0, 1), got 1.5"
+    );
+    assert_eq!(
+        err(&three, &half, None),
+        "recipe: `member_validation` 0.5 of the rows for each of 3 members is more than all of them; at most 0.3333333333333333"
+    );
+}
+
 #[test]
 fn an_ensemble_checkpoint_round_trips() {
     let model = Sequential::from_spec(&spec(Output::Linear, 2, 5), 9).unwrap();

@@ -530,6 +530,52 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         "{stderr}"
     );
     assert!(stdout.contains("test_r2: "), "{stdout}");
+    // Its members validate on their own rows: no validation rows are held out before training,
+    // and --val-split sets each member's share.
+    assert!(
+        stderr.contains("rows (each member validating on its own 27 of them, 68 test)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(", each member validating on its own 10% of the rows\n"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("val_r2: "), "{stdout}");
+    let mass = |extra: &[&str]| {
+        let out_dir = dir.join("mass-split");
+        let mut args = vec!["train", "--data", PENGUINS, "--target", "Body Mass (g)"];
+        args.extend(IDS);
+        args.extend([
+            "--epochs",
+            "2",
+            "--quiet",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        args.extend(extra);
+        args.into_iter().map(String::from).collect::<Vec<String>>()
+    };
+    let args = mass(&["--val-split", "0.2"]);
+    let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr.contains("validating on its own 55 of them"),
+        "{stderr}"
+    );
+    let args = mass(&["--val-split", "0"]);
+    let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr.contains("rows (0 validation, 68 test)"), "{stderr}");
+    let args = mass(&["--val-split", "0.5"]);
+    assert_eq!(
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>()),
+        "error: --val-split 0.5 of the rows for each of 3 members is more than all of them; at most 0.3333333333333333"
+    );
+    // A single network holds out one share, as a validation split would.
+    let args = mass(&["--ensemble", "1"]);
+    let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr.contains("rows (27 of them held out for validation, 68 test)"),
+        "{stderr}"
+    );
     // A spec without layers takes the default network and sets the rest.
     let partial = dir.join("partial.json");
     std::fs::write(&partial, r#"{"train": {"epochs": 2, "lr": 0.01}}"#).unwrap();
@@ -639,8 +685,8 @@ fn an_ensemble_trains_in_one_run_and_predicts_the_mean_of_its_members() {
 #[test]
 fn the_default_network_reads_numbers_over_quantile_bins_on_large_tables() {
     let dir = temp("bins");
-    // 1,600 rows: 1,152 training rows after the test and validation splits, so 4 bins; `flag`
-    // has two values and gets none.
+    // 1,600 rows: 1,280 training rows after the test split (a regression's members hold out
+    // their validation rows from these), so 5 bins; `flag` has two values and gets none.
     let mut text = String::from("u,v,flag,y\n");
     for i in 0..1600 {
         let (u, v) = ((i as f64 * 0.37).sin() * 3.0, (i as f64 * 0.11).cos());
@@ -671,12 +717,12 @@ fn the_default_network_reads_numbers_over_quantile_bins_on_large_tables() {
     let (stderr, inputs, edges) = train(&[], "auto");
     assert!(
         stderr.contains(
-            "bins: 2 numeric columns also over up to 4 quantile bins each (one per 256 training rows, at most 16; --bins off for none)\n"
+            "bins: 2 numeric columns also over up to 5 quantile bins each (one per 256 training rows, at most 16; --bins off for none)\n"
         ),
         "{stderr}"
     );
-    assert_eq!(edges, [5, 5, 0]);
-    assert_eq!(inputs, 3 + 2 * 4);
+    assert_eq!(edges, [6, 6, 0]);
+    assert_eq!(inputs, 3 + 2 * 5);
     // Off, or a spec's own layers: the values alone.
     let spec = dir.join("spec.json");
     std::fs::write(

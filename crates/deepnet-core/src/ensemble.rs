@@ -41,6 +41,40 @@ pub fn bootstrap_count(key: u64, member: usize, row: u32) -> u32 {
     c
 }
 
+/// Marks a training row that no member holds out in [`holdout_members`].
+pub const NO_MEMBER: u16 = u16::MAX;
+
+/// With the recipe's `member_validation` fraction `f`, which member holds out each of `n`
+/// training rows: the rows in an order shuffled by `seed`, the first round(f·n) held out by
+/// member 0, the next round(f·n) by member 1, and so on ([`held_out_per_member`]); the rest by
+/// none ([`NO_MEMBER`]).
+/// Member m trains on every row but its own and validates on its own, so each validation row
+/// is predicted by a member that never trained on it.
+pub fn holdout_members(n: usize, members: usize, fraction: f64, seed: u64) -> Vec<u16> {
+    let mut order: Vec<usize> = (0..n).collect();
+    Rng::new(seed ^ 0x4F1D_0C7A).shuffle(&mut order);
+    let mut holder = vec![NO_MEMBER; n];
+    let each = held_out_per_member(n, members, fraction);
+    if each == 0 {
+        return holder;
+    }
+    for (m, rows) in order.chunks(each).take(members).enumerate() {
+        for &r in rows {
+            holder[r] = m as u16;
+        }
+    }
+    holder
+}
+
+/// How many of `n` training rows each of `members` members holds out with the fraction
+/// `fraction` ([`holdout_members`]): round(fraction·n), at least 1 and at most n / members
+/// (0 when there are fewer rows than members).
+pub fn held_out_per_member(n: usize, members: usize, fraction: f64) -> usize {
+    ((fraction * n as f64).round() as usize)
+        .max(1)
+        .min(n / members.max(1))
+}
+
 /// Smallest probability [`combine`] takes the log of: e^−69, far below any f32 probability a
 /// member can produce other than 0, so that a class no member gives any chance stays finite.
 const MIN_PROBABILITY: f64 = 1e-30;

@@ -4,7 +4,7 @@
 use candle_core::{DType, Tensor};
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Evaluation};
 use crate::error::Result;
 use crate::loss::Loss;
 use crate::model::Sequential;
@@ -174,17 +174,22 @@ fn evaluate_in<T: Real>(model: &Sequential, x: &Tensor, targets: &Tensor) -> Res
         let ys = target_values::<T>(model.spec(), targets, xs.len() / model.spec().inputs)?;
         Ok(engine.evaluate(xs, &ys).map(|e| (e, ys)))
     })?;
-    let k = model.spec().output_units();
-    let mut m = metrics_from(model.loss(), e.loss, &ys, &e.predicted);
-    match model.loss() {
-        Loss::MeanSquaredError => m.per_target = Some(regression_scores(&e.values, &ys, k)),
+    Ok(scored(model.loss(), model.spec().output_units(), &e, &ys))
+}
+
+/// The metrics of an engine's evaluation `e` of rows whose targets (in the loss's form) are
+/// `ys`, for a network of `k` outputs trained with `loss`.
+pub(crate) fn scored<T: Real>(loss: Loss, k: usize, e: &Evaluation<T>, ys: &[T]) -> Metrics {
+    let mut m = metrics_from(loss, e.loss, ys, &e.predicted);
+    match loss {
+        Loss::MeanSquaredError => m.per_target = Some(regression_scores(&e.values, ys, k)),
         Loss::CrossEntropy => {
             let truth: Vec<u32> = ys.iter().map(|y| y.to_f64() as u32).collect();
             m.per_class = Some(class_scores(&truth, &e.predicted, k));
         }
         Loss::BinaryCrossEntropy => {}
     }
-    Ok(m)
+    m
 }
 
 /// Metrics from the mean `loss`, the targets in the loss's form and the predicted classes.

@@ -34,9 +34,17 @@ pub fn recipe(spec: &ModelSpec, a: &TrainArgs) -> Result<Recipe> {
     if a.table.class_weight.is_some() {
         r.class_weight = a.table.class_weight.clone();
     }
+    // With member validation, --val-split is the fraction each member holds out (0: none).
+    if let (Some(_), Some(f)) = (r.member_validation, a.val_split) {
+        r.member_validation = (f > 0.0).then_some(f);
+    }
     r.validate_for(spec).map_err(|e| match e {
         deepnet::Error::Recipe { field, problem } if flag_given(a, field) => {
-            anyhow!("--{} {problem}", field.replace('_', "-"))
+            let flag = match field {
+                "member_validation" => "val-split".to_string(),
+                f => f.replace('_', "-"),
+            };
+            anyhow!("--{flag} {problem}")
         }
         other => other.in_spec().into(),
     })?;
@@ -53,6 +61,7 @@ fn flag_given(a: &TrainArgs, field: &str) -> bool {
         "schedule" => a.schedule.is_some(),
         "patience" => a.patience.is_some(),
         "class_weight" => a.table.class_weight.is_some(),
+        "member_validation" => a.val_split.is_some(),
         _ => false,
     }
 }

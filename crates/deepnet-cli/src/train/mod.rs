@@ -105,7 +105,15 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
             .transpose()?,
         None => None,
     };
-    let mut splits = load_splits(&a, &spec, &source_name, seed, saved_pre, job.as_ref())?;
+    let shared_val = recipe.member_validation.is_none();
+    let mut splits = load_splits(
+        &a,
+        &spec,
+        &source_name,
+        (seed, shared_val),
+        saved_pre,
+        job.as_ref(),
+    )?;
     if !leads {
         // Only rank 0 reports test metrics.
         splits.test = None;
@@ -252,10 +260,20 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         1 => String::new(),
         k => format!(" in {k} ensemble members"),
     };
+    // Member validation holds its rows out of the training rows, in the trainer.
+    let validation = match trainer.recipe().member_validation {
+        Some(f) => {
+            let each = deepnet::ensemble::held_out_per_member(train_rows, spec.ensemble, f);
+            match spec.ensemble {
+                1 => format!("{each} of them held out for validation"),
+                _ => format!("each member validating on its own {each} of them"),
+            }
+        }
+        None => format!("{} validation", val_rows.unwrap_or(0)),
+    };
     eprintln!(
-        "training on {} rows ({} validation, {} test), {} inputs, {} parameters{members} -> {}",
+        "training on {} rows ({validation}, {} test), {} inputs, {} parameters{members} -> {}",
         train_rows,
-        val_rows.unwrap_or(0),
         splits.test.as_ref().map_or(0, Dataset::len),
         spec.inputs,
         model.parameter_count(),
@@ -335,7 +353,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     )?;
     let mut lines = metric_lines(
         &history,
-        splits.val.is_some(),
+        splits.val.is_some() || trainer.recipe().member_validation.is_some(),
         test_metrics.as_ref(),
         &splits.train,
     );
@@ -362,7 +380,7 @@ fn load_splits(
     a: &TrainArgs,
     spec: &ModelSpec,
     source_name: &str,
-    seed: u64,
+    (seed, shared_val): (u64, bool),
     saved: Option<Preprocessing>,
     job: Option<&Job>,
 ) -> Result<Splits> {
@@ -376,7 +394,11 @@ fn load_splits(
     let defaults = HoldOut::new(seed);
     let policy = HoldOut {
         test: a.test_split.unwrap_or(defaults.test),
-        val: a.val_split.unwrap_or(defaults.val),
+        // Member validation holds out rows of the training data in the trainer instead.
+        val: match shared_val {
+            true => a.val_split.unwrap_or(defaults.val),
+            false => 0.0,
+        },
         seed,
     };
     if is_table(source_name) {

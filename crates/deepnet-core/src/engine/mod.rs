@@ -78,6 +78,8 @@ pub(crate) struct Engine<T: Real> {
     smoothing: T,
     /// See [`Engine::set_bootstrap`].
     bootstrap: Option<u64>,
+    /// See [`Engine::set_holdout`].
+    holdout: Option<Vec<u16>>,
     macs_per_row: usize,
     scaling: Option<(Vec<T>, Vec<T>)>,
     threads: usize,
@@ -188,6 +190,7 @@ impl<T: Real> Engine<T> {
             class_weights: None,
             smoothing: T::ZERO,
             bootstrap: None,
+            holdout: None,
             macs_per_row,
             scaling: model.input_scaling().map(|s| s.factors()),
             threads: threads
@@ -219,6 +222,14 @@ impl<T: Real> Engine<T> {
     /// [`crate::ensemble::bootstrap_count`]`(key, m, r)` times in its loss (`None`: once).
     pub fn set_bootstrap(&mut self, key: Option<u64>) {
         self.bootstrap = key;
+    }
+
+    /// Held-out rows for the members of an ensemble: `holder[r]` is the member that holds training
+    /// row r out of its loss ([`crate::ensemble::NO_MEMBER`]: none), see
+    /// [`crate::ensemble::holdout_members`]; [`Engine::evaluate_rows`] then scores each row by
+    /// its holder alone. `None`: every member trains on every row.
+    pub fn set_holdout(&mut self, holder: Option<Vec<u16>>) {
+        self.holdout = holder;
     }
 
     /// Tells the engine that the data it is given hold only every `stride`-th row of the
@@ -334,7 +345,8 @@ impl<T: Real> Engine<T> {
                 self.dzs[k].resize(batch * self.widths[k + 1], T::ZERO);
             }
         }
-        let combines = self.members > 1 && matches!(pass, Pass::Infer | Pass::Evaluate);
+        let combines =
+            self.members > 1 && matches!(pass, Pass::Infer | Pass::Evaluate | Pass::Holdout);
         let out = self.outputs();
         self.combined
             .resize(if combines { batch * out } else { 0 }, T::ZERO);
@@ -390,6 +402,7 @@ impl<T: Real> Engine<T> {
             class_weights: self.class_weights.as_deref(),
             smoothing: self.smoothing,
             bootstrap: self.bootstrap,
+            holdout: self.holdout.as_deref(),
             scaling: self.scaling.as_ref(),
             x,
             targets,
@@ -551,22 +564,45 @@ impl<T: Real> Engine<T> {
     /// Inference: the logits of every row of `x`, row-major, dropout off; None when an input
     /// value is not finite (after standardisation).
     pub fn logits(&mut self, x: &[T]) -> Option<Vec<T>> {
-        let mut out = Vec::with_capacity(self.all_rows(x).len() * self.outputs());
-        self.in_chunks(x, &[], Pass::Infer, |_, z| out.extend_from_slice(z))
+        let rows = self.all_rows(x);
+        let mut out = Vec::with_capacity(rows.len() * self.outputs());
+        self.in_chunks(x, &[], &rows, Pass::Infer, |_, z| out.extend_from_slice(z))
             .then_some(out)
     }
 
     /// The mean loss and the predicted classes (classification) or outputs (regression) over
     /// all rows of `x`, dropout off; None when an input value is not finite.
     pub fn evaluate(&mut self, x: &[T], targets: &[T]) -> Option<Evaluation<T>> {
+        let rows = self.all_rows(x);
+        self.evaluate_in(x, targets, &rows, Pass::Evaluate)
+    }
+
+    /// [`Engine::evaluate`] over the rows of `x` held out by a member ([`Engine::set_holdout`]),
+    /// each predicted by the member that holds it out: the loss, classes or values of those rows
+    /// in the order of `x`.
+    pub fn evaluate_held_out(&mut self, x: &[T], targets: &[T]) -> Option<Evaluation<T>> {
+        let holder = self.holdout.as_deref().unwrap_or_default();
+        let rows: Vec<u32> = (0..holder.len() as u32)
+            .filter(|&r| holder[r as usize] != crate::ensemble::NO_MEMBER)
+            .collect();
+        self.evaluate_in(x, targets, &rows, Pass::Holdout)
+    }
+
+    fn evaluate_in(
+        &mut self,
+        x: &[T],
+        targets: &[T],
+        rows: &[u32],
+        pass: Pass,
+    ) -> Option<Evaluation<T>> {
         let (k, loss_fn) = (self.outputs(), self.loss);
-        let (mut loss_sum, mut rows) = (0.0, 0);
+        let (mut loss_sum, mut rows_seen) = (0.0, 0);
         let mut predicted = Vec::new();
         let mut values = Vec::new();
-        let finite = self.in_chunks(x, targets, Pass::Evaluate, |loss, z| {
+        let finite = self.in_chunks(x, targets, rows, pass, |loss, z| {
             let len = z.len() / k;
             loss_sum += loss * len as f64;
-            rows += len;
+            rows_seen += len;
             if loss_fn == Loss::MeanSquaredError {
                 values.extend_from_slice(z);
             } else {
@@ -577,23 +613,23 @@ impl<T: Real> Engine<T> {
             }
         });
         finite.then(|| Evaluation {
-            loss: loss_sum / rows.max(1) as f64,
+            loss: loss_sum / rows_seen.max(1) as f64,
             predicted,
             values,
         })
     }
 
-    /// Phase 1 with dropout off over all rows of `x`, in chunks of [`INFER_BATCH`] rows (to bound
+    /// Phase 1 with dropout off over `rows` of `x`, in chunks of [`INFER_BATCH`] rows (to bound
     /// memory); `each` gets every chunk's mean loss and logits. Stops and returns false at the
     /// first chunk with a non-finite input value.
     fn in_chunks(
         &mut self,
         x: &[T],
         targets: &[T],
+        rows: &[u32],
         pass: Pass,
         mut each: impl FnMut(f64, &[T]),
     ) -> bool {
-        let rows = self.all_rows(x);
         for chunk in rows.chunks(INFER_BATCH) {
             let (loss, _) = self.phase1(x, targets, chunk, chunk.len(), false, None, pass);
             if !self.scratch.iter().all(|s| s.finite) {

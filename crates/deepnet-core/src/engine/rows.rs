@@ -39,6 +39,9 @@ pub(super) enum Pass {
     Loss,
     /// Forward, loss and backward to every dense layer's dZ (training).
     Train,
+    /// Forward and the loss of each row's holder's prediction, dropout off (validation on the
+    /// rows the members hold out; see `Engine::set_holdout`).
+    Holdout,
 }
 
 /// What every worker reads.
@@ -61,6 +64,10 @@ pub(super) struct Shared<'a, T> {
     /// The key of the members' bootstrap counts ([`bootstrap_count`]; training and
     /// gradient-check passes), when the recipe asks for them.
     pub bootstrap: Option<u64>,
+    /// The member holding out each training row (`Engine::set_holdout`), when the recipe asks
+    /// for member validation: out of that member's training loss, and the one row's prediction
+    /// in a holdout pass.
+    pub holdout: Option<&'a [u16]>,
     pub scaling: Option<&'a (Vec<T>, Vec<T>)>,
     pub x: &'a [T],
     pub targets: &'a [T],
@@ -132,6 +139,11 @@ pub(super) fn run<T: Real>(
         }
         Pass::Infer => return,
         Pass::Evaluate => loss_grad(s, rows, logits, 1, &mut scratch.grad_a),
+        Pass::Holdout => {
+            holder_rows(s, rows, logits, b.combined);
+            let z: &[T] = if s.members > 1 { b.combined } else { logits };
+            loss_grad(s, rows, z, 1, &mut scratch.grad_a)
+        }
         Pass::Loss | Pass::Train => loss_grad(s, rows, logits, s.members, &mut scratch.grad_a),
     };
     scratch.loss = loss;
@@ -192,6 +204,27 @@ fn forward<T: Real>(s: &Shared<'_, T>, n: usize, offset: usize, acts: &mut [&mut
     }
 }
 
+/// The logits of each row's holder (`s.holdout`) from the members' logits `z`: the prediction
+/// of the one member that never trained on the row (member 0's for a row nobody holds).
+fn holder_rows<T: Real>(s: &Shared<'_, T>, rows: &[u32], z: &[T], out: &mut [T]) {
+    let k = s.widths[s.ops.len()] / s.members;
+    if s.members < 2 {
+        return;
+    }
+    for ((zr, o), &r) in z
+        .chunks_exact(k * s.members)
+        .zip(out.chunks_exact_mut(k))
+        .zip(rows)
+    {
+        let m = s
+            .holdout
+            .and_then(|h| h.get(r as usize))
+            .map_or(0, |&m| m as usize);
+        let m = if m < s.members { m } else { 0 };
+        o.copy_from_slice(&zr[m * k..(m + 1) * k]);
+    }
+}
+
 /// An ensemble's combined logits ([`combine`]) of every row of the members' logits `z`.
 fn combine_rows<T: Real>(s: &Shared<'_, T>, z: &[T], out: &mut [T]) {
     let k = s.widths[s.ops.len()] / s.members;
@@ -217,9 +250,9 @@ fn loss_grad<T: Real>(
     g.resize(z.len(), T::ZERO);
     let inv_n = T::ONE / T::from_f64(s.batch as f64);
     let inv_members = T::ONE / T::from_f64(members as f64);
-    let (eps, bootstrap) = match s.pass {
-        Pass::Train | Pass::Loss => (s.smoothing, s.bootstrap),
-        Pass::Infer | Pass::Evaluate => (T::ZERO, None),
+    let (eps, bootstrap, holdout) = match s.pass {
+        Pass::Train | Pass::Loss => (s.smoothing, s.bootstrap, s.holdout),
+        Pass::Infer | Pass::Evaluate | Pass::Holdout => (T::ZERO, None, None),
     };
     let (mut combined, mut scratch) = (vec![T::ZERO; k], vec![T::ZERO; k]);
     let (mut loss, mut correct) = (0f64, 0usize);
@@ -236,9 +269,14 @@ fn loss_grad<T: Real>(
             _ => T::ONE,
         };
         // The members' mean loss: J_i = (1/K) Σₘ w_c · ℓ(zₘ), each term counted c_{m,i} times
-        // with bootstrap rows.
+        // with bootstrap rows, and not at all by the member holding the row out.
+        let holder = holdout.and_then(|h| h.get(r as usize)).map(|&m| m as usize);
         for (m, (zm, gm)) in zr.chunks_exact(k).zip(gr.chunks_exact_mut(k)).enumerate() {
-            let c = bootstrap.map_or(T::ONE, |key| T::from_f64(bootstrap_count(key, m, r) as f64));
+            let c = if holder == Some(m) {
+                T::ZERO
+            } else {
+                bootstrap.map_or(T::ONE, |key| T::from_f64(bootstrap_count(key, m, r) as f64))
+            };
             let l = s
                 .loss
                 .row_smoothed(zm, y, gm, inv_n * w * c * inv_members, eps);

@@ -178,6 +178,14 @@ pub struct Recipe {
     /// ([`crate::ensemble::bootstrap_count`]) [default: false].
     #[serde(skip_serializing_if = "is_false")]
     pub bootstrap: bool,
+    /// Each member of an ensemble holds out this fraction of the training rows, its own and
+    /// disjoint from the others' ([`crate::ensemble::holdout_members`]), and trains on the rest;
+    /// early stopping watches every held-out row as predicted by the member that never trained
+    /// on it. No separate validation rows are then needed (a single network holds out one
+    /// fraction, as a validation split would). `None`: the members share the validation data
+    /// given [default: none].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_validation: Option<f64>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -215,6 +223,7 @@ impl Default for Recipe {
             label_smoothing: 0.0,
             monitor: Monitor::Loss,
             bootstrap: false,
+            member_validation: None,
         }
     }
 }
@@ -302,6 +311,14 @@ impl Recipe {
                 format!("must be in [0, 1), got {}", self.label_smoothing),
             ));
         }
+        if let Some(f) = self.member_validation {
+            if !(f > 0.0 && f < 1.0) {
+                return Err(bad(
+                    "member_validation",
+                    format!("must be in (0, 1), got {f}"),
+                ));
+            }
+        }
         match &self.class_weight {
             Some(ClassWeight::Given(w)) if w.iter().any(|v| !(*v >= 0.0 && v.is_finite())) => {
                 Err(bad(
@@ -339,6 +356,18 @@ impl Recipe {
                 "needs an ensemble of 2 or more members (`ensemble` in the spec, or --ensemble)"
                     .into(),
             ));
+        }
+        if let Some(f) = self.member_validation {
+            let k = spec.ensemble.max(1);
+            if f * k as f64 > 1.0 + 1e-9 {
+                return Err(bad(
+                    "member_validation",
+                    format!(
+                        "{f} of the rows for each of {k} members is more than all of them; at most {}",
+                        1.0 / k as f64
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -387,6 +416,12 @@ impl Recipe {
         }
         if self.bootstrap {
             s.push_str(", bootstrap rows per member");
+        }
+        if let Some(f) = self.member_validation {
+            s.push_str(&format!(
+                ", each member validating on its own {}% of the rows",
+                f * 100.0
+            ));
         }
         match &self.class_weight {
             Some(ClassWeight::Balanced) => s.push_str(", balanced class weights"),

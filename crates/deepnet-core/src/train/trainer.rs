@@ -13,9 +13,10 @@ use super::parallel::DataParallel;
 use super::schedule::LrScheduler;
 use super::state::TrainState;
 use crate::engine::{Engine, StepStats};
+use crate::ensemble::{held_out_per_member, holdout_members, NO_MEMBER};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::metrics::evaluate;
+use crate::metrics::{evaluate, scored};
 use crate::model::Sequential;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::real::Real;
@@ -215,6 +216,42 @@ impl Trainer {
                 .bootstrap
                 .then(|| crate::ensemble::bootstrap_key(self.config.seed)),
         );
+        // Member validation: each member holds out its own rows, scored each epoch in place of
+        // validation data.
+        let held_out = match self.config.member_validation {
+            None => None,
+            Some(fraction) => {
+                if val.is_some() {
+                    return Err(Error::Recipe {
+                        field: "member_validation",
+                        problem: "holds out rows of the training data for each member; give no validation data with it".into(),
+                    });
+                }
+                if self.parallel.is_some() {
+                    return Err(Error::Recipe {
+                        field: "member_validation",
+                        problem: "scores every held-out row in one process; it does not train data-parallel".into(),
+                    });
+                }
+                let members = model.spec().ensemble.max(1);
+                if held_out_per_member(n, members, fraction) == 0 {
+                    return Err(Error::Recipe {
+                        field: "member_validation",
+                        problem: format!("needs a row to hold out for each of the {members} members; there are {n} training rows"),
+                    });
+                }
+                let holder = holdout_members(n, members, fraction, self.config.seed);
+                let t = ys.len() / n;
+                let held_ys: Vec<T> = holder
+                    .iter()
+                    .zip(ys.chunks_exact(t))
+                    .filter(|(&m, _)| m != NO_MEMBER)
+                    .flat_map(|(_, y)| y.iter().copied())
+                    .collect();
+                engine.set_holdout(Some(holder));
+                Some(held_ys)
+            }
+        };
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
@@ -241,7 +278,9 @@ impl Trainer {
                 let rows = &order[step * bs..step * bs + len];
                 // Full-batch, unshuffled: the same rows every step, so the engine keeps its
                 // standardised copy of them.
-                let reuse = !self.config.shuffle && steps == 1 && epoch > first_epoch;
+                // (Not after a held-out pass, which leaves other rows there.)
+                let reuse =
+                    !self.config.shuffle && steps == 1 && epoch > first_epoch && held_out.is_none();
                 let stats: StepStats = match &mut self.parallel {
                     Some(p) => {
                         let mine: Vec<u32> = rows.iter().copied().filter(|&r| p.owns(r)).collect();
@@ -290,9 +329,22 @@ impl Trainer {
                 }
             }
             engine.write_back(model, &mut self.optimizer)?;
-            let val_metrics = match val {
-                Some(v) => Some(evaluate(model, &v.x, &v.y)?),
-                None => None,
+            let val_metrics = match (val, &held_out) {
+                (_, Some(held_ys)) => {
+                    let e = engine.evaluate_held_out(xs, ys).ok_or_else(|| {
+                        Error::Invalid(
+                            "a held-out training row has a value that is not finite".into(),
+                        )
+                    })?;
+                    Some(scored(
+                        model.loss(),
+                        model.spec().output_units(),
+                        &e,
+                        held_ys,
+                    ))
+                }
+                (Some(v), None) => Some(evaluate(model, &v.x, &v.y)?),
+                (None, None) => None,
             };
             let train_loss = loss_sum / n as f64;
             let binary = val_metrics.as_ref().and_then(|m| m.binary.as_ref());
