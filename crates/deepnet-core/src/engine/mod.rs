@@ -226,7 +226,7 @@ impl<T: Real> Engine<T> {
 
     /// Held-out rows for the members of an ensemble: `holder[r]` is the member that holds training
     /// row r out of its loss ([`crate::ensemble::NO_MEMBER`]: none), see
-    /// [`crate::ensemble::holdout_members`]; [`Engine::evaluate_rows`] then scores each row by
+    /// [`crate::ensemble::holdout_members`]; [`Engine::evaluate_held_out`] then scores each row by
     /// its holder alone. `None`: every member trains on every row.
     pub fn set_holdout(&mut self, holder: Option<Vec<u16>>) {
         self.holdout = holder;

@@ -418,9 +418,10 @@ impl Recipe {
             s.push_str(", bootstrap rows per member");
         }
         if let Some(f) = self.member_validation {
+            // Two decimals at most: 10%, 33.33%, not 7.000000000000001%.
             s.push_str(&format!(
                 ", each member validating on its own {}% of the rows",
-                f * 100.0
+                (f * 1e4).round() / 100.0
             ));
         }
         match &self.class_weight {
@@ -470,6 +471,19 @@ mod tests {
             ..Recipe::standard()
         };
         assert!(cosine.summary().contains(", cosine schedule to 0,"));
+        for (f, shown) in [(0.1, "10%"), (0.07, "7%"), (1.0 / 3.0, "33.33%")] {
+            let r = Recipe {
+                member_validation: Some(f),
+                ..Recipe::standard()
+            };
+            assert!(
+                r.summary().ends_with(&format!(
+                    ", each member validating on its own {shown} of the rows"
+                )),
+                "{}",
+                r.summary()
+            );
+        }
     }
 
     #[test]
