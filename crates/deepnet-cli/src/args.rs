@@ -177,6 +177,43 @@ impl TableArgs {
         .into_iter()
         .find_map(|(flag, given)| given.then_some(flag))
     }
+
+    /// The flags given here whose values differ from `saved`'s (a resumed run's own).
+    pub fn differing_flags(&self, saved: &TableArgs) -> Vec<&'static str> {
+        let (s, o) = (self, saved);
+        [
+            ("--ignore", !s.ignore.is_empty() && s.ignore != o.ignore),
+            (
+                "--categorical",
+                !s.categorical.is_empty() && s.categorical != o.categorical,
+            ),
+            (
+                "--na-values",
+                s.na_values.is_some() && s.na_values != o.na_values,
+            ),
+            ("--missing", s.missing.is_some() && s.missing != o.missing),
+            (
+                "--max-categories",
+                s.max_categories.is_some() && s.max_categories != o.max_categories,
+            ),
+            (
+                "--delimiter",
+                s.delimiter.is_some() && s.delimiter != o.delimiter,
+            ),
+            (
+                "--positive",
+                s.positive.is_some() && s.positive != o.positive,
+            ),
+            ("--bins", s.bins.is_some() && s.bins != o.bins),
+            (
+                "--class-weight",
+                s.class_weight.is_some() && s.class_weight != o.class_weight,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(flag, differs)| differs.then_some(flag))
+        .collect()
+    }
 }
 
 /// `--bins`'s values: [`Bins::parse`].

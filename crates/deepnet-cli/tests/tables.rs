@@ -745,6 +745,27 @@ fn the_default_network_reads_numbers_over_quantile_bins_on_large_tables() {
         "{stderr}"
     );
     assert_eq!(inputs, 3 + 2 * 6);
+    // A resumed run keeps its own bins, and says so when told otherwise.
+    let six = dir.join("six");
+    let resume = |bins: &str| {
+        let args = ["train", "--resume", six.to_str().unwrap(), "--epochs", "3"];
+        let (_, stderr) = ok(&[&args[..], &["--bins", bins, "--quiet"]].concat());
+        let meta = deepnet::checkpoint::read_checkpoint(&six.join("model.safetensors"))
+            .unwrap()
+            .metadata;
+        let spec: deepnet::ModelSpec = serde_json::from_str(&meta["deepnet.spec"]).unwrap();
+        (stderr, spec.inputs)
+    };
+    let (stderr, inputs) = resume("8");
+    assert!(
+        stderr.contains(
+            "note: --bins is ignored with --resume; the run keeps how it read and encoded its table\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(inputs, 3 + 2 * 6);
+    let (stderr, _) = resume("6");
+    assert!(!stderr.contains("note:"), "{stderr}");
     // A usage error, as clap reports every bad flag value (exit status 2).
     let o = common::deepnet(&["train", "--data", data, "--bins", "many"]);
     let err = String::from_utf8_lossy(&o.stderr);

@@ -54,5 +54,10 @@ pub fn load_run(dir: &Path, a: &mut TrainArgs) -> Result<(Sequential, BTreeMap<S
     if keep.model.is_some() {
         eprintln!("note: --model is ignored with --resume; the run's own spec is used");
     }
+    for flag in keep.table.differing_flags(&saved.table) {
+        eprintln!(
+            "note: {flag} is ignored with --resume; the run keeps how it read and encoded its table"
+        );
+    }
     Ok((model, meta))
 }
