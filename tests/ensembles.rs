@@ -268,6 +268,7 @@ fn member_validation_members_train_without_their_own_rows_and_validate_on_them()
         assert_eq!(holder.iter().filter(|&&h| h == m).count(), 6);
     }
     assert_eq!(holder.iter().filter(|&&h| h == NO_MEMBER).count(), 12);
+    let mut alone_losses = vec![0f64; recipe.epochs];
     for (m, mut single) in alone.into_iter().enumerate() {
         let kept: Vec<usize> = (0..n).filter(|&r| holder[r] != m as u16).collect();
         let rx: Vec<f32> = kept
@@ -284,11 +285,23 @@ fn member_validation_members_train_without_their_own_rows_and_validate_on_them()
             member_validation: None,
             ..recipe.clone()
         };
-        Trainer::new(plain)
+        let h = Trainer::new(plain)
             .unwrap()
             .fit(&mut single, &rest, None)
             .unwrap();
         member_matches(&ensemble, m, &single, &x);
+        for (sum, e) in alone_losses.iter_mut().zip(&h.epochs) {
+            *sum += e.train_loss / 3.0;
+        }
+    }
+    // Every member trains on as many rows, so the training loss over the rows each member
+    // trains on is the mean of the members' own.
+    for (e, want) in history.epochs.iter().zip(&alone_losses) {
+        assert!(
+            (e.train_loss - want).abs() < 1e-5,
+            "{} {want}",
+            e.train_loss
+        );
     }
     // The last epoch's validation: each held-out row by its holder, cut from the ensemble.
     let (mut loss, mut correct, mut rows) = (0f64, 0usize, 0usize);

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 pub struct EpochRecord {
     /// 1-based epoch.
     pub epoch: usize,
-    /// Mean training loss over the epoch's batches (dropout on, weights changing, as Keras reports).
+    /// Mean training loss over the epoch's batches (dropout on, weights changing, as Keras reports);
+    /// with member validation, over the rows each member trains on.
     pub train_loss: f64,
     /// Training accuracy over the epoch's batches (classification only).
     pub train_accuracy: Option<f64>,

@@ -253,6 +253,14 @@ impl Trainer {
             }
         };
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
+        // The share of (row, member) pairs trained on: a held-out row is not in its holder's
+        // loss, so the mean training loss over the rows each member trains on is the loss summed
+        // over the epoch divided by this share of the rows.
+        let trained_share = held_out.as_ref().map_or(1.0, |held_ys| {
+            let held = (held_ys.len() / (ys.len() / n).max(1)) as f64;
+            let members = model.spec().ensemble.max(1) as f64;
+            1.0 - held / (n as f64 * members)
+        });
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
             first_epoch: self.state.epoch + 1,
@@ -320,7 +328,7 @@ impl Trainer {
                     step: step + 1,
                     steps,
                     samples: seen,
-                    loss: loss_sum / seen as f64,
+                    loss: loss_sum / (seen as f64 * trained_share),
                     accuracy: (output != Output::Linear).then(|| correct as f64 / seen as f64),
                 });
                 if let Err(e) = stop {
@@ -346,7 +354,7 @@ impl Trainer {
                 (Some(v), None) => Some(evaluate(model, &v.x, &v.y)?),
                 (None, None) => None,
             };
-            let train_loss = loss_sum / n as f64;
+            let train_loss = loss_sum / (n as f64 * trained_share);
             let binary = val_metrics.as_ref().and_then(|m| m.binary.as_ref());
             let monitored = match (&val_metrics, self.config.monitor) {
                 (None, _) => train_loss,
