@@ -77,8 +77,8 @@ pub struct TrainArgs {
     /// Early-stopping patience in epochs (the best weights are restored).
     #[arg(long, value_name = "N")]
     pub patience: Option<usize>,
-    /// Fraction of the training rows held out for validation, or with member validation each
-    /// member's own share [default: 0.1].
+    /// Fraction of the training rows held out for validation [default: 0.1], or with member
+    /// validation each member's own share [default: the recipe's; 0.125 for the default regressor].
     #[arg(long, value_name = "F")]
     pub val_split: Option<f64>,
     /// Fraction held out for the final test, when the source has no test set [default: 0.2].

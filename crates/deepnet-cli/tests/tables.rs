@@ -525,7 +525,7 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (stdout, stderr, _) = run("Body Mass (g)", "mass");
     assert!(
         stderr.contains(
-            "default for this table: 64-32 relu, dropout 0.1, output linear, ensemble of 3\n"
+            "default for this table: 64-32 relu, dropout 0.1, output linear, ensemble of 8\n"
         ),
         "{stderr}"
     );
@@ -533,11 +533,11 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     // Its members validate on their own rows: no validation rows are held out before training,
     // and --val-split sets each member's share.
     assert!(
-        stderr.contains("rows (each member validating on its own 27 of them, 68 test)"),
+        stderr.contains("rows (each member validating on its own 34 of them, 68 test)"),
         "{stderr}"
     );
     assert!(
-        stderr.contains(", each member validating on its own 10% of the rows\n"),
+        stderr.contains(", each member validating on its own 12.5% of the rows\n"),
         "{stderr}"
     );
     assert!(stdout.contains("val_r2: "), "{stdout}");
@@ -555,25 +555,25 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         args.extend(extra);
         args.into_iter().map(String::from).collect::<Vec<String>>()
     };
-    let args = mass(&["--val-split", "0.2"]);
+    let args = mass(&["--val-split", "0.1"]);
     let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
-        stderr.contains("validating on its own 55 of them"),
+        stderr.contains("validating on its own 27 of them"),
         "{stderr}"
     );
     let args = mass(&["--val-split", "0"]);
     let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stderr.contains("rows (0 validation, 68 test)"), "{stderr}");
-    let args = mass(&["--val-split", "0.5"]);
+    let args = mass(&["--val-split", "0.2"]);
     assert_eq!(
         fails(&args.iter().map(String::as_str).collect::<Vec<_>>()),
-        "error: --val-split 0.5 of the rows for each of 3 members is more than all of them; at most 0.3333333333333333"
+        "error: --val-split 0.2 of the rows for each of 8 members is more than all of them; at most 0.125"
     );
     // A single network holds out one share, as a validation split would.
     let args = mass(&["--ensemble", "1"]);
     let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
-        stderr.contains("rows (27 of them held out for validation, 68 test)"),
+        stderr.contains("rows (34 of them held out for validation, 68 test)"),
         "{stderr}"
     );
     // A spec without layers takes the default network and sets the rest.
