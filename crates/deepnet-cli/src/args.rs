@@ -19,6 +19,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model from a spec and a dataset; writes checkpoint, history and figures.
+    // A negative number is a value (`--lr -0.1` gets the flag's own error), not a flag.
+    #[command(allow_negative_numbers = true)]
     Train(Box<TrainArgs>),
     /// Evaluate a checkpoint on a dataset: loss, accuracy and per-class figures, or RMSE, MAE and R².
     Eval(EvalArgs),

@@ -324,6 +324,23 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         fails(&["train", "--model", spec, "--data", "moons", "--lr=-1"]),
         "error: --lr must be positive and finite, got -1"
     );
+    // Written apart from its flag, a negative number is still the flag's value.
+    assert_eq!(
+        fails(&["train", "--model", spec, "--data", "moons", "--lr", "-0.1"]),
+        "error: --lr must be positive and finite, got -0.1"
+    );
+    assert_eq!(
+        fails(&[
+            "train",
+            "--model",
+            spec,
+            "--data",
+            "moons",
+            "--val-split",
+            "-0.1"
+        ]),
+        "error: --val-split must be in [0, 1), got -0.1"
+    );
     // The recipe's rules speak of the spec's `train.*` key, or of the flag that set the field.
     let bad_recipe = write(
         "bad_recipe.json",
