@@ -576,6 +576,33 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         stderr.contains("rows (34 of them held out for validation, 68 test)"),
         "{stderr}"
     );
+    // A table too small for every member to hold out a row of its own: none is held out, or,
+    // asked for with --val-split, an error.
+    let tiny = dir.join("tiny.csv");
+    let rows: String = (0..9).map(|i| format!("{i},{}.5\n", i * i)).collect();
+    std::fs::write(&tiny, format!("x,y\n{rows}")).unwrap();
+    let tiny_out = dir.join("tiny");
+    let tiny_args = [
+        "train",
+        "--data",
+        tiny.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        tiny_out.to_str().unwrap(),
+    ];
+    let (_, stderr) = ok(&tiny_args);
+    assert!(
+        stderr.contains(
+            "note: 7 training rows are too few for each of the 8 members to hold out 0.125 of them; none is held out, and early stopping watches the training loss\ntraining on 7 rows (0 validation, 2 test)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        fails(&[&tiny_args[..], &["--val-split", "0.1"]].concat()),
+        "error: --val-split 0.1 of 7 training rows holds out no row for each of the 8 members"
+    );
     // A spec without layers takes the default network and sets the rest.
     let partial = dir.join("partial.json");
     std::fs::write(&partial, r#"{"train": {"epochs": 2, "lr": 0.01}}"#).unwrap();

@@ -95,7 +95,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         .data
         .clone()
         .ok_or_else(|| anyhow!("--data is required"))?;
-    let recipe = config::recipe(&spec, &a)?;
+    let mut recipe = config::recipe(&spec, &a)?;
     let seed = recipe.seed;
     a.seed = Some(seed);
     let saved_pre = match &resumed {
@@ -197,6 +197,23 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         };
         job.agree("data", hash)?;
     }
+    let train_rows = splits.shard.as_ref().map_or(splits.train.len(), |s| s.rows);
+    // Member validation on a table too small for it: none for the default's, rather than an
+    // error; an error for --val-split's.
+    if let Some(f) = recipe.member_validation {
+        let members = spec.ensemble.max(1);
+        if deepnet::ensemble::held_out_per_member(train_rows, members, f) == 0 {
+            if a.val_split.is_some() {
+                bail!("--val-split {f} of {train_rows} training rows holds out no row for each of the {members} members");
+            }
+            recipe.member_validation = None;
+            if leads {
+                eprintln!(
+                    "note: {train_rows} training rows are too few for each of the {members} members to hold out {f} of them; none is held out, and early stopping watches the training loss"
+                );
+            }
+        }
+    }
     // Only the leading rank (rank 0, or the only process) writes the run directory.
     let run_dir = if leads {
         RunDir::new(&out, extra.clone())
@@ -205,7 +222,6 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         RunDir::reader(&out)
     };
 
-    let train_rows = splits.shard.as_ref().map_or(splits.train.len(), |s| s.rows);
     let parallel = job.as_ref().map(|j| j.parallel(train_rows)).transpose()?;
     // The training rows move into the trainer's tensor (each rank keeps only its share of
     // them); the leader keeps the rows of two-feature data, small, for the boundary figure.
