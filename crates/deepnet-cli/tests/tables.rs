@@ -595,7 +595,7 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (_, stderr) = ok(&tiny_args);
     assert!(
         stderr.contains(
-            "note: 7 training rows are too few for each of the 8 members to hold out 0.125 of them; none is held out, and early stopping watches the training loss\ntraining on 7 rows (0 validation, 2 test)"
+            "note: 7 training rows are too few to hold out 0.125 of them for each of the 8 members; none is held out, and early stopping watches the training loss\ntraining on 7 rows (0 validation, 2 test)"
         ),
         "{stderr}"
     );

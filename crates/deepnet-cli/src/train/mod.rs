@@ -204,12 +204,20 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         let members = spec.ensemble.max(1);
         if deepnet::ensemble::held_out_per_member(train_rows, members, f) == 0 {
             if a.val_split.is_some() {
-                bail!("--val-split {f} of {train_rows} training rows holds out no row for each of the {members} members");
+                let whom = match members {
+                    1 => String::new(),
+                    k => format!(" for each of the {k} members"),
+                };
+                bail!("--val-split {f} of {train_rows} training rows holds out no row{whom}");
             }
             recipe.member_validation = None;
             if leads {
+                let whom = match members {
+                    1 => String::new(),
+                    k => format!(" for each of the {k} members"),
+                };
                 eprintln!(
-                    "note: {train_rows} training rows are too few for each of the {members} members to hold out {f} of them; none is held out, and early stopping watches the training loss"
+                    "note: {train_rows} training rows are too few to hold out {f} of them{whom}; none is held out, and early stopping watches the training loss"
                 );
             }
         }
