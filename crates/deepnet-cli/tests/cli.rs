@@ -325,22 +325,16 @@ fn bad_inputs_give_one_error_line_and_status_1() {
         "error: --lr must be positive and finite, got -1"
     );
     // Written apart from its flag, a negative number is still the flag's value.
-    assert_eq!(
-        fails(&["train", "--model", spec, "--data", "moons", "--lr", "-0.1"]),
-        "error: --lr must be positive and finite, got -0.1"
-    );
-    assert_eq!(
-        fails(&[
-            "train",
-            "--model",
-            spec,
-            "--data",
-            "moons",
-            "--val-split",
-            "-0.1"
-        ]),
-        "error: --val-split must be in [0, 1), got -0.1"
-    );
+    for (flag, value, problem) in [
+        ("--lr", "-0.1", "must be positive and finite"),
+        ("--val-split", "-0.1", "must be in [0, 1)"),
+        ("--val-split", "1.5", "must be in [0, 1)"),
+    ] {
+        assert_eq!(
+            fails(&["train", "--model", spec, "--data", "moons", flag, value]),
+            format!("error: {flag} {problem}, got {value}")
+        );
+    }
     // The recipe's rules speak of the spec's `train.*` key, or of the flag that set the field.
     let bad_recipe = write(
         "bad_recipe.json",
@@ -376,18 +370,6 @@ fn bad_inputs_give_one_error_line_and_status_1() {
             format!("error: {flag} is for reading a CSV file; `moons` is not one")
         );
     }
-    assert_eq!(
-        fails(&[
-            "train",
-            "--model",
-            spec,
-            "--data",
-            "moons",
-            "--val-split",
-            "1.5"
-        ]),
-        "error: --val-split must be in [0, 1), got 1.5"
-    );
     assert_eq!(
         fails(&["gradcheck", "--model", spec, "--samples", "0"]),
         "error: --samples must be at least 1"

@@ -203,19 +203,15 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
     if let Some(f) = recipe.member_validation {
         let members = spec.ensemble.max(1);
         if deepnet::ensemble::held_out_per_member(train_rows, members, f) == 0 {
+            let whom = match members {
+                1 => String::new(),
+                k => format!(" for each of the {k} members"),
+            };
             if a.val_split.is_some() {
-                let whom = match members {
-                    1 => String::new(),
-                    k => format!(" for each of the {k} members"),
-                };
                 bail!("--val-split {f} of {train_rows} training rows holds out no row{whom}");
             }
             recipe.member_validation = None;
             if leads {
-                let whom = match members {
-                    1 => String::new(),
-                    k => format!(" for each of the {k} members"),
-                };
                 eprintln!(
                     "note: {train_rows} training rows are too few to hold out {f} of them{whom}; none is held out, and early stopping watches the training loss"
                 );

@@ -234,7 +234,8 @@ impl Trainer {
                     });
                 }
                 let members = model.spec().ensemble.max(1);
-                if held_out_per_member(n, members, fraction) == 0 {
+                let each = held_out_per_member(n, members, fraction);
+                if each == 0 {
                     return Err(Error::Recipe {
                         field: "member_validation",
                         problem: format!("needs a row to hold out for each of the {members} members; there are {n} training rows"),
@@ -249,18 +250,13 @@ impl Trainer {
                     .flat_map(|(_, y)| y.iter().copied())
                     .collect();
                 engine.set_holdout(Some(holder));
-                Some(held_ys)
+                // A held-out row is not in its holder's loss: the members train on this share
+                // of the (row, member) pairs, and the training loss is a mean over them.
+                Some((held_ys, 1.0 - each as f64 / n as f64))
             }
         };
         engine.load_optimizer_state(self.optimizer.config().kind, self.optimizer.state())?;
-        // The share of (row, member) pairs trained on: a held-out row is not in its holder's
-        // loss, so the mean training loss over the rows each member trains on is the loss summed
-        // over the epoch divided by this share of the rows.
-        let trained_share = held_out.as_ref().map_or(1.0, |held_ys| {
-            let held = (held_ys.len() / (ys.len() / n).max(1)) as f64;
-            let members = model.spec().ensemble.max(1) as f64;
-            1.0 - held / (n as f64 * members)
-        });
+        let trained_share = held_out.as_ref().map_or(1.0, |(_, share)| *share);
         let steps = n.div_ceil(bs);
         observer.on_train_begin(&RunInfo {
             first_epoch: self.state.epoch + 1,
@@ -338,7 +334,7 @@ impl Trainer {
             }
             engine.write_back(model, &mut self.optimizer)?;
             let val_metrics = match (val, &held_out) {
-                (_, Some(held_ys)) => {
+                (_, Some((held_ys, _))) => {
                     let e = engine.evaluate_held_out(xs, ys).ok_or_else(|| {
                         Error::Invalid(
                             "a held-out training row has a value that is not finite".into(),
