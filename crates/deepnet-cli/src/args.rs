@@ -80,7 +80,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N")]
     pub patience: Option<usize>,
     /// Fraction of the training rows held out for validation [default: 0.1], or with member
-    /// validation each member's own share [default: the recipe's; 0.125 for the default regressor].
+    /// validation each member's own share [default: the recipe's; 0.125 for the default network].
     #[arg(long, value_name = "F")]
     pub val_split: Option<f64>,
     /// Fraction held out for the final test, when the source has no test set [default: 0.2].

@@ -503,7 +503,7 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (stdout, stderr, spec) = run("Species", "species");
     assert!(
         stderr.contains(
-            "model: no --model, so the default for this table: 64-32 relu, output softmax, label smoothing 0.1\n"
+            "model: no --model, so the default for this table: 64-32 relu, output softmax, label smoothing 0.1, ensemble of 8\n"
         ),
         "{stderr}"
     );
@@ -516,10 +516,12 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
         "{stderr}"
     );
     let spec: deepnet::ModelSpec = serde_json::from_str(&spec).unwrap();
-    // 26 encoded inputs, the date's index becoming 8 values (a 50 × 8 table): 33 → 64 → 32 → 3,
-    // 400 + (33·64 + 64) + (64·32 + 32) + (32·3 + 3) weights.
+    // 26 encoded inputs, the date's index becoming 8 values (a 50 × 8 table the members share):
+    // 33 → 64 → 32 → 3 in each of 8 members, 400 + 8·((33·64 + 64) + (64·32 + 32) + (32·3 + 3))
+    // weights.
     assert_eq!(spec.inputs, 26);
-    assert_eq!(spec.parameter_count(), 4755);
+    assert_eq!(spec.ensemble, 8);
+    assert_eq!(spec.parameter_count(), 35240);
     assert_eq!(spec.name.as_deref(), Some("penguins-raw"));
     // Whole numbers with many values: a regression target.
     let (stdout, stderr, _) = run("Body Mass (g)", "mass");
@@ -574,6 +576,10 @@ fn without_a_spec_a_table_gets_the_default_network_for_its_target() {
     let (_, stderr) = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         stderr.contains("rows (34 of them held out for validation, 68 test)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(", validating on 12.5% of the rows held out\n"),
         "{stderr}"
     );
     // A table too small for every member to hold out a row of its own: none is held out, or,

@@ -299,7 +299,7 @@ pub fn run(mut a: TrainArgs) -> Result<()> {
         model.parameter_count(),
         out.display()
     );
-    let mut recipe = trainer.recipe().summary();
+    let mut recipe = trainer.recipe().summary(spec.ensemble);
     if spec.train.is_none() {
         let standard = deepnet::Recipe {
             seed: trainer.recipe().seed,

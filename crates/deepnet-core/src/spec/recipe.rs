@@ -372,10 +372,11 @@ impl Recipe {
         Ok(())
     }
 
-    /// The recipe in one line: optimiser, learning rate, weight decay, schedule, batch, epochs,
-    /// early stopping and class weights, e.g. `adam lr 0.001, batch 64, up to 200 epochs, early
-    /// stopping after 10 epochs without improvement`.
-    pub fn summary(&self) -> String {
+    /// The recipe of a run of `members` networks in one line: optimiser, learning rate, weight
+    /// decay, schedule, batch, epochs, early stopping, member validation and class weights, e.g.
+    /// `adam lr 0.001, batch 64, up to 200 epochs, early stopping after 10 epochs without
+    /// improvement`.
+    pub fn summary(&self, members: usize) -> String {
         let mut s = format!(
             "{} lr {}, batch {}, {}{} epochs",
             self.optimizer.name(),
@@ -419,10 +420,11 @@ impl Recipe {
         }
         if let Some(f) = self.member_validation {
             // Two decimals at most: 10%, 33.33%, not 7.000000000000001%.
-            s.push_str(&format!(
-                ", each member validating on its own {}% of the rows",
-                (f * 1e4).round() / 100.0
-            ));
+            let share = (f * 1e4).round() / 100.0;
+            s.push_str(&match members {
+                1 => format!(", validating on {share}% of the rows held out"),
+                _ => format!(", each member validating on its own {share}% of the rows"),
+            });
         }
         match &self.class_weight {
             Some(ClassWeight::Balanced) => s.push_str(", balanced class weights"),
@@ -453,7 +455,7 @@ mod tests {
     #[test]
     fn the_summary_names_decay_and_schedule() {
         assert_eq!(
-            Recipe::standard().summary(),
+            Recipe::standard().summary(1),
             "adam lr 0.001, batch 64, up to 200 epochs, early stopping after 10 epochs without improvement"
         );
         let r = Recipe {
@@ -462,7 +464,7 @@ mod tests {
             ..Recipe::standard()
         };
         assert_eq!(
-            r.summary(),
+            r.summary(1),
             "adamw lr 0.001, batch 64, up to 200 epochs, weight decay 0.01, lr ×0.5 after 2 epochs \
              without improvement, early stopping after 10 epochs without improvement"
         );
@@ -470,18 +472,24 @@ mod tests {
             schedule: Schedule::Cosine { min_lr: 0.0 },
             ..Recipe::standard()
         };
-        assert!(cosine.summary().contains(", cosine schedule to 0,"));
+        assert!(cosine.summary(1).contains(", cosine schedule to 0,"));
         for (f, shown) in [(0.1, "10%"), (0.07, "7%"), (1.0 / 3.0, "33.33%")] {
             let r = Recipe {
                 member_validation: Some(f),
                 ..Recipe::standard()
             };
             assert!(
-                r.summary().ends_with(&format!(
+                r.summary(3).ends_with(&format!(
                     ", each member validating on its own {shown} of the rows"
                 )),
                 "{}",
-                r.summary()
+                r.summary(3)
+            );
+            assert!(
+                r.summary(1)
+                    .ends_with(&format!(", validating on {shown} of the rows held out")),
+                "{}",
+                r.summary(1)
             );
         }
     }

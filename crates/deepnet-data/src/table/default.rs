@@ -1,7 +1,7 @@
 //! The network a table gets when no spec is given: the task read from the target column(s) and
 //! a 64-32 ReLU MLP with the output that task needs, trained by [`deepnet_core::Recipe::standard`]
-//! with label smoothing for classes and, for values, dropout and an ensemble whose members
-//! validate on their own rows; its numeric columns also over quantile bins ([`DEFAULT_BINS`]).
+//! as an ensemble whose members validate on their own rows, with label smoothing for classes and
+//! dropout for values; its numeric columns also over quantile bins ([`DEFAULT_BINS`]).
 //! Each choice was measured on the fourteen public tables of `benches/tables.py` (3 or 10 seeds;
 //! see docs/tables.md).
 
@@ -25,10 +25,10 @@ pub const DEFAULT_HIDDEN: [usize; 2] = [64, 32];
 /// benchmark's seven classification tables, better on six, worse on none).
 pub const DEFAULT_LABEL_SMOOTHING: f64 = 0.1;
 
-/// Dropout after every hidden layer of the default regressor, and its ensemble members: together
-/// mean test R² +0.008 over the benchmark's seven regression tables, better on six (dropout
-/// alone +0.004, the ensemble alone +0.005; 0.15 and 0.2 gained less). Classifiers lost
-/// accuracy with either (−0.004 with dropout, −0.001 with an ensemble of three).
+/// Dropout after every hidden layer of the default regressor: with an ensemble, mean test R²
+/// +0.008 over the benchmark's seven regression tables, better on six (dropout alone +0.004,
+/// the ensemble alone +0.005; 0.15 and 0.2 gained less). Classifiers lost accuracy with it
+/// (−0.004).
 pub const DEFAULT_REGRESSION_DROPOUT: f64 = 0.1;
 
 /// The quantile bins of the default network's numeric inputs: one per 256 training rows, at most
@@ -39,26 +39,25 @@ pub const DEFAULT_REGRESSION_DROPOUT: f64 = 0.1;
 /// (Salaries −0.08, Housing −0.03 R² with 16).
 pub const DEFAULT_BINS: Bins = Bins::PerRows;
 
-/// The fraction of the training rows each member of the default regressor's ensemble holds out,
-/// its own, to validate on (`Recipe::member_validation`), in place of validation rows shared by
-/// the members: one eighth, so that with [`DEFAULT_REGRESSION_ENSEMBLE`] members the training
-/// rows fall into eight folds and member m trains on seven and stops early on the eighth, as in
-/// k-fold cross-validation. Over the benchmark's seven regression tables and ten seeds, each
-/// member holding out its own 10% gained +0.0057 mean test R² over one split shared by three
-/// members (better on six); an ensemble of nine sharing one split gained +0.0005.
+/// The fraction of the training rows each member of the default ensemble holds out, its own, to
+/// validate on (`Recipe::member_validation`), in place of validation rows shared by the members:
+/// one eighth, so that with [`DEFAULT_ENSEMBLE`] members the training rows fall into eight folds
+/// and member m trains on seven and stops early on the eighth, as in k-fold cross-validation.
+/// Over the benchmark's seven regression tables and ten seeds, each member holding out its own
+/// 10% gained +0.0057 mean test R² over one split shared by three members (better on six); an
+/// ensemble of nine sharing one split gained +0.0005.
 pub const DEFAULT_MEMBER_VALIDATION: f64 = 0.125;
 
-/// Members of the default regressor's ensemble (see [`DEFAULT_REGRESSION_DROPOUT`]). With their
-/// own validation rows ([`DEFAULT_MEMBER_VALIDATION`]), more members gain, on every one of the
-/// benchmark's seven regression tables over ten seeds, against three holding out 10% each:
-/// mean test R² +0.0024 with five holding out 10%, +0.0029 with five folds, +0.0044 with seven
-/// holding out 10%, **+0.0051 with eight folds** (Boston +0.018, Salaries +0.008) and +0.0043
-/// with ten folds, at 2.1, 3.2 and 4.3 times the training time for five, eight and ten. Without
-/// their own validation rows five gained no more than three. Classifiers gained within chance
-/// from the same: +0.0008 accuracy with eight folds, +0.0013 with five and with ten, −0.0007
-/// with seven holding out 10% (better on four or five tables of seven, worse on one to three),
-/// at 2.5 to 3.6 times the time, so they stay one network.
-pub const DEFAULT_REGRESSION_ENSEMBLE: usize = 8;
+/// Members of the default ensemble, for classes and values alike. With their own validation
+/// rows ([`DEFAULT_MEMBER_VALIDATION`]), more members gain, on every one of the benchmark's seven
+/// regression tables over ten seeds, against three holding out 10% each: mean test R² +0.0024
+/// with five holding out 10%, +0.0029 with five folds, +0.0044 with seven holding out 10%,
+/// **+0.0051 with eight folds** (Boston +0.018, Salaries +0.008) and +0.0043 with ten folds, at
+/// 2.1, 3.2 and 4.3 times the training time for five, eight and ten. Without their own validation
+/// rows five gained no more than three. On the seven classification tables over ten seeds,
+/// against one network, eight folds gained +0.0008 accuracy (better on four, worse on two; within
+/// chance) and lowered the test log loss by 0.004 (better on five), at 2.8 times the time.
+pub const DEFAULT_ENSEMBLE: usize = 8;
 
 /// The task of `table`'s target column(s) (`options.targets`, else the last column): several
 /// targets are values; one is classes when any present cell is not a number, or when every cell
@@ -96,9 +95,9 @@ pub fn infer_task(table: &RawTable, options: &TableOptions) -> Result<Task> {
 
 /// The default spec for `table` (inputs 0: the encoded width): [`DEFAULT_HIDDEN`] ReLU layers,
 /// then a sigmoid unit for two classes, a softmax over more, or one linear unit per target.
-/// Classes train with [`DEFAULT_LABEL_SMOOTHING`]; values with [`DEFAULT_REGRESSION_DROPOUT`]
-/// after every hidden layer in an ensemble of [`DEFAULT_REGRESSION_ENSEMBLE`] whose members
-/// validate on their own rows ([`DEFAULT_MEMBER_VALIDATION`]). Named `name`.
+/// Both train as an ensemble of [`DEFAULT_ENSEMBLE`] whose members validate on their own rows
+/// ([`DEFAULT_MEMBER_VALIDATION`]); classes with [`DEFAULT_LABEL_SMOOTHING`], values with
+/// [`DEFAULT_REGRESSION_DROPOUT`] after every hidden layer. Named `name`.
 pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Result<ModelSpec> {
     let task = infer_task(table, options)?;
     let probe = TableOptions {
@@ -149,24 +148,20 @@ pub fn default_spec(table: &RawTable, options: &TableOptions, name: &str) -> Res
             min_categories: DEFAULT_MIN_CATEGORIES,
         },
     );
-    if task == Task::Regression {
-        spec.ensemble = DEFAULT_REGRESSION_ENSEMBLE;
-        spec.train = Some(Recipe {
-            member_validation: Some(DEFAULT_MEMBER_VALIDATION),
-            ..Recipe::standard()
-        });
-    }
-    if task == Task::Classification {
-        spec.train = Some(Recipe {
-            label_smoothing: DEFAULT_LABEL_SMOOTHING,
-            ..Recipe::standard()
-        });
-    }
+    spec.ensemble = DEFAULT_ENSEMBLE;
+    spec.train = Some(Recipe {
+        member_validation: Some(DEFAULT_MEMBER_VALIDATION),
+        label_smoothing: match task {
+            Task::Classification => DEFAULT_LABEL_SMOOTHING,
+            Task::Regression => 0.0,
+        },
+        ..Recipe::standard()
+    });
     Ok(ModelSpec { inputs: 0, ..spec })
 }
 
 /// A default spec in words, for the `model:` line: `64-32 relu, output softmax, label smoothing
-/// 0.1` or `64-32 relu, dropout 0.1, output linear, ensemble of 3`.
+/// 0.1, ensemble of 8` or `64-32 relu, dropout 0.1, output linear, ensemble of 8`.
 pub fn describe(spec: &ModelSpec) -> String {
     let units: Vec<String> = spec
         .layers

@@ -40,8 +40,8 @@ mod units;
 pub use bins::Bins;
 pub use columns::{median, Cell, FeatureColumn, FeatureKind};
 pub use default::{
-    default_spec, describe, infer_task, DEFAULT_BINS, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
-    DEFAULT_REGRESSION_DROPOUT, DEFAULT_REGRESSION_ENSEMBLE, MAX_INTEGER_CLASSES,
+    default_spec, describe, infer_task, DEFAULT_BINS, DEFAULT_ENSEMBLE, DEFAULT_HIDDEN,
+    DEFAULT_LABEL_SMOOTHING, DEFAULT_REGRESSION_DROPOUT, MAX_INTEGER_CLASSES,
 };
 pub use memory::Column;
 pub use number::{in_f32_range, parse_finite};
