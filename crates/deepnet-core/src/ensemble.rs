@@ -50,9 +50,44 @@ pub const NO_MEMBER: u16 = u16::MAX;
 /// none ([`NO_MEMBER`]).
 /// Member m trains on every row but its own and validates on its own, so each validation row
 /// is predicted by a member that never trained on it.
-pub fn holdout_members(n: usize, members: usize, fraction: f64, seed: u64) -> Vec<u16> {
+///
+/// With `classes` (each row's class), the order is stratified, as scikit-learn's
+/// `StratifiedKFold` is: each class's rows, shuffled, are spread evenly over it (the i-th of a
+/// class's c rows at (i + u)/c of the way, u drawn once per class), so that any stretch of the
+/// order, and so every member's held-out rows, holds each class in its share of the rows to
+/// within one row.
+pub fn holdout_members(
+    n: usize,
+    members: usize,
+    fraction: f64,
+    seed: u64,
+    classes: Option<&[u32]>,
+) -> Vec<u16> {
     let mut order: Vec<usize> = (0..n).collect();
-    Rng::new(seed ^ 0x4F1D_0C7A).shuffle(&mut order);
+    let mut rng = Rng::new(seed ^ 0x4F1D_0C7A);
+    rng.shuffle(&mut order);
+    if let Some(classes) = classes {
+        // Per class: its size, its offset u, and how many of its rows are placed so far.
+        let mut class = std::collections::BTreeMap::<u32, (usize, f64, usize)>::new();
+        for &c in classes {
+            class.entry(c).or_default().0 += 1;
+        }
+        for entry in class.values_mut() {
+            entry.1 = rng.next_f64();
+        }
+        let mut place: Vec<(f64, usize)> = order
+            .iter()
+            .map(|&r| {
+                let (size, u, placed) = class.get_mut(&classes[r]).expect("counted above");
+                let at = (*placed as f64 + *u) / *size as f64;
+                *placed += 1;
+                (at, r)
+            })
+            .collect();
+        // Stable: rows at the same place keep their shuffled order.
+        place.sort_by(|a, b| a.0.total_cmp(&b.0));
+        order = place.into_iter().map(|(_, r)| r).collect();
+    }
     let mut holder = vec![NO_MEMBER; n];
     let each = held_out_per_member(n, members, fraction);
     if each == 0 {
@@ -130,6 +165,62 @@ mod tests {
 
     fn sigmoid(z: f64) -> f64 {
         1.0 / (1.0 + (-z).exp())
+    }
+
+    /// How many rows of each of `k` classes every member holds out.
+    fn held_out_classes(
+        holder: &[u16],
+        classes: &[u32],
+        members: usize,
+        k: usize,
+    ) -> Vec<Vec<usize>> {
+        let mut counts = vec![vec![0; k]; members];
+        for (&m, &c) in holder.iter().zip(classes) {
+            if m != NO_MEMBER {
+                counts[m as usize][c as usize] += 1;
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn stratified_members_hold_out_each_class_in_its_share() {
+        // 100 rows, a fifth of them class 1, in runs: every member of eight holds out 12 rows,
+        // 9 or 10 of class 0 and 2 or 3 of class 1 (a fifth of 12 is 2.4); 4 rows are held out
+        // by none.
+        let classes: Vec<u32> = (0..100).map(|r| u32::from(r % 50 >= 40)).collect();
+        for seed in 0..20 {
+            let holder = holdout_members(100, 8, 0.125, seed, Some(&classes));
+            assert_eq!(holder.iter().filter(|&&m| m == NO_MEMBER).count(), 4);
+            for counts in held_out_classes(&holder, &classes, 8, 2) {
+                assert_eq!(counts[0] + counts[1], 12, "{counts:?}");
+                assert!((2..=3).contains(&counts[1]), "seed {seed}: {counts:?}");
+            }
+            // Drawn at random instead, some member's share of class 1 strays further for
+            // some seed; the held-out rows are as many.
+            let plain = holdout_members(100, 8, 0.125, seed, None);
+            assert_eq!(plain.iter().filter(|&&m| m == NO_MEMBER).count(), 4);
+        }
+        let strays = (0..20).any(|seed| {
+            let plain = holdout_members(100, 8, 0.125, seed, None);
+            held_out_classes(&plain, &classes, 8, 2)
+                .iter()
+                .any(|c| !(2..=3).contains(&c[1]))
+        });
+        assert!(strays);
+        // A class of one row is held out by one member; three classes of 10, 10 and 1 rows,
+        // over three members holding out 7 each, give each 3 or 4 of the first two.
+        let classes: Vec<u32> = (0..21).map(|r| r % 2 + u32::from(r == 20) * 2).collect();
+        let holder = holdout_members(21, 3, 1.0 / 3.0, 7, Some(&classes));
+        let counts = held_out_classes(&holder, &classes, 3, 3);
+        assert_eq!(counts.iter().map(|c| c[2]).sum::<usize>(), 1, "{counts:?}");
+        for c in &counts {
+            assert_eq!(c.iter().sum::<usize>(), 7, "{counts:?}");
+            assert!(
+                (3..=4).contains(&c[0]) && (3..=4).contains(&c[1]),
+                "{counts:?}"
+            );
+        }
     }
 
     #[test]

@@ -179,7 +179,8 @@ pub struct Recipe {
     #[serde(skip_serializing_if = "is_false")]
     pub bootstrap: bool,
     /// Each member of an ensemble holds out this fraction of the training rows, its own and
-    /// disjoint from the others' ([`crate::ensemble::holdout_members`]), and trains on the rest;
+    /// disjoint from the others' and, for a classifier, with each class in its share
+    /// ([`crate::ensemble::holdout_members`]), and trains on the rest;
     /// early stopping watches every held-out row as predicted by the member that never trained
     /// on it. No separate validation rows are then needed (a single network holds out one
     /// fraction, as a validation split would). `None`: the members share the validation data

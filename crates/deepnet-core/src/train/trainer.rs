@@ -241,8 +241,18 @@ impl Trainer {
                         problem: format!("needs a row to hold out for each of the {members} members; there are {n} training rows"),
                     });
                 }
-                let holder = holdout_members(n, members, fraction, self.config.seed);
                 let t = ys.len() / n;
+                // Classes are spread evenly over the members' held-out rows.
+                let loss = Loss::for_output(output);
+                let classes: Option<Vec<u32>> = (t == 1)
+                    .then(|| {
+                        ys.iter()
+                            .map(|y| loss.target_class(std::slice::from_ref(y)))
+                            .collect()
+                    })
+                    .flatten();
+                let holder =
+                    holdout_members(n, members, fraction, self.config.seed, classes.as_deref());
                 let held_ys: Vec<T> = holder
                     .iter()
                     .zip(ys.chunks_exact(t))
