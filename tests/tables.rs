@@ -500,10 +500,16 @@ fn a_typo_in_a_numeric_column_is_an_error_naming_its_line() {
         .err()
         .expect("a typo is an error")
         .to_string();
-    assert_eq!(
-        err,
-        "data.csv:3002: column `b`: `oops` is not a number, while 4,999 of 5,000 cells are; mark it missing with --na-values oops, or make the column categorical with --categorical b"
-    );
+    let want = "data.csv:3002: column `b`: `oops` is not a number, while 4,999 of 5,000 cells are; mark it missing with --na-values oops, or make the column categorical with --categorical b";
+    assert_eq!(err, want);
+    // The same when its row is a validation or test row, not a training row (it would
+    // otherwise be encoded by a numeric column that cannot parse it).
+    let train: Vec<usize> = rows.iter().copied().filter(|&r| r != 3000).collect();
+    let err = Preprocessing::fit(&t, &classes(), &train)
+        .err()
+        .expect("a typo outside the training rows is an error")
+        .to_string();
+    assert_eq!(err, want);
     // Made categorical on request (with room for its 5,000 values).
     let mut o = classes();
     o.categorical = vec!["b".into()];

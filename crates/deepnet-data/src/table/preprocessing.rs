@@ -253,20 +253,21 @@ pub fn target_rows(table: &RawTable, options: &TableOptions) -> Result<(Vec<usiz
     Ok((rows, labels))
 }
 
-/// At most this share of a column's present training cells may be texts that are not numbers
-/// for the column to be read as a typo in a numeric column (an error) rather than a category.
+/// At most this share of a column's present cells (in the rows with a target: training,
+/// validation and test rows alike) may be texts that are not numbers for the column to be read
+/// as a typo in a numeric column (an error) rather than a category.
 pub const TYPO_SHARE: f64 = 0.01;
 
-/// A column needs at least this many numbers among its training cells before a text in it is
-/// read as a typo.
+/// A column needs at least this many numbers among those cells before a text in it is read as a
+/// typo.
 pub const TYPO_MIN_NUMBERS: usize = 20;
 
-/// A numeric column with a few stray texts: the first such training row (in file order), the
-/// number of numeric cells and of present cells, when the texts are at most [`TYPO_SHARE`] of
-/// the present cells and the numbers at least [`TYPO_MIN_NUMBERS`].
-fn typo(codes: &[u32], numbers: &[Option<f64>], train: &[usize]) -> Option<(usize, usize, usize)> {
+/// A numeric column with a few stray texts among the rows `rows`: the first such row (in file
+/// order), the number of numeric cells and of present cells, when the texts are at most
+/// [`TYPO_SHARE`] of the present cells and the numbers at least [`TYPO_MIN_NUMBERS`].
+fn typo(codes: &[u32], numbers: &[Option<f64>], rows: &[usize]) -> Option<(usize, usize, usize)> {
     let (mut numeric, mut other, mut first) = (0usize, 0usize, usize::MAX);
-    for &r in train {
+    for &r in rows {
         match codes[r] {
             MISSING => {}
             k if numbers[k as usize].is_some() => numeric += 1,
@@ -325,6 +326,12 @@ impl Preprocessing {
         if train.is_empty() {
             return Err(bad("no training rows".into()));
         }
+        // A typo is looked for in every row with a target, so that it reads the same whichever
+        // split its row falls in (the validation and test rows are encoded by what is learned
+        // here, where a stray text would only be `cannot parse`).
+        let with_target: Vec<usize> = (0..table.len())
+            .filter(|&r| targets.iter().all(|&c| !table.columns[c].is_missing(r)))
+            .collect();
         let mut features = Vec::new();
         let mut dropped = Vec::new();
         let mut warnings = Vec::new();
@@ -385,7 +392,7 @@ impl Preprocessing {
                 name.clone()
             };
             if let (RawColumn::Text { codes, values }, false) = (col, categorical.contains(&c)) {
-                if let Some((r, numeric, present)) = typo(codes, &numbers, train) {
+                if let Some((r, numeric, present)) = typo(codes, &numbers, &with_target) {
                     let v = &values[codes[r] as usize];
                     return Err(DataError::Value {
                         path: table.source.clone(),
