@@ -77,11 +77,14 @@ pub fn holdout_members(
         }
         let mut place: Vec<(f64, usize)> = order
             .iter()
-            .map(|&r| {
-                let (size, u, placed) = class.get_mut(&classes[r]).expect("counted above");
-                let at = (*placed as f64 + *u) / *size as f64;
-                *placed += 1;
-                (at, r)
+            .map(|&r| match class.get_mut(&classes[r]) {
+                Some((size, u, placed)) => {
+                    let at = (*placed as f64 + *u) / *size as f64;
+                    *placed += 1;
+                    (at, r)
+                }
+                // Every row's class was counted above.
+                None => (0.0, r),
             })
             .collect();
         // Stable: rows at the same place keep their shuffled order.
