@@ -262,7 +262,7 @@ fn member_validation_members_train_without_their_own_rows_and_validate_on_them()
         .unwrap()
         .fit(&mut ensemble, &data, None)
         .unwrap();
-    let holder = holdout_members(n, 3, 0.2, recipe.seed, Some(&ys));
+    let holder = holdout_members(n, 3, 0.2, recipe.seed, Some(&ys)).unwrap();
     assert_eq!(held_out_per_member(n, 3, 0.2), 6);
     for m in 0..3u16 {
         assert_eq!(holder.iter().filter(|&&h| h == m).count(), 6);

@@ -163,58 +163,61 @@ pub struct TableArgs {
 }
 
 impl TableArgs {
+    /// Every flag given here, and whether its value differs from `other`'s.
+    fn given_flags(&self, other: &TableArgs) -> Vec<(&'static str, bool)> {
+        let (s, o) = (self, other);
+        [
+            ("--ignore", !s.ignore.is_empty(), s.ignore != o.ignore),
+            (
+                "--categorical",
+                !s.categorical.is_empty(),
+                s.categorical != o.categorical,
+            ),
+            (
+                "--na-values",
+                s.na_values.is_some(),
+                s.na_values != o.na_values,
+            ),
+            ("--missing", s.missing.is_some(), s.missing != o.missing),
+            (
+                "--max-categories",
+                s.max_categories.is_some(),
+                s.max_categories != o.max_categories,
+            ),
+            (
+                "--delimiter",
+                s.delimiter.is_some(),
+                s.delimiter != o.delimiter,
+            ),
+            ("--positive", s.positive.is_some(), s.positive != o.positive),
+            ("--bins", s.bins.is_some(), s.bins != o.bins),
+            (
+                "--class-weight",
+                s.class_weight.is_some(),
+                s.class_weight != o.class_weight,
+            ),
+        ]
+        .into_iter()
+        .filter(|&(_, given, _)| given)
+        .map(|(flag, _, differs)| (flag, differs))
+        .collect()
+    }
+
     /// The first flag given that only a CSV file's reading uses (`--class-weight` weighs any
     /// classes, so it is not one).
     pub fn reading_flag(&self) -> Option<&'static str> {
-        [
-            ("--ignore", !self.ignore.is_empty()),
-            ("--categorical", !self.categorical.is_empty()),
-            ("--na-values", self.na_values.is_some()),
-            ("--missing", self.missing.is_some()),
-            ("--max-categories", self.max_categories.is_some()),
-            ("--delimiter", self.delimiter.is_some()),
-            ("--positive", self.positive.is_some()),
-            ("--bins", self.bins.is_some()),
-        ]
-        .into_iter()
-        .find_map(|(flag, given)| given.then_some(flag))
+        self.given_flags(self)
+            .into_iter()
+            .map(|(flag, _)| flag)
+            .find(|&flag| flag != "--class-weight")
     }
 
     /// The flags given here whose values differ from `saved`'s (a resumed run's own).
     pub fn differing_flags(&self, saved: &TableArgs) -> Vec<&'static str> {
-        let (s, o) = (self, saved);
-        [
-            ("--ignore", !s.ignore.is_empty() && s.ignore != o.ignore),
-            (
-                "--categorical",
-                !s.categorical.is_empty() && s.categorical != o.categorical,
-            ),
-            (
-                "--na-values",
-                s.na_values.is_some() && s.na_values != o.na_values,
-            ),
-            ("--missing", s.missing.is_some() && s.missing != o.missing),
-            (
-                "--max-categories",
-                s.max_categories.is_some() && s.max_categories != o.max_categories,
-            ),
-            (
-                "--delimiter",
-                s.delimiter.is_some() && s.delimiter != o.delimiter,
-            ),
-            (
-                "--positive",
-                s.positive.is_some() && s.positive != o.positive,
-            ),
-            ("--bins", s.bins.is_some() && s.bins != o.bins),
-            (
-                "--class-weight",
-                s.class_weight.is_some() && s.class_weight != o.class_weight,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(flag, differs)| differs.then_some(flag))
-        .collect()
+        self.given_flags(saved)
+            .into_iter()
+            .filter_map(|(flag, differs)| differs.then_some(flag))
+            .collect()
     }
 }
 

@@ -13,6 +13,7 @@
 //! produce it ([`combine`]), so every metric, loss and export reads it as a single network's.
 
 use crate::activation::Activation;
+use crate::error::{Error, Result};
 use crate::loss::{softmax, Loss};
 use crate::real::Real;
 use crate::rng::Rng;
@@ -55,14 +56,20 @@ pub const NO_MEMBER: u16 = u16::MAX;
 /// `StratifiedKFold` is: each class's rows, shuffled, are spread evenly over it (the i-th of a
 /// class's c rows at (i + u)/c of the way, u drawn once per class), so that any stretch of the
 /// order, and so every member's held-out rows, holds each class in its share of the rows to
-/// within one row.
+/// within one row. `classes` of another length than `n` are an error.
 pub fn holdout_members(
     n: usize,
     members: usize,
     fraction: f64,
     seed: u64,
     classes: Option<&[u32]>,
-) -> Vec<u16> {
+) -> Result<Vec<u16>> {
+    if let Some(c) = classes.filter(|c| c.len() != n) {
+        return Err(Error::Invalid(format!(
+            "holdout_members: {} classes for {n} rows",
+            c.len()
+        )));
+    }
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = Rng::new(seed ^ 0x4F1D_0C7A);
     rng.shuffle(&mut order);
@@ -94,14 +101,14 @@ pub fn holdout_members(
     let mut holder = vec![NO_MEMBER; n];
     let each = held_out_per_member(n, members, fraction);
     if each == 0 {
-        return holder;
+        return Ok(holder);
     }
     for (m, rows) in order.chunks(each).take(members).enumerate() {
         for &r in rows {
             holder[r] = m as u16;
         }
     }
-    holder
+    Ok(holder)
 }
 
 /// How many of `n` training rows each of `members` members holds out with the fraction
@@ -193,7 +200,7 @@ mod tests {
         // by none.
         let classes: Vec<u32> = (0..100).map(|r| u32::from(r % 50 >= 40)).collect();
         for seed in 0..20 {
-            let holder = holdout_members(100, 8, 0.125, seed, Some(&classes));
+            let holder = holdout_members(100, 8, 0.125, seed, Some(&classes)).unwrap();
             assert_eq!(holder.iter().filter(|&&m| m == NO_MEMBER).count(), 4);
             for counts in held_out_classes(&holder, &classes, 8, 2) {
                 assert_eq!(counts[0] + counts[1], 12, "{counts:?}");
@@ -201,11 +208,11 @@ mod tests {
             }
             // Drawn at random instead, some member's share of class 1 strays further for
             // some seed; the held-out rows are as many.
-            let plain = holdout_members(100, 8, 0.125, seed, None);
+            let plain = holdout_members(100, 8, 0.125, seed, None).unwrap();
             assert_eq!(plain.iter().filter(|&&m| m == NO_MEMBER).count(), 4);
         }
         let strays = (0..20).any(|seed| {
-            let plain = holdout_members(100, 8, 0.125, seed, None);
+            let plain = holdout_members(100, 8, 0.125, seed, None).unwrap();
             held_out_classes(&plain, &classes, 8, 2)
                 .iter()
                 .any(|c| !(2..=3).contains(&c[1]))
@@ -214,7 +221,7 @@ mod tests {
         // A class of one row is held out by one member; three classes of 10, 10 and 1 rows,
         // over three members holding out 7 each, give each 3 or 4 of the first two.
         let classes: Vec<u32> = (0..21).map(|r| r % 2 + u32::from(r == 20) * 2).collect();
-        let holder = holdout_members(21, 3, 1.0 / 3.0, 7, Some(&classes));
+        let holder = holdout_members(21, 3, 1.0 / 3.0, 7, Some(&classes)).unwrap();
         let counts = held_out_classes(&holder, &classes, 3, 3);
         assert_eq!(counts.iter().map(|c| c[2]).sum::<usize>(), 1, "{counts:?}");
         for c in &counts {
@@ -224,6 +231,12 @@ mod tests {
                 "{counts:?}"
             );
         }
+        assert_eq!(
+            holdout_members(21, 3, 0.2, 7, Some(&classes[..20]))
+                .unwrap_err()
+                .to_string(),
+            "invalid argument: holdout_members: 20 classes for 21 rows"
+        );
     }
 
     #[test]

@@ -252,7 +252,7 @@ impl Trainer {
                     })
                     .flatten();
                 let holder =
-                    holdout_members(n, members, fraction, self.config.seed, classes.as_deref());
+                    holdout_members(n, members, fraction, self.config.seed, classes.as_deref())?;
                 let held_ys: Vec<T> = holder
                     .iter()
                     .zip(ys.chunks_exact(t))
